@@ -1,0 +1,59 @@
+"""One settings object, read lazily so tests and tools can set the environment first."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RHYTHM_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+
+    # Storage. With no database URL, `rhythm serve` runs an embedded PostgreSQL under data_dir.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "RHYTHM_DATABASE_URL")
+    )
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "RHYTHM_REDIS_URL"))
+    data_dir: Path = Path(".rhythm")
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    seed_demo: bool = True
+
+    # Auth. A missing JWT secret is generated once and kept in data_dir, which suits a first run only.
+    jwt_secret: SecretStr | None = None
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=900)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+
+    # GraphQL limits.
+    graphql_max_depth: int = Field(default=12, ge=2)
+    graphql_max_tokens: int = Field(default=2000, ge=50)
+    graphql_max_page_size: int = Field(default=100, ge=1)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def resolved_jwt_secret(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Rhythm's storage: SQLModel tables, engine and sessions, the tenant context and Alembic migrations."""

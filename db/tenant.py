@@ -1,0 +1,76 @@
+"""The one choke point for tenant scoping, used by the API and workers alike.
+
+Each unit of work runs in one transaction whose first statement switches to the `rhythm_app` role and names
+the caller with transaction-local settings, so the policies (not Python) decide what the caller sees. The
+settings vanish at commit or rollback, so a pooled connection never carries a caller into the next request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+APP_ROLE = "rhythm_app"
+
+_SET_CALLER = text(
+    "SELECT set_config('role', :role, true), set_config('rhythm.user_id', :user_id, true),"
+    " set_config('rhythm.company_id', :company_id, true),"
+    " set_config('rhythm.api_company_id', :api_company_id, true),"
+    " set_config('rhythm.api_scopes', :api_scopes, true)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who runs a transaction: a person, an integrator's API key, or nobody (public operations)."""
+
+    user_id: uuid.UUID | None = None
+    # A person may narrow a request to one company; an API key is always limited to its own.
+    company_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    api_scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None and self.api_key_id is None
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
+
+
+ANONYMOUS = Caller()
+
+
+def caller_settings(caller: Caller) -> dict[str, str]:
+    def text_of(value: uuid.UUID | None) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "role": APP_ROLE,
+        "user_id": text_of(caller.user_id),
+        "company_id": "" if caller.is_api_key else text_of(caller.company_id),
+        "api_company_id": text_of(caller.company_id) if caller.is_api_key else "",
+        "api_scopes": " ".join(sorted(caller.api_scopes)) if caller.is_api_key else "",
+    }
+
+
+async def begin_as(session: AsyncSession, caller: Caller) -> None:
+    """Start the session's transaction as `caller`: one round trip sets the role and every setting."""
+    await session.execute(_SET_CALLER, caller_settings(caller))
+
+
+@asynccontextmanager
+async def tenant_session(
+    sessions: async_sessionmaker[AsyncSession], caller: Caller
+) -> AsyncIterator[AsyncSession]:
+    """A transaction as `caller` that commits when the block succeeds and rolls back when it raises."""
+    async with sessions() as session, session.begin():
+        await begin_as(session, caller)
+        yield session
