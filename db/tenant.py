@@ -13,8 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 APP_ROLE = "rhythm_app"
 
@@ -62,14 +61,16 @@ def caller_settings(caller: Caller) -> dict[str, str]:
 
 
 async def begin_as(session: AsyncSession, caller: Caller) -> None:
-    """Start the session's transaction as `caller`: one round trip sets the role and every setting."""
+    """Start the session's transaction as `caller`: one round trip sets the role and every setting.
+
+    Called again inside the transaction it switches the caller, which is how login and signup continue
+    as the person they just authenticated.
+    """
     await session.execute(_SET_CALLER, caller_settings(caller))
 
 
 @asynccontextmanager
-async def tenant_session(
-    sessions: async_sessionmaker[AsyncSession], caller: Caller
-) -> AsyncIterator[AsyncSession]:
+async def tenant_session(sessions: async_sessionmaker[AsyncSession], caller: Caller) -> AsyncIterator[AsyncSession]:
     """A transaction as `caller` that commits when the block succeeds and rolls back when it raises."""
     async with sessions() as session, session.begin():
         await begin_as(session, caller)

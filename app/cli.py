@@ -1,0 +1,114 @@
+"""`rhythm serve | migrate | seed | export-schema`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from app.settings import Settings, get_settings
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL when given; otherwise an embedded PostgreSQL under the data folder, for as long as needed."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from db import embedded
+
+    try:
+        server = embedded.start(settings.data_dir)
+    except embedded.DataDirInUse as error:
+        sys.exit(f"rhythm: {error}")
+    try:
+        asyncio.run(embedded.ensure_database(server.url("postgres"), embedded.DATABASE))
+        yield server.url()
+    finally:
+        server.stop()
+
+
+def _migrate(url: str) -> None:
+    from db import migrate
+
+    migrate.upgrade(url)
+
+
+def _seed(url: str, settings: Settings) -> bool:
+    from app.seed import seed_demo
+    from db.engine import create_engine, create_sessionmaker
+    from domain.auth.passwords import Passwords
+
+    async def run() -> bool:
+        engine = create_engine(url, pool_size=2)
+        try:
+            passwords = Passwords(time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib)
+            return await seed_demo(create_sessionmaker(engine), passwords)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    embedded = not settings.database_url
+    with database(settings) as url:
+        _migrate(url)
+        seed = settings.seed_demo if settings.seed_demo is not None else embedded
+        if seed and _seed(url, settings):
+            print("rhythm: seeded the demo; sign in as ada@rhythm.example / rhythm-demo-password", flush=True)
+        # Worker processes read the URL and the secret from the environment.
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("RHYTHM_JWT_SECRET", settings.resolved_jwt_secret())
+        get_settings.cache_clear()
+        host, port = args.host or settings.host, args.port if args.port is not None else settings.port
+        print(f"rhythm: GraphiQL at http://{host}:{port}/graphql", flush=True)
+        uvicorn.run(
+            "app.main:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_config=None,
+            loop="auto",
+            http="auto",
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="rhythm", description="Rhythm: tasks and time across companies.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="Run the API (embedded PostgreSQL without DATABASE_URL).")
+    serve_parser.add_argument("--host", default=None)
+    serve_parser.add_argument("--port", type=int, default=None)
+    serve_parser.add_argument("--workers", type=int, default=1, help="API processes (one per core in production).")
+    commands.add_parser("migrate", help="Apply the database migrations.")
+    commands.add_parser("seed", help="Load the demo data unless it is there.")
+    commands.add_parser("export-schema", help="Print the GraphQL schema (SDL).")
+    args = parser.parse_args(argv)
+
+    if args.command == "export-schema":
+        from resolvers.schema import build_schema
+
+        sys.stdout.write(build_schema().as_str() + "\n")
+    elif args.command == "serve":
+        serve(args)
+    else:
+        settings = get_settings()
+        with database(settings) as url:
+            _migrate(url)
+            if args.command == "seed":
+                print("rhythm: seeded" if _seed(url, settings) else "rhythm: the demo is there already")
+
+
+if __name__ == "__main__":
+    main()

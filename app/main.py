@@ -1,0 +1,76 @@
+"""The Litestar application: GraphQL, health and readiness, request ids and typed 401s."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.exceptions import NotAuthorizedException
+
+from app.graphql import graphql_controller
+from app.health import health, ready
+from app.logs import configure_logging
+from app.request_id import request_id_middleware, request_id_of
+from app.settings import Settings, get_settings
+from db.engine import create_engine, create_sessionmaker
+from domain.auth.passwords import Passwords
+from domain.auth.tokens import TokenConfig
+from resolvers.context import Services
+from resolvers.schema import Limits, build_schema
+
+
+def _unauthenticated(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[object]:
+    body = {
+        "data": None,
+        "errors": [
+            {
+                "message": error.detail,
+                "extensions": {"code": "UNAUTHENTICATED", "requestId": request_id_of(request.scope)},
+            }
+        ],
+    }
+    return Response(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set; `rhythm serve` starts an embedded database when it is not.")
+    configure_logging(settings.log_level, json=settings.log_json)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+    services = Services(
+        sessions=create_sessionmaker(engine),
+        tokens=TokenConfig(
+            secret=settings.resolved_jwt_secret(),
+            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        ),
+        passwords=Passwords(time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib),
+        max_page_size=settings.graphql_max_page_size,
+    )
+    schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[graphql_controller(schema, services), health, ready],
+        middleware=[request_id_middleware],
+        exception_handlers={NotAuthorizedException: _unauthenticated},
+        lifespan=[lifespan],
+        # Logging is configured once by configure_logging, with structured output.
+        logging_config=None,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """The factory uvicorn's worker processes import (`rhythm serve --workers N`)."""
+    return create_app()

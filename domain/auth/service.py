@@ -1,0 +1,144 @@
+"""Signup, login, refresh-token rotation and logout.
+
+These run before the caller is known: they authenticate through SECURITY DEFINER functions, then switch the
+transaction to the authenticated person so every later statement is checked by the policies as usual.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import RefreshToken
+from db.tenant import Caller, begin_as
+from domain.auth.passwords import Passwords
+from domain.auth.tokens import (
+    RefreshClaims,
+    TokenConfig,
+    issue_access_token,
+    issue_refresh_token,
+    read_refresh_token,
+)
+from domain.db_errors import UNIQUE_VIOLATION, sqlstate
+from domain.errors import AuthenticationFailed, Conflict
+from domain.validation import Checks
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class RefreshTokenReused(AuthenticationFailed):
+    """A rotated-out refresh token came back: its whole family is revoked, and that must be kept."""
+
+    keeps_changes = True
+    message = "This refresh token was already used; every session started from it has been signed out."
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    user_id: uuid.UUID
+    access_token: str
+    refresh_token: str
+    access_token_expires_at: datetime
+
+
+def check_sign_up(email: str, password: str, display_name: str, time_zone: str) -> None:
+    checks = Checks()
+    checks.email("email", email)
+    checks.text("displayName", display_name, max_length=120)
+    checks.time_zone("timeZone", time_zone)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        checks.fail("password", f"Must be at least {MIN_PASSWORD_LENGTH} characters.")
+    elif len(password) > 1024:
+        checks.fail("password", "Must be at most 1024 characters.")
+    checks.raise_if_any()
+
+
+async def sign_up(
+    session: AsyncSession, passwords: Passwords, *, email: str, password: str, display_name: str, time_zone: str
+) -> uuid.UUID:
+    check_sign_up(email, password, display_name, time_zone)
+    user_id, company_id = uuid.uuid4(), uuid.uuid4()
+    try:
+        await session.execute(
+            sa.text("SELECT rhythm.sign_up(:user_id, :company_id, :email, :hash, :name, :tz, :company)"),
+            {
+                "user_id": user_id,
+                "company_id": company_id,
+                "email": email.strip(),
+                "hash": passwords.hash(password),
+                "name": display_name.strip(),
+                "tz": time_zone,
+                "company": "Personal",
+            },
+        )
+    except DBAPIError as error:
+        if sqlstate(error) == UNIQUE_VIOLATION:
+            raise Conflict("An account with this email already exists.") from error
+        raise
+    return user_id
+
+
+async def log_in(session: AsyncSession, passwords: Passwords, *, email: str, password: str) -> uuid.UUID:
+    row = (
+        await session.execute(
+            sa.text("SELECT user_id, password_hash FROM rhythm.credentials_for_email(:email)"), {"email": email}
+        )
+    ).first()
+    if not passwords.verify(row.password_hash if row else None, password) or row is None:
+        raise AuthenticationFailed("The email or password is not correct.")
+    return uuid.UUID(str(row.user_id))
+
+
+async def start_session(
+    session: AsyncSession, config: TokenConfig, user_id: uuid.UUID, family_id: uuid.UUID | None = None
+) -> Tokens:
+    """Continue the transaction as `user_id` and issue an access token and a fresh refresh token."""
+    await begin_as(session, Caller(user_id=user_id))
+    now = datetime.now(UTC)
+    row = RefreshToken(
+        user_id=user_id, family_id=family_id or uuid.uuid4(), expires_at=now + config.refresh_ttl, created_at=now
+    )
+    session.add(row)
+    await session.flush()
+    claims = RefreshClaims(user_id=user_id, token_id=row.id, family_id=row.family_id)
+    return Tokens(
+        user_id=user_id,
+        access_token=issue_access_token(config, user_id, now),
+        refresh_token=issue_refresh_token(config, claims, now),
+        access_token_expires_at=now + config.access_ttl,
+    )
+
+
+async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        sa.update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def refresh(session: AsyncSession, config: TokenConfig, token: str) -> Tokens:
+    claims = read_refresh_token(config, token)
+    await begin_as(session, Caller(user_id=claims.user_id))
+    now = datetime.now(UTC)
+    row = await session.get(RefreshToken, claims.token_id, with_for_update=True)
+    if row is None or row.family_id != claims.family_id or row.revoked_at is not None:
+        raise AuthenticationFailed("The refresh token is not valid.")
+    if row.used_at is not None:
+        await _revoke_family(session, row.family_id, now)
+        raise RefreshTokenReused()
+    row.used_at = now
+    await session.flush()
+    return await start_session(session, config, claims.user_id, family_id=row.family_id)
+
+
+async def log_out(session: AsyncSession, config: TokenConfig, token: str) -> None:
+    claims = read_refresh_token(config, token)
+    await begin_as(session, Caller(user_id=claims.user_id))
+    await _revoke_family(session, claims.family_id, datetime.now(UTC))

@@ -1,0 +1,77 @@
+"""Signed JWTs: short access tokens, and refresh tokens that name their database row and family."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from domain.errors import AuthenticationFailed
+
+ALGORITHM = "HS256"
+ISSUER = "rhythm"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenConfig:
+    secret: str
+    access_ttl: timedelta
+    refresh_ttl: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshClaims:
+    user_id: uuid.UUID
+    token_id: uuid.UUID
+    family_id: uuid.UUID
+
+
+def _encode(config: TokenConfig, claims: dict[str, Any], ttl: timedelta, now: datetime) -> str:
+    body = {**claims, "iss": ISSUER, "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp())}
+    return jwt.encode(body, config.secret, algorithm=ALGORITHM)
+
+
+def _decode(config: TokenConfig, token: str, kind: str) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, config.secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthenticationFailed(f"The {kind} token has expired.") from None
+    except jwt.PyJWTError:
+        raise AuthenticationFailed(f"The {kind} token is not valid.") from None
+    if claims.get("typ") != kind:
+        raise AuthenticationFailed(f"The {kind} token is not valid.")
+    return claims
+
+
+def issue_access_token(config: TokenConfig, user_id: uuid.UUID, now: datetime | None = None) -> str:
+    return _encode(config, {"sub": str(user_id), "typ": "access"}, config.access_ttl, now or datetime.now(UTC))
+
+
+def read_access_token(config: TokenConfig, token: str) -> uuid.UUID:
+    claims = _decode(config, token, "access")
+    try:
+        return uuid.UUID(str(claims["sub"]))
+    except ValueError:
+        raise AuthenticationFailed("The access token is not valid.") from None
+
+
+def issue_refresh_token(config: TokenConfig, claims: RefreshClaims, now: datetime) -> str:
+    body = {"sub": str(claims.user_id), "jti": str(claims.token_id), "fam": str(claims.family_id), "typ": "refresh"}
+    return _encode(config, body, config.refresh_ttl, now)
+
+
+def read_refresh_token(config: TokenConfig, token: str) -> RefreshClaims:
+    claims = _decode(config, token, "refresh")
+    try:
+        return RefreshClaims(
+            user_id=uuid.UUID(str(claims["sub"])),
+            token_id=uuid.UUID(str(claims["jti"])),
+            family_id=uuid.UUID(str(claims["fam"])),
+        )
+    except (KeyError, ValueError):
+        raise AuthenticationFailed("The refresh token is not valid.") from None

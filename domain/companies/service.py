@@ -1,0 +1,113 @@
+"""Companies (tenants) and memberships. The policies decide who may change what; this module only says
+which typed failure a refusal is: NotFound when the caller cannot see the row, Forbidden when they can."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import Company, Membership, MembershipRole
+from domain.db_errors import refusals
+from domain.errors import Conflict, Forbidden, NotFound
+from domain.validation import Checks
+
+
+def _check_name(name: str | None) -> None:
+    checks = Checks()
+    checks.text("name", name, max_length=120)
+    checks.raise_if_any()
+
+
+async def create_company(session: AsyncSession, *, created_by: uuid.UUID, name: str) -> Company:
+    _check_name(name)
+    company = Company(name=name.strip(), created_by=created_by)
+    async with refusals():
+        session.add(company)
+        await session.flush()
+    return company
+
+
+async def get_company(session: AsyncSession, company_id: uuid.UUID) -> Company:
+    company = await session.get(Company, company_id)
+    if company is None:
+        raise NotFound("No such company.")
+    return company
+
+
+async def rename_company(session: AsyncSession, company_id: uuid.UUID, name: str) -> Company:
+    _check_name(name)
+    updated = (
+        await session.execute(
+            sa.update(Company).where(col(Company.id) == company_id).values(name=name.strip()).returning(col(Company.id))
+        )
+    ).first()
+    company = await get_company(session, company_id)
+    if updated is None:
+        raise Forbidden("Only owners and admins may rename a company.")
+    await session.refresh(company)
+    return company
+
+
+async def delete_company(session: AsyncSession, company_id: uuid.UUID) -> None:
+    company = await get_company(session, company_id)
+    if company.is_personal:
+        raise Conflict("A personal company cannot be deleted.")
+    deleted = await session.execute(sa.delete(Company).where(Company.id == company_id))  # type: ignore[arg-type]
+    if deleted.rowcount == 0:  # type: ignore[attr-defined]
+        raise Forbidden("Only owners may delete a company.")
+
+
+async def invite_member(
+    session: AsyncSession, *, company_id: uuid.UUID, email: str, role: MembershipRole
+) -> Membership:
+    await get_company(session, company_id)
+    user_id = (
+        await session.execute(
+            sa.text("SELECT rhythm.user_id_for_invite(:company_id, :email)"),
+            {"company_id": company_id, "email": email.strip()},
+        )
+    ).scalar()
+    if user_id is None:
+        # Admins learn whether an address has an account; nobody else gets this far.
+        raise NotFound("No person with this email, or you may not invite to this company.")
+    if await session.get(Membership, (company_id, user_id)) is not None:
+        raise Conflict("This person is already a member.")
+    membership = Membership(company_id=company_id, user_id=user_id, role=role.value)
+    async with refusals(refused=Forbidden("Only owners invite owners, and only admins invite members.")):
+        session.add(membership)
+        await session.flush()
+    return membership
+
+
+async def _membership(session: AsyncSession, company_id: uuid.UUID, user_id: uuid.UUID) -> Membership:
+    membership = await session.get(Membership, (company_id, user_id))
+    if membership is None:
+        raise NotFound("No such member.")
+    return membership
+
+
+def _key(company_id: uuid.UUID, user_id: uuid.UUID) -> list[sa.ColumnElement[bool]]:
+    return [Membership.company_id == company_id, Membership.user_id == user_id]  # type: ignore[list-item]
+
+
+async def change_role(
+    session: AsyncSession, *, company_id: uuid.UUID, user_id: uuid.UUID, role: MembershipRole
+) -> Membership:
+    membership = await _membership(session, company_id, user_id)
+    async with refusals(refused=Forbidden("Only owners may grant or change the owner role.")):
+        changed = await session.execute(sa.update(Membership).where(*_key(company_id, user_id)).values(role=role.value))
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        raise Forbidden("Only owners and admins change roles, and only owners change an owner's.")
+    await session.refresh(membership)
+    return membership
+
+
+async def remove_member(session: AsyncSession, *, company_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await _membership(session, company_id, user_id)
+    async with refusals():
+        removed = await session.execute(sa.delete(Membership).where(*_key(company_id, user_id)))
+    if removed.rowcount == 0:  # type: ignore[attr-defined]
+        raise Forbidden("Only owners and admins remove members, and only owners remove an owner.")

@@ -1,0 +1,43 @@
+"""Expected failures. Services raise them; the GraphQL layer returns them as typed union members."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    message = "The operation failed."
+    # Most failures undo what the operation started; a few must keep a protective change (a revocation).
+    keeps_changes = False
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class NotFound(DomainError):
+    message = "Not found."
+
+
+class Forbidden(DomainError):
+    message = "You may not do this."
+
+
+class Conflict(DomainError):
+    message = "This conflicts with the current state."
+
+
+class AuthenticationFailed(DomainError):
+    message = "Authentication failed."
+
+
+class ValidationFailed(DomainError):
+    message = "Some fields are invalid."
+
+    def __init__(self, fields: Mapping[str, str], message: str | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields)
+
+
+def invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed({field: message})

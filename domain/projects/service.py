@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Company, Project
+from domain.db_errors import delete_visible, refusals
+from domain.errors import Forbidden, NotFound
+from domain.validation import Checks
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectChanges:
+    name: str | None = None
+    description: str | None = None
+    archived: bool | None = None
+
+
+def _check(changes: ProjectChanges) -> None:
+    checks = Checks()
+    checks.text("name", changes.name, max_length=200)
+    checks.text("description", changes.description, max_length=10_000, required=False)
+    checks.raise_if_any()
+
+
+async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: str, description: str = "") -> Project:
+    _check(ProjectChanges(name=name, description=description))
+    if await session.get(Company, company_id) is None:
+        raise NotFound("No such company.")
+    project = Project(company_id=company_id, name=name.strip(), description=description)
+    async with refusals(refused=Forbidden("You may not create projects in this company.")):
+        session.add(project)
+        await session.flush()
+    return project
+
+
+async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
+    project = await session.get(Project, project_id)
+    if project is None:
+        raise NotFound("No such project.")
+    return project
+
+
+async def update_project(session: AsyncSession, project_id: uuid.UUID, changes: ProjectChanges) -> Project:
+    _check(changes)
+    project = await get_project(session, project_id)
+    if changes.name is not None:
+        project.name = changes.name.strip()
+    if changes.description is not None:
+        project.description = changes.description
+    if changes.archived is not None:
+        project.archived = changes.archived
+    project.updated_at = datetime.now(UTC)
+    async with refusals(refused=Forbidden("You may not change projects in this company.")):
+        await session.flush()
+    return project
+
+
+async def delete_project(session: AsyncSession, project_id: uuid.UUID) -> None:
+    await delete_visible(
+        session, Project, project_id, what="project", refused=Forbidden("You may not delete projects here.")
+    )

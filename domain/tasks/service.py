@@ -1,0 +1,116 @@
+"""Creating, changing, completing and deleting tasks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Company, Task, TaskPriority, TaskStatus
+from domain.changes import UNCHANGED, Change, Unchanged
+from domain.db_errors import delete_visible, refusals
+from domain.errors import Forbidden, NotFound
+from domain.validation import Checks
+
+# Constraint names that point a database refusal at the input field it concerns.
+TASK_FIELDS = {
+    "tasks_project_fkey": "projectId",
+    "tasks_assignee_fkey": "assigneeId",
+}
+REFUSED = Forbidden("You may not change tasks in this company.")
+
+
+@dataclass(slots=True)
+class TaskChanges:
+    title: Change[str] = UNCHANGED
+    description: Change[str] = UNCHANGED
+    status: Change[TaskStatus] = UNCHANGED
+    priority: Change[TaskPriority] = UNCHANGED
+    effort: Change[int | None] = UNCHANGED
+    estimated_minutes: Change[int | None] = UNCHANGED
+    due_at: Change[datetime | None] = UNCHANGED
+    start_after: Change[datetime | None] = UNCHANGED
+    assignee_id: Change[uuid.UUID | None] = UNCHANGED
+    project_id: Change[uuid.UUID | None] = UNCHANGED
+    tags: Change[list[str]] = UNCHANGED
+
+    def given(self) -> dict[str, object]:
+        return {f.name: v for f in fields(self) if not isinstance(v := getattr(self, f.name), Unchanged)}
+
+
+def _given(value: object) -> object | None:
+    return None if isinstance(value, Unchanged) else value
+
+
+def check_task(changes: TaskChanges) -> None:
+    checks = Checks()
+    title, description = _given(changes.title), _given(changes.description)
+    checks.text("title", title if isinstance(title, str) else None, max_length=500)
+    checks.text("description", description if isinstance(description, str) else None, max_length=20_000, required=False)
+    effort, minutes = _given(changes.effort), _given(changes.estimated_minutes)
+    checks.between("effort", effort if isinstance(effort, int) else None, 1, 5)
+    checks.between("estimatedMinutes", minutes if isinstance(minutes, int) else None, 1, 100_000)
+    tags = _given(changes.tags)
+    checks.tags("tags", tags if isinstance(tags, list) else None)
+    checks.raise_if_any()
+
+
+def _apply(task: Task, changes: TaskChanges, now: datetime) -> None:
+    for name, value in changes.given().items():
+        if name == "title" and isinstance(value, str):
+            value = value.strip()
+        if name == "tags" and isinstance(value, list):
+            value = sorted({tag.strip() for tag in value})
+        if name in ("status", "priority") and value is not None:
+            value = value.value  # type: ignore[attr-defined]
+        setattr(task, name, value)
+    # Completion time follows the status, which the table requires.
+    if task.status == TaskStatus.DONE and task.completed_at is None:
+        task.completed_at = now
+    elif task.status != TaskStatus.DONE:
+        task.completed_at = None
+    task.updated_at = now
+
+
+async def create_task(
+    session: AsyncSession, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
+) -> Task:
+    if isinstance(changes.title, Unchanged):
+        changes.title = ""
+    check_task(changes)
+    if await session.get(Company, company_id) is None:
+        raise NotFound("No such company.")
+    now = datetime.now(UTC)
+    task = Task(company_id=company_id, title="", created_by=created_by, created_at=now)
+    _apply(task, changes, now)
+    async with refusals(fields=TASK_FIELDS, refused=Forbidden("You may not create tasks in this company.")):
+        session.add(task)
+        await session.flush()
+    return task
+
+
+async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise NotFound("No such task.")
+    return task
+
+
+async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:
+    check_task(changes)
+    task = await get_task(session, task_id)
+    _apply(task, changes, datetime.now(UTC))
+    async with refusals(fields=TASK_FIELDS, refused=REFUSED):
+        await session.flush()
+    return task
+
+
+async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> Task:
+    status = TaskStatus.DONE if done else TaskStatus.TODO
+    return await update_task(session, task_id, TaskChanges(status=status))
+
+
+async def delete_task(session: AsyncSession, task_id: uuid.UUID) -> None:
+    await delete_visible(session, Task, task_id, what="task", refused=REFUSED)

@@ -1,0 +1,60 @@
+"""Timers: a person runs at most one at a time, across all their companies (a unique index says so)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import Company, TimeEntry
+from domain.db_errors import refusals
+from domain.errors import Conflict, Forbidden, NotFound
+from domain.tasks.service import get_task
+from domain.validation import Checks
+
+
+async def running_timer(session: AsyncSession, user_id: uuid.UUID) -> TimeEntry | None:
+    statement = sa.select(TimeEntry).where(col(TimeEntry.user_id) == user_id, col(TimeEntry.ended_at).is_(None))
+    return (await session.execute(statement)).scalars().first()
+
+
+async def stop_timer(session: AsyncSession, user_id: uuid.UUID) -> TimeEntry:
+    entry = await running_timer(session, user_id)
+    if entry is None:
+        raise NotFound("No timer is running.")
+    entry.ended_at = max(datetime.now(UTC), entry.started_at)
+    async with refusals():
+        await session.flush()
+    return entry
+
+
+async def start_timer(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    company_id: uuid.UUID,
+    task_id: uuid.UUID | None,
+    note: str,
+    stop_running: bool,
+) -> TimeEntry:
+    checks = Checks()
+    checks.text("note", note, max_length=2000, required=False)
+    checks.raise_if_any()
+    if task_id is not None:
+        task = await get_task(session, task_id)
+        company_id = task.company_id
+    elif await session.get(Company, company_id) is None:
+        raise NotFound("No such company.")
+    if await running_timer(session, user_id) is not None:
+        if not stop_running:
+            raise Conflict("A timer is already running: stop it first, or start with stopRunning.")
+        await stop_timer(session, user_id)
+    entry = TimeEntry(company_id=company_id, user_id=user_id, task_id=task_id, note=note)
+    # The unique index settles a race between two starts.
+    async with refusals(refused=Forbidden("You may not track time in this company.")):
+        session.add(entry)
+        await session.flush()
+    return entry

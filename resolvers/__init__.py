@@ -1,0 +1,1 @@
+"""Rhythm's GraphQL schema: types, queries, mutations, dataloaders and typed errors."""

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from db import models
+from db.models import MembershipRole
+from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.context import Info
+from resolvers.nodes import nodes_by_ids, required
+from resolvers.tasks.inputs import TaskFilterInput, TaskOrder, task_list_args
+from resolvers.users.types import User
+
+if TYPE_CHECKING:
+    from resolvers.api_keys.types import ApiKey
+    from resolvers.projects.types import Project
+    from resolvers.tasks.types import Task
+
+ProjectRef = Annotated["Project", strawberry.lazy("resolvers.projects.types")]
+TaskRef = Annotated["Task", strawberry.lazy("resolvers.tasks.types")]
+ApiKeyRef = Annotated["ApiKey", strawberry.lazy("resolvers.api_keys.types")]
+
+
+@strawberry.type(description="A company: the tenant that owns projects, tasks and time. Everyone has a personal one.")
+class Company(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    name: str = strawberry.field(description="The company's name.")
+    is_personal: bool = strawberry.field(description="True for a person's private company, made at signup.")
+    created_at: datetime = strawberry.field(description="When the company was made.")
+
+    @classmethod
+    def from_model(cls, row: models.Company) -> Company:
+        return cls(id=row.id, name=row.name, is_personal=row.is_personal, created_at=row.created_at)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Company | None]:
+        return await nodes_by_ids(info.context.get_loaders().company, node_ids, cls.from_model)
+
+    @strawberry.field(description="The caller's role here; null for an API key.")
+    async def viewer_role(self, info: Info) -> MembershipRole | None:
+        role = await info.context.get_loaders().viewer_role.load(self.id)
+        return None if role is None else MembershipRole(role)
+
+    @strawberry.field(description="The company's members, oldest first.")
+    async def members(self, info: Info, first: First = None, after: After = None) -> Connection[Membership]:
+        request = page_request(first, after, info.context.services.max_page_size)
+        page = await info.context.get_loaders().members_of_company.load((self.id, request))
+        return connection_of(page, Membership.from_model)
+
+    @strawberry.field(description="The company's projects, oldest first.")
+    async def projects(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        archived: Annotated[bool | None, strawberry.argument(description="Only (un)archived projects.")] = None,
+    ) -> Connection[ProjectRef]:
+        from resolvers.projects.types import Project
+
+        request = page_request(first, after, info.context.services.max_page_size)
+        page = await info.context.get_loaders().projects_of_company.load((self.id, (archived, request)))
+        return connection_of(page, Project.from_model)
+
+    @strawberry.field(description="The company's tasks.")
+    async def tasks(
+        self,
+        info: Info,
+        filter: TaskFilterInput | None = None,
+        order_by: TaskOrder | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[TaskRef]:
+        from resolvers.tasks.types import Task
+
+        args = task_list_args(info, filter, order_by, first, after)
+        page = await info.context.get_loaders().tasks_of_company.load((self.id, args))
+        return connection_of(page, Task.from_model)
+
+    @strawberry.field(description="The company's API keys; visible to owners and admins only.")
+    async def api_keys(self, info: Info) -> list[ApiKeyRef]:
+        from resolvers.api_keys.types import ApiKey
+
+        rows = await info.context.get_loaders().api_keys_of_company.load(self.id)
+        return [ApiKey.from_model(row) for row in rows]
+
+
+@strawberry.type(description="A person's membership in a company, with their role.")
+class Membership:
+    company_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID]
+    role: MembershipRole = strawberry.field(description="The member's role.")
+    joined_at: datetime = strawberry.field(description="When the person joined.")
+
+    @classmethod
+    def from_model(cls, row: models.Membership) -> Membership:
+        return cls(
+            company_id=row.company_id, user_id=row.user_id, role=MembershipRole(row.role), joined_at=row.created_at
+        )
+
+    @strawberry.field(description="The member.")
+    async def user(self, info: Info) -> User:
+        return User.from_model(required(await info.context.get_loaders().user.load(self.user_id)))
+
+    @strawberry.field(description="The company.")
+    async def company(self, info: Info) -> Company:
+        return Company.from_model(required(await info.context.get_loaders().company.load(self.company_id)))

@@ -1,0 +1,122 @@
+"""Dataloaders for every relation: the statements an operation sends depend on its shape, not on its rows.
+
+Each loader batches the keys one tick of the event loop asks for; pages of children are keyed by parent and
+by the page's arguments, and one statement serves all parents that share the arguments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from db.models import ApiKey, Company, Membership, Project, Subtask, Task, TimeEntry, User
+from domain import reads
+from domain.pagination import Page, PageRequest
+from domain.tasks import queries as task_queries
+from domain.tasks.queries import TaskFilter, TaskOrderField
+from resolvers.context import Transaction
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+ArgsT = TypeVar("ArgsT", bound=Hashable)
+
+TaskListArgs = tuple[TaskFilter, TaskOrderField, bool, PageRequest]
+
+
+class Loaders:
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+        self.user = self._rows(User)
+        self.company = self._rows(Company)
+        self.project = self._rows(Project)
+        self.task = self._rows(Task)
+        self.subtask = self._rows(Subtask)
+        self.time_entry = self._rows(TimeEntry)
+        self.api_key = self._rows(ApiKey)
+        self.subtasks_of_task: DataLoader[uuid.UUID, list[Subtask]] = self._loader(self._subtasks)
+        self.api_keys_of_company: DataLoader[uuid.UUID, list[ApiKey]] = self._loader(self._api_keys)
+        self.viewer_role: DataLoader[uuid.UUID, str | None] = self._loader(self._viewer_roles)
+        self.projects_of_company: DataLoader[tuple[uuid.UUID, tuple[bool | None, PageRequest]], Page[Project]] = (
+            self._loader(self._per_args(self._projects))
+        )
+        self.members_of_company: DataLoader[tuple[uuid.UUID, PageRequest], Page[Membership]] = self._loader(
+            self._per_args(self._members)
+        )
+        self.tasks_of_project: DataLoader[tuple[uuid.UUID, TaskListArgs], Page[Task]] = self._loader(
+            self._per_args(self._tasks_by("project_id"))
+        )
+        self.tasks_of_company: DataLoader[tuple[uuid.UUID, TaskListArgs], Page[Task]] = self._loader(
+            self._per_args(self._tasks_by("company_id"))
+        )
+
+    def _loader(self, load: Callable[[AsyncSession, list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
+        async def batch(keys: list[K]) -> Sequence[V]:
+            async with self._transaction.lock:
+                return await load(await self._transaction.session(), keys)
+
+        return DataLoader(load_fn=batch)
+
+    def _rows(self, entity: type[V]) -> DataLoader[uuid.UUID, V | None]:
+        async def load(session: AsyncSession, ids: list[uuid.UUID]) -> list[V | None]:
+            return await reads.by_ids(session, entity, ids)
+
+        return self._loader(load)
+
+    def _per_args(
+        self, fetch: Callable[[AsyncSession, list[uuid.UUID], ArgsT], Awaitable[dict[uuid.UUID, V]]]
+    ) -> Callable[[AsyncSession, list[tuple[uuid.UUID, ArgsT]]], Awaitable[list[V]]]:
+        async def load(session: AsyncSession, keys: list[tuple[uuid.UUID, ArgsT]]) -> list[V]:
+            parents_by_args: dict[ArgsT, list[uuid.UUID]] = defaultdict(list)
+            for parent_id, args in keys:
+                parents_by_args[args].append(parent_id)
+            found: dict[tuple[uuid.UUID, ArgsT], V] = {}
+            for args, parent_ids in parents_by_args.items():
+                for parent_id, value in (await fetch(session, parent_ids, args)).items():
+                    found[(parent_id, args)] = value
+            return [found[key] for key in keys]
+
+        return load
+
+    async def _subtasks(self, session: AsyncSession, task_ids: list[uuid.UUID]) -> list[list[Subtask]]:
+        grouped = await task_queries.subtasks_of(session, task_ids)
+        return [grouped[task_id] for task_id in task_ids]
+
+    async def _api_keys(self, session: AsyncSession, company_ids: list[uuid.UUID]) -> list[list[ApiKey]]:
+        grouped = await reads.api_keys_of(session, company_ids)
+        return [grouped[company_id] for company_id in company_ids]
+
+    async def _viewer_roles(self, session: AsyncSession, company_ids: list[uuid.UUID]) -> list[str | None]:
+        user_id = self._transaction.caller.user_id
+        roles = {} if user_id is None else await reads.roles_of(session, user_id, company_ids)
+        return [roles.get(company_id) for company_id in company_ids]
+
+    @staticmethod
+    async def _projects(
+        session: AsyncSession, company_ids: list[uuid.UUID], args: tuple[bool | None, PageRequest]
+    ) -> dict[uuid.UUID, Page[Project]]:
+        archived, request = args
+        return await reads.projects_per_company(session, company_ids, archived, request)
+
+    @staticmethod
+    async def _members(
+        session: AsyncSession, company_ids: list[uuid.UUID], request: PageRequest
+    ) -> dict[uuid.UUID, Page[Membership]]:
+        return await reads.members_per_company(session, company_ids, request)
+
+    @staticmethod
+    def _tasks_by(
+        parent_column: str,
+    ) -> Callable[[AsyncSession, list[uuid.UUID], TaskListArgs], Awaitable[dict[uuid.UUID, Page[Task]]]]:
+        async def fetch(
+            session: AsyncSession, parent_ids: list[uuid.UUID], args: TaskListArgs
+        ) -> dict[uuid.UUID, Page[Task]]:
+            task_filter, field, descending, request = args
+            sort = task_queries.task_sort(field, descending=descending)
+            return await task_queries.tasks_per_parent(session, parent_column, parent_ids, task_filter, sort, request)
+
+        return fetch

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from domain import reads
+from domain.tasks import queries as task_queries
+from resolvers.companies.types import Company
+from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.context import Info
+from resolvers.mutation import signed_in
+from resolvers.tasks.inputs import TaskFilterInput, TaskOrder, task_list_args
+from resolvers.tasks.types import Task
+from resolvers.users.viewer import Viewer
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node(description="Any object by its global id; null if the caller cannot see it.")
+
+    @strawberry.field(description="The signed-in person; null for anonymous callers and API keys.")
+    def viewer(self, info: Info) -> Viewer | None:
+        user_id = info.context.caller.user_id
+        return None if user_id is None else Viewer(user_id=user_id)
+
+    @strawberry.field(description="The companies the caller may see (for an API key: its own).")
+    async def companies(self, info: Info, first: First = None, after: After = None) -> Connection[Company]:
+        signed_in(info)
+        request = page_request(first, after, info.context.services.max_page_size)
+        async with info.context.transaction.lock:
+            page = await reads.companies_page(await info.context.transaction.session(), request)
+        return connection_of(page, Company.from_model)
+
+    @strawberry.field(description="Tasks across every company the caller may see.")
+    async def tasks(
+        self,
+        info: Info,
+        filter: TaskFilterInput | None = None,
+        order_by: TaskOrder | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Task]:
+        signed_in(info)
+        task_filter, field, descending, request = task_list_args(info, filter, order_by, first, after)
+        sort = task_queries.task_sort(field, descending=descending)
+        async with info.context.transaction.lock:
+            session = await info.context.transaction.session()
+            page = await task_queries.list_tasks(session, task_filter, sort, request)
+        return connection_of(page, Task.from_model)

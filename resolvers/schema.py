@@ -1,0 +1,62 @@
+"""The schema, assembled from every area's queries and mutations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext
+
+from resolvers.api_keys.mutations import ApiKeyMutations
+from resolvers.auth.mutations import AuthMutations
+from resolvers.companies.mutations import CompanyMutations
+from resolvers.extensions import ErrorFormatter, TransactionBoundary
+from resolvers.projects.mutations import ProjectMutations
+from resolvers.queries import Query
+from resolvers.tasks.mutations import TaskMutations
+from resolvers.time_tracking.mutations import TimeMutations
+from resolvers.users.mutations import UserMutations
+
+
+@strawberry.type
+class Mutation(
+    AuthMutations,
+    UserMutations,
+    CompanyMutations,
+    ProjectMutations,
+    TaskMutations,
+    TimeMutations,
+    ApiKeyMutations,
+):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int = 12
+    max_tokens: int = 2000
+    max_aliases: int = 30
+
+
+class RhythmSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # ErrorFormatter logs the unexpected errors once, with the request id; expected ones are not news.
+        return
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    return RhythmSchema(
+        query=Query,
+        mutation=Mutation,
+        # Configured instances are accepted, though the annotation names only classes and factories.
+        extensions=[
+            QueryDepthLimiter(max_depth=limits.max_depth),  # type: ignore[list-item]
+            MaxTokensLimiter(max_token_count=limits.max_tokens),  # type: ignore[list-item]
+            MaxAliasesLimiter(max_alias_count=limits.max_aliases),  # type: ignore[list-item]
+            ErrorFormatter,
+            TransactionBoundary,
+        ],
+    )

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from db.models import TaskPriority, TaskStatus
+from domain.errors import ValidationFailed as InvalidInput
+from domain.tasks import service, subtasks
+from domain.tasks.service import TaskChanges
+from resolvers.context import Info
+from resolvers.deleted import Deleted
+from resolvers.errors import ErrorType
+from resolvers.ids import uuid_of
+from resolvers.mutation import run, signed_in
+from resolvers.tasks.types import Subtask, Task
+
+UNSET: Any = strawberry.UNSET
+
+
+@strawberry.input(description="A new task.")
+class CreateTaskInput:
+    company_id: relay.GlobalID = strawberry.field(description="The company the task belongs to.")
+    title: str = strawberry.field(description="What is to be done (1-500 characters).")
+    description: str = strawberry.field(default="", description="Details.")
+    project_id: relay.GlobalID | None = strawberry.field(default=None, description="A project of the same company.")
+    status: TaskStatus = strawberry.field(default=TaskStatus.TODO, description="Where the task stands.")
+    priority: TaskPriority = strawberry.field(default=TaskPriority.MEDIUM, description="How much it matters.")
+    effort: int | None = strawberry.field(default=None, description="Effort from 1 to 5.")
+    estimated_minutes: int | None = strawberry.field(default=None, description="The estimate, in minutes.")
+    due_at: datetime | None = strawberry.field(default=None, description="When it is due.")
+    start_after: datetime | None = strawberry.field(default=None, description="Not before this instant.")
+    assignee_id: relay.GlobalID | None = strawberry.field(default=None, description="A member of the company.")
+    tags: list[str] = strawberry.field(default_factory=list, description="Free-form labels.")
+
+
+@strawberry.input(description="Changes to a task. Omitted fields stay as they are; null clears a field.")
+class UpdateTaskInput:
+    id: relay.GlobalID = strawberry.field(description="The task.")
+    title: str | None = strawberry.field(default=UNSET, description="What is to be done.")
+    description: str | None = strawberry.field(default=UNSET, description="Details.")
+    project_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="Move to a project, or null.")
+    status: TaskStatus | None = strawberry.field(default=UNSET, description="Where the task stands.")
+    priority: TaskPriority | None = strawberry.field(default=UNSET, description="How much it matters.")
+    effort: int | None = strawberry.field(default=UNSET, description="Effort from 1 to 5, or null.")
+    estimated_minutes: int | None = strawberry.field(default=UNSET, description="The estimate, or null.")
+    due_at: datetime | None = strawberry.field(default=UNSET, description="When it is due, or null.")
+    start_after: datetime | None = strawberry.field(default=UNSET, description="Not before, or null.")
+    assignee_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="Assign, or null to unassign.")
+    tags: list[str] | None = strawberry.field(default=UNSET, description="Replace the tags.")
+
+
+@strawberry.input(description="Names one task.")
+class TaskIdInput:
+    id: relay.GlobalID = strawberry.field(description="The task.")
+
+
+@strawberry.input(description="A new checklist item.")
+class AddSubtaskInput:
+    task_id: relay.GlobalID = strawberry.field(description="The task.")
+    title: str = strawberry.field(description="What is to be done.")
+    position: int | None = strawberry.field(default=None, description="Where to insert it; the end by default.")
+
+
+@strawberry.input(description="Changes to a checklist item; omitted fields stay as they are.")
+class UpdateSubtaskInput:
+    id: relay.GlobalID = strawberry.field(description="The item.")
+    title: str | None = strawberry.field(default=None, description="What is to be done.")
+    done: bool | None = strawberry.field(default=None, description="Tick or untick it.")
+    position: int | None = strawberry.field(default=None, description="Move it to this place.")
+
+
+@strawberry.input(description="Names one checklist item.")
+class SubtaskIdInput:
+    id: relay.GlobalID = strawberry.field(description="The item.")
+
+
+TaskResult = Annotated[Task | ErrorType, strawberry.union("TaskResult")]
+SubtaskResult = Annotated[Subtask | ErrorType, strawberry.union("SubtaskResult")]
+DeleteResult = Annotated[Deleted | ErrorType, strawberry.union("DeleteResult")]
+
+_NOT_NULL = ("title", "description", "status", "priority", "tags")
+_REFERENCES = {"project_id": "Project", "assignee_id": "User"}
+
+
+def _changes(values: dict[str, Any]) -> TaskChanges:
+    """Domain changes from input values: UNSET leaves a field alone, None clears it (where it may be cleared)."""
+    nulls = {name: "Cannot be null." for name in _NOT_NULL if name in values and values[name] is None}
+    if nulls:
+        raise InvalidInput({_camel(name): message for name, message in nulls.items()})
+    changes = TaskChanges()
+    for name, value in values.items():
+        if value is UNSET:
+            continue
+        if name in _REFERENCES and value is not None:
+            value = uuid_of(value, _REFERENCES[name], _camel(name).removesuffix("Id"))
+        setattr(changes, name, value)
+    return changes
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _values(input: CreateTaskInput | UpdateTaskInput) -> dict[str, Any]:
+    fields = (*_NOT_NULL, "project_id", "effort", "estimated_minutes", "due_at", "start_after", "assignee_id")
+    return {name: getattr(input, name) for name in fields}
+
+
+@strawberry.type
+class TaskMutations:
+    @strawberry.mutation(description="Make a task.")
+    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskResult:
+        async def work(session: AsyncSession) -> Task:
+            task = await service.create_task(
+                session,
+                company_id=uuid_of(input.company_id, "Company"),
+                created_by=info.context.caller.user_id,
+                changes=_changes(_values(input)),
+            )
+            return Task.from_model(task)
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Change a task.")
+    async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult:
+        async def work(session: AsyncSession) -> Task:
+            changes = _changes(_values(input))
+            return Task.from_model(await service.update_task(session, uuid_of(input.id, "Task"), changes))
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Mark a task done.")
+    async def complete_task(self, info: Info, input: TaskIdInput) -> TaskResult:
+        async def work(session: AsyncSession) -> Task:
+            return Task.from_model(await service.set_done(session, uuid_of(input.id, "Task"), done=True))
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Reopen a done task (back to TODO).")
+    async def reopen_task(self, info: Info, input: TaskIdInput) -> TaskResult:
+        async def work(session: AsyncSession) -> Task:
+            return Task.from_model(await service.set_done(session, uuid_of(input.id, "Task"), done=False))
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Delete a task with its checklist.")
+    async def delete_task(self, info: Info, input: TaskIdInput) -> DeleteResult:
+        async def work(session: AsyncSession) -> Deleted:
+            await service.delete_task(session, uuid_of(input.id, "Task"))
+            return Deleted(id=input.id)
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Add an item to a task's checklist.")
+    async def add_subtask(self, info: Info, input: AddSubtaskInput) -> SubtaskResult:
+        async def work(session: AsyncSession) -> Subtask:
+            row = await subtasks.add_subtask(
+                session, task_id=uuid_of(input.task_id, "Task"), title=input.title, position=input.position
+            )
+            return Subtask.from_model(row)
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Change, tick or move a checklist item.")
+    async def update_subtask(self, info: Info, input: UpdateSubtaskInput) -> SubtaskResult:
+        async def work(session: AsyncSession) -> Subtask:
+            row = await subtasks.update_subtask(
+                session, uuid_of(input.id, "Subtask"), title=input.title, done=input.done, position=input.position
+            )
+            return Subtask.from_model(row)
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Delete a checklist item.")
+    async def delete_subtask(self, info: Info, input: SubtaskIdInput) -> DeleteResult:
+        async def work(session: AsyncSession) -> Deleted:
+            await subtasks.delete_subtask(session, uuid_of(input.id, "Subtask"))
+            return Deleted(id=input.id)
+
+        signed_in(info)
+        return await run(info, work)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from domain.time_tracking import service
+from resolvers.context import Info
+from resolvers.errors import ErrorType
+from resolvers.ids import optional_uuid_of, uuid_of
+from resolvers.mutation import person, run, signed_in
+from resolvers.time_tracking.types import TimeEntry
+
+
+@strawberry.input(description="Start the signed-in person's timer, on a task or just in a company.")
+class StartTimerInput:
+    company_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The company to track time for; taken from the task when one is given."
+    )
+    task_id: relay.GlobalID | None = strawberry.field(default=None, description="The task worked on.")
+    note: str = strawberry.field(default="", description="What the time is for.")
+    stop_running: bool = strawberry.field(
+        default=False, description="Stop a running timer first instead of failing with Conflict."
+    )
+
+
+StartTimerResult = Annotated[TimeEntry | ErrorType, strawberry.union("StartTimerResult")]
+StopTimerResult = Annotated[TimeEntry | ErrorType, strawberry.union("StopTimerResult")]
+
+
+@strawberry.type
+class TimeMutations:
+    @strawberry.mutation(description="Start a timer. A person runs one timer at a time, across all companies.")
+    async def start_timer(self, info: Info, input: StartTimerInput) -> StartTimerResult:
+        async def work(session: AsyncSession) -> TimeEntry:
+            task_id = optional_uuid_of(input.task_id, "Task")
+            if task_id is None and input.company_id is None:
+                from domain.errors import invalid
+
+                raise invalid("companyId", "Name a company or a task.")
+            company_id = uuid_of(input.company_id, "Company") if input.company_id is not None else None
+            entry = await service.start_timer(
+                session,
+                user_id=person(info),
+                company_id=company_id,  # type: ignore[arg-type]
+                task_id=task_id,
+                note=input.note,
+                stop_running=input.stop_running,
+            )
+            return TimeEntry.from_model(entry)
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Stop the signed-in person's running timer.")
+    async def stop_timer(self, info: Info) -> StopTimerResult:
+        async def work(session: AsyncSession) -> TimeEntry:
+            return TimeEntry.from_model(await service.stop_timer(session, person(info)))
+
+        signed_in(info)
+        return await run(info, work)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from domain import reads
+from domain.time_tracking import queries as time_queries
+from domain.time_tracking.service import running_timer
+from resolvers.companies.types import Company
+from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.context import Info
+from resolvers.nodes import required
+from resolvers.time_tracking.types import TimeEntry
+from resolvers.users.types import User
+
+
+@strawberry.type(description="The signed-in person, with what is theirs across all their companies.")
+class Viewer:
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The person.")
+    async def user(self, info: Info) -> User:
+        return User.from_model(required(await info.context.get_loaders().user.load(self.user_id)))
+
+    @strawberry.field(description="The companies the person belongs to, their personal one included.")
+    async def companies(self, info: Info, first: First = None, after: After = None) -> Connection[Company]:
+        request = page_request(first, after, info.context.services.max_page_size)
+        async with info.context.transaction.lock:
+            page = await reads.companies_page(await info.context.transaction.session(), request)
+        return connection_of(page, Company.from_model)
+
+    @strawberry.field(description="The running timer, if any.")
+    async def running_timer(self, info: Info) -> TimeEntry | None:
+        async with info.context.transaction.lock:
+            entry = await running_timer(await info.context.transaction.session(), self.user_id)
+        return None if entry is None else TimeEntry.from_model(entry)
+
+    @strawberry.field(description="The person's time entries, most recent first.")
+    async def time_entries(self, info: Info, first: First = None, after: After = None) -> Connection[TimeEntry]:
+        request = page_request(first, after, info.context.services.max_page_size)
+        async with info.context.transaction.lock:
+            session = await info.context.transaction.session()
+            page = await time_queries.time_entries_of(session, self.user_id, request)
+        return connection_of(page, TimeEntry.from_model)

@@ -1,0 +1,119 @@
+"""The test harness: a real PostgreSQL (embedded unless DATABASE_URL names a server), migrated once, and the
+real app driven over HTTP (in process) with GraphQL documents.
+
+Each test makes its own people and companies, so tests never depend on each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.main import create_app
+from app.settings import Settings
+from db import embedded, migrate
+from db.engine import create_engine, create_sessionmaker
+from tests.graphql import GraphQL
+
+JWT_SECRET = "test-secret-" + "x" * 40
+
+
+def _plain(url: str) -> str:
+    """asyncpg wants postgresql://, without a SQLAlchemy driver name."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An admin URL of the server the tests use: DATABASE_URL, or an embedded one in a temporary folder."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield _plain(given)
+        return
+    server = embedded.start(Path(tmp_path_factory.mktemp("rhythm-data")))
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database for this run, migrated with the real migrations (never create_all)."""
+    name = f"rhythm_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(embedded.ensure_database(server_url, name))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    asyncio.run(_drop_database(server_url, name))
+
+
+async def _drop_database(server_url: str, name: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=64,
+        log_json=True,
+        log_level="WARNING",
+        database_pool_size=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://rhythm.test") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def graphql(client: AsyncTestClient[Litestar]) -> GraphQL:
+    return GraphQL(client)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine for tests that work below the API (factories for bulk data, catalog checks)."""
+    engine = create_engine(database_url, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A raw connection as the migration (owner) role, for catalog checks and for acting as rhythm_app."""
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        yield connection
+    finally:
+        await connection.close()
