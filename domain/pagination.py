@@ -126,7 +126,7 @@ async def pages_per_parent(
     page_rows = aliased(entity, inner)
     statement = sa.select(parents.c.id, page_rows).select_from(parents).join(inner, sa.true())
     grouped: dict[uuid.UUID, list[T]] = {parent_id: [] for parent_id in parent_ids}
-    for parent_id, row in (await session.execute(statement)).tuples():
+    for parent_id, row in await session.execute(statement):
         grouped[parent_id].append(row)
     return {parent_id: _page(sort, rows, request) for parent_id, rows in grouped.items()}
 

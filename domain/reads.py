@@ -74,7 +74,7 @@ async def roles_of(session: AsyncSession, user_id: uuid.UUID, company_ids: Seque
     statement = sa.select(col(Membership.company_id), col(Membership.role)).where(
         col(Membership.user_id) == user_id, col(Membership.company_id).in_(company_ids)
     )
-    return {company_id: role for company_id, role in (await session.execute(statement)).tuples()}
+    return {company_id: role for company_id, role in await session.execute(statement)}
 
 
 async def api_keys_of(session: AsyncSession, company_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ApiKey]]:

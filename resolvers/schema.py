@@ -51,11 +51,11 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     return RhythmSchema(
         query=Query,
         mutation=Mutation,
-        # Configured instances are accepted, though the annotation names only classes and factories.
+        # Factories, so every operation gets extensions of its own.
         extensions=[
-            QueryDepthLimiter(max_depth=limits.max_depth),  # type: ignore[list-item]
-            MaxTokensLimiter(max_token_count=limits.max_tokens),  # type: ignore[list-item]
-            MaxAliasesLimiter(max_alias_count=limits.max_aliases),  # type: ignore[list-item]
+            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             ErrorFormatter,
             TransactionBoundary,
         ],

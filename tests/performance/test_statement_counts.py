@@ -1,0 +1,134 @@
+"""Dataloaders keep the number of SQL statements a function of the query's shape, not of its rows."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.models import MembershipRole, TaskPriority
+from db.tenant import Caller, tenant_session
+from domain.companies import service as companies
+from domain.projects import service as projects
+from domain.tasks import service as tasks
+from domain.tasks import subtasks
+from domain.tasks.service import TaskChanges
+from tests.factories import Person, sign_up
+from tests.graphql import GraphQL
+
+DASHBOARD = """
+{
+  viewer {
+    companies(first: 100) {
+      nodes {
+        name
+        members(first: 100) { nodes { role user { displayName } } }
+        projects(first: 100) {
+          nodes {
+            name
+            tasks(first: 100) {
+              nodes { title assignee { displayName } createdBy { email } subtasks { title done } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Shape:
+    companies: int
+    projects: int
+    tasks: int
+    subtasks: int
+
+    @property
+    def task_count(self) -> int:
+        return self.companies * self.projects * self.tasks
+
+
+async def _populate(sessions: async_sessionmaker[AsyncSession], owner: Person, colleague: Person, shape: Shape) -> None:
+    owner_id = uuid.UUID(await _uuid_of(owner))
+    async with tenant_session(sessions, Caller(user_id=owner_id)) as session:
+        for company_number in range(shape.companies):
+            company = await companies.create_company(session, created_by=owner_id, name=f"Company {company_number}")
+            await companies.invite_member(
+                session, company_id=company.id, email=colleague.email, role=MembershipRole.MEMBER
+            )
+            for project_number in range(shape.projects):
+                project = await projects.create_project(session, company_id=company.id, name=f"P{project_number}")
+                for task_number in range(shape.tasks):
+                    changes = TaskChanges(
+                        title=f"T{task_number}",
+                        project_id=project.id,
+                        assignee_id=owner_id,
+                        priority=TaskPriority.HIGH,
+                    )
+                    task = await tasks.create_task(session, company_id=company.id, created_by=owner_id, changes=changes)
+                    for step in range(shape.subtasks):
+                        await subtasks.add_subtask(session, task_id=task.id, title=f"S{step}", position=None)
+
+
+async def _uuid_of(person: Person) -> str:
+    return base64.b64decode(person.user_id).decode().split(":")[1]
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _statements_for_dashboard(
+    app: Litestar, graphql: GraphQL, sessions: async_sessionmaker[AsyncSession], shape: Shape
+) -> tuple[int, dict[str, Any]]:
+    owner = await sign_up(graphql, name="Dashboard Owner")
+    colleague = await sign_up(graphql, name="Dashboard Colleague")
+    await _populate(sessions, owner, colleague, shape)
+    with counting(app.state.engine) as statements:
+        data = await graphql(DASHBOARD, caller=owner)
+    return len(statements), data
+
+
+async def test_a_nested_dashboard_sends_as_many_statements_for_ten_times_the_rows(
+    app: Litestar, graphql: GraphQL, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    small = Shape(companies=1, projects=2, tasks=3, subtasks=2)
+    large = Shape(companies=2, projects=5, tasks=6, subtasks=2)
+    assert large.task_count == 10 * small.task_count
+
+    small_count, small_data = await _statements_for_dashboard(app, graphql, sessions, small)
+    large_count, large_data = await _statements_for_dashboard(app, graphql, sessions, large)
+
+    def task_titles(data: dict[str, Any]) -> list[str]:
+        return [
+            task["title"]
+            for company in data["viewer"]["companies"]["nodes"]
+            for project in company["projects"]["nodes"]
+            for task in project["tasks"]["nodes"]
+        ]
+
+    assert len(task_titles(small_data)) == small.task_count
+    assert len(task_titles(large_data)) == large.task_count
+    print(f"statements per dashboard request: {small_count} (x1), {large_count} (x10)")
+    assert small_count == large_count
+    # Caller settings, then one statement a level: companies, members, users, projects, tasks, subtasks.
+    assert large_count <= 8
