@@ -20,7 +20,7 @@ from resolvers.users.viewer import Viewer
 @strawberry.type
 class Query:
     @strawberry.field(description="Any object by its global id; null if it does not exist or the caller cannot see it.")
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:  # noqa: A002  (Relay's name)
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
         try:
             node_type = id.resolve_type(info)
         except GlobalIDValueError:

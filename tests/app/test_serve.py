@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -78,8 +77,8 @@ def _stop(process: subprocess.Popen[str]) -> str:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / ".rhythm"
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / ".rhythm"
 
 
 def _demo_companies(port: int) -> list[str]:
