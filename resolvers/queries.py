@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,15 +13,17 @@ from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
 from resolvers.mutation import signed_in
-from resolvers.tasks.inputs import TaskFilterInput, TaskOrder, task_list_args
+from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
 from resolvers.tasks.types import Task
 from resolvers.users.viewer import Viewer
 
 
-@strawberry.type
+@strawberry.type(description="Reading Rhythm: what the caller may see, and nothing else.")
 class Query:
     @strawberry.field(description="Any object by its global id; null if it does not exist or the caller cannot see it.")
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+    async def node(
+        self, info: Info, id: Annotated[relay.GlobalID, strawberry.argument(description="A global id.")]
+    ) -> relay.Node | None:
         try:
             node_type = id.resolve_type(info)
         except GlobalIDValueError:
@@ -47,8 +50,8 @@ class Query:
     async def tasks(
         self,
         info: Info,
-        filter: TaskFilterInput | None = None,
-        order_by: TaskOrder | None = None,
+        filter: FilterArgument = None,
+        order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Task]:

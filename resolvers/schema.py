@@ -20,7 +20,7 @@ from resolvers.time_tracking.mutations import TimeMutations
 from resolvers.users.mutations import UserMutations
 
 
-@strawberry.type
+@strawberry.type(description="Every change goes through here: one `input`, a union of the result and typed errors.")
 class Mutation(
     AuthMutations,
     UserMutations,

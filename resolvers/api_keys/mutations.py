@@ -29,8 +29,12 @@ class RevokeApiKeyInput:
     id: relay.GlobalID = strawberry.field(description="The key.")
 
 
-CreateApiKeyResult = Annotated[ApiKeyCreated | ErrorType, strawberry.union("CreateApiKeyResult")]
-RevokeApiKeyResult = Annotated[ApiKey | ErrorType, strawberry.union("RevokeApiKeyResult")]
+CreateApiKeyResult = Annotated[
+    ApiKeyCreated | ErrorType, strawberry.union("CreateApiKeyResult", description="ApiKeyCreated, or a typed error.")
+]
+RevokeApiKeyResult = Annotated[
+    ApiKey | ErrorType, strawberry.union("RevokeApiKeyResult", description="ApiKey, or a typed error.")
+]
 
 
 @strawberry.type

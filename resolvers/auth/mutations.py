@@ -48,10 +48,18 @@ class RefreshTokenInput:
     refresh_token: str = strawberry.field(description="The refresh token from the last sign-in or refresh.")
 
 
-SignUpResult = Annotated[AuthPayload | ErrorType, strawberry.union("SignUpResult")]
-LogInResult = Annotated[AuthPayload | ErrorType, strawberry.union("LogInResult")]
-RefreshResult = Annotated[AuthPayload | ErrorType, strawberry.union("RefreshTokenResult")]
-LogOutResult = Annotated[LoggedOut | ErrorType, strawberry.union("LogOutResult")]
+SignUpResult = Annotated[
+    AuthPayload | ErrorType, strawberry.union("SignUpResult", description="AuthPayload, or a typed error.")
+]
+LogInResult = Annotated[
+    AuthPayload | ErrorType, strawberry.union("LogInResult", description="AuthPayload, or a typed error.")
+]
+RefreshResult = Annotated[
+    AuthPayload | ErrorType, strawberry.union("RefreshTokenResult", description="AuthPayload, or a typed error.")
+]
+LogOutResult = Annotated[
+    LoggedOut | ErrorType, strawberry.union("LogOutResult", description="LoggedOut, or a typed error.")
+]
 
 
 async def _payload(info: Info, session: AsyncSession, tokens: service.Tokens) -> AuthPayload:

@@ -52,11 +52,21 @@ class RemoveMemberInput:
     user_id: relay.GlobalID = strawberry.field(description="The member.")
 
 
-CreateCompanyResult = Annotated[Company | ErrorType, strawberry.union("CreateCompanyResult")]
-UpdateCompanyResult = Annotated[Company | ErrorType, strawberry.union("UpdateCompanyResult")]
-DeleteCompanyResult = Annotated[Deleted | ErrorType, strawberry.union("DeleteCompanyResult")]
-MembershipResult = Annotated[Membership | ErrorType, strawberry.union("MembershipResult")]
-RemoveMemberResult = Annotated[Deleted | ErrorType, strawberry.union("RemoveMemberResult")]
+CreateCompanyResult = Annotated[
+    Company | ErrorType, strawberry.union("CreateCompanyResult", description="Company, or a typed error.")
+]
+UpdateCompanyResult = Annotated[
+    Company | ErrorType, strawberry.union("UpdateCompanyResult", description="Company, or a typed error.")
+]
+DeleteCompanyResult = Annotated[
+    Deleted | ErrorType, strawberry.union("DeleteCompanyResult", description="Deleted, or a typed error.")
+]
+MembershipResult = Annotated[
+    Membership | ErrorType, strawberry.union("MembershipResult", description="Membership, or a typed error.")
+]
+RemoveMemberResult = Annotated[
+    Deleted | ErrorType, strawberry.union("RemoveMemberResult", description="Deleted, or a typed error.")
+]
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from db.models import MembershipRole
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required
-from resolvers.tasks.inputs import TaskFilterInput, TaskOrder, task_list_args
+from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
 from resolvers.users.types import User
 
 if TYPE_CHECKING:
@@ -72,8 +72,8 @@ class Company(relay.Node):
     async def tasks(
         self,
         info: Info,
-        filter: TaskFilterInput | None = None,
-        order_by: TaskOrder | None = None,
+        filter: FilterArgument = None,
+        order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
     ) -> Connection[TaskRef]:

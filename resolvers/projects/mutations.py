@@ -36,8 +36,12 @@ class DeleteProjectInput:
     id: relay.GlobalID = strawberry.field(description="The project.")
 
 
-ProjectResult = Annotated[Project | ErrorType, strawberry.union("ProjectResult")]
-DeleteProjectResult = Annotated[Deleted | ErrorType, strawberry.union("DeleteProjectResult")]
+ProjectResult = Annotated[
+    Project | ErrorType, strawberry.union("ProjectResult", description="Project, or a typed error.")
+]
+DeleteProjectResult = Annotated[
+    Deleted | ErrorType, strawberry.union("DeleteProjectResult", description="Deleted, or a typed error.")
+]
 
 
 @strawberry.type

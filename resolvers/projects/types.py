@@ -12,7 +12,7 @@ from db import models
 from resolvers.connections import After, Connection, First, connection_of
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required
-from resolvers.tasks.inputs import TaskFilterInput, TaskOrder, task_list_args
+from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
 
 if TYPE_CHECKING:
     from resolvers.companies.types import Company
@@ -57,8 +57,8 @@ class Project(relay.Node):
     async def tasks(
         self,
         info: Info,
-        filter: TaskFilterInput | None = None,
-        order_by: TaskOrder | None = None,
+        filter: FilterArgument = None,
+        order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Annotated[Task, strawberry.lazy("resolvers.tasks.types")]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -49,6 +50,12 @@ class TaskFilterInput:
 class TaskOrder:
     field: TaskOrderField = strawberry.field(default=TaskOrderField.CREATED_AT, description="The sort key.")
     direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="The direction.")
+
+
+FilterArgument = Annotated[
+    TaskFilterInput | None, strawberry.argument(description="Only tasks that meet every given condition.")
+]
+OrderArgument = Annotated[TaskOrder | None, strawberry.argument(description="The order; oldest first by default.")]
 
 
 def task_list_args(

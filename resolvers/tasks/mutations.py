@@ -78,9 +78,13 @@ class SubtaskIdInput:
     id: relay.GlobalID = strawberry.field(description="The item.")
 
 
-TaskResult = Annotated[Task | ErrorType, strawberry.union("TaskResult")]
-SubtaskResult = Annotated[Subtask | ErrorType, strawberry.union("SubtaskResult")]
-DeleteResult = Annotated[Deleted | ErrorType, strawberry.union("DeleteResult")]
+TaskResult = Annotated[Task | ErrorType, strawberry.union("TaskResult", description="Task, or a typed error.")]
+SubtaskResult = Annotated[
+    Subtask | ErrorType, strawberry.union("SubtaskResult", description="Subtask, or a typed error.")
+]
+DeleteResult = Annotated[
+    Deleted | ErrorType, strawberry.union("DeleteResult", description="Deleted, or a typed error.")
+]
 
 _NOT_NULL = ("title", "description", "status", "priority", "tags")
 _REFERENCES = {"project_id": "Project", "assignee_id": "User"}

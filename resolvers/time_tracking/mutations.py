@@ -26,8 +26,12 @@ class StartTimerInput:
     )
 
 
-StartTimerResult = Annotated[TimeEntry | ErrorType, strawberry.union("StartTimerResult")]
-StopTimerResult = Annotated[TimeEntry | ErrorType, strawberry.union("StopTimerResult")]
+StartTimerResult = Annotated[
+    TimeEntry | ErrorType, strawberry.union("StartTimerResult", description="TimeEntry, or a typed error.")
+]
+StopTimerResult = Annotated[
+    TimeEntry | ErrorType, strawberry.union("StopTimerResult", description="TimeEntry, or a typed error.")
+]
 
 
 @strawberry.type

@@ -25,7 +25,9 @@ class UpdateViewerInput:
     work_days: list[int] | None = strawberry.field(default=None, description="ISO weekdays worked (1-7).")
 
 
-UpdateViewerResult = Annotated[User | ErrorType, strawberry.union("UpdateViewerResult")]
+UpdateViewerResult = Annotated[
+    User | ErrorType, strawberry.union("UpdateViewerResult", description="User, or a typed error.")
+]
 
 
 def _check(input: UpdateViewerInput, row: UserRow) -> None:
