@@ -84,6 +84,17 @@ def serve(args: argparse.Namespace) -> None:
         )
 
 
+def worker(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    if not settings.redis_url or not settings.database_url:
+        sys.exit("rhythm worker needs REDIS_URL and DATABASE_URL; without Redis, `rhythm serve` runs the jobs itself.")
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
+
+    dramatiq_args = ["workers.main", "--processes", str(args.processes), "--threads", str(args.threads)]
+    sys.exit(dramatiq_main(make_argument_parser().parse_args(dramatiq_args)))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="rhythm", description="Rhythm: tasks and time across companies.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--host", default=None)
     serve_parser.add_argument("--port", type=int, default=None)
     serve_parser.add_argument("--workers", type=int, default=1, help="API processes (one per core in production).")
+    worker_parser = commands.add_parser("worker", help="Run background workers against Redis (REDIS_URL).")
+    worker_parser.add_argument("--processes", type=int, default=2)
+    worker_parser.add_argument("--threads", type=int, default=4)
     commands.add_parser("migrate", help="Apply the database migrations.")
     commands.add_parser("seed", help="Load the demo data unless it is there.")
     commands.add_parser("export-schema", help="Print the GraphQL schema (SDL).")
@@ -102,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(build_schema().as_str() + "\n")
     elif args.command == "serve":
         serve(args)
+    elif args.command == "worker":
+        worker(args)
     else:
         settings = get_settings()
         with database(settings) as url:

@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set; `rhythm serve` starts an embedded database when it is not.")
     configure_logging(settings.log_level, json=settings.log_json)
-    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+    database_url = settings.database_url
+    engine = create_engine(database_url, pool_size=settings.database_pool_size)
     services = Services(
         sessions=create_sessionmaker(engine),
         tokens=TokenConfig(
@@ -56,9 +57,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = engine
+        workers = None
+        if settings.in_process_workers:
+            from workers.inprocess import InProcessWorkers
+
+            workers = InProcessWorkers(database_url, settings.redis_url)
+            await workers.start()
         try:
             yield
         finally:
+            if workers is not None:
+                await workers.stop()
             await engine.dispose()
 
     return Litestar(

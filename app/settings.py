@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     # Unset: seed the demo when running on the embedded database only.
     seed_demo: bool | None = None
+    # Run the background jobs inside the API process: the default without Redis, so one command runs everything.
+    run_workers_in_process: bool | None = None
 
     # Auth. A missing JWT secret is generated once and kept in data_dir, which suits a first run only.
     jwt_secret: SecretStr | None = None
@@ -41,6 +43,12 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def in_process_workers(self) -> bool:
+        if self.run_workers_in_process is not None:
+            return self.run_workers_in_process
+        return self.redis_url is None
 
     def resolved_jwt_secret(self) -> str:
         if self.jwt_secret is not None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.models.credentials import ApiScope
+
 APP_ROLE = "rhythm_app"
 
 _SET_CALLER = text(
@@ -25,23 +27,39 @@ _SET_CALLER = text(
 )
 
 
+# Scopes only workers hold: the api_keys table admits the public ApiScope values alone.
+WORKER_SCOPES = frozenset(
+    {scope.value for scope in ApiScope} | {"events:read", "jobs:write", "webhooks:read", "webhooks:write"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who runs a transaction: a person, an integrator's API key, or nobody (public operations)."""
+    """Who runs a transaction: a person, an integrator's API key, a worker acting for one company, or nobody."""
 
     user_id: uuid.UUID | None = None
-    # A person may narrow a request to one company; an API key is always limited to its own.
+    # A person may narrow a request to one company; an API key and a worker are always limited to theirs.
     company_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
     api_scopes: frozenset[str] = field(default_factory=frozenset)
+    is_worker: bool = False
 
     @property
     def is_anonymous(self) -> bool:
-        return self.user_id is None and self.api_key_id is None
+        return self.user_id is None and self.api_key_id is None and not self.is_worker
 
     @property
     def is_api_key(self) -> bool:
         return self.api_key_id is not None
+
+    @property
+    def acts_for_company(self) -> bool:
+        return self.is_api_key or self.is_worker
+
+
+def worker_for(company_id: uuid.UUID) -> Caller:
+    """A background job's caller: everything a job needs inside one company, nothing outside it."""
+    return Caller(company_id=company_id, api_scopes=WORKER_SCOPES, is_worker=True)
 
 
 ANONYMOUS = Caller()
@@ -54,9 +72,9 @@ def caller_settings(caller: Caller) -> dict[str, str]:
     return {
         "role": APP_ROLE,
         "user_id": text_of(caller.user_id),
-        "company_id": "" if caller.is_api_key else text_of(caller.company_id),
-        "api_company_id": text_of(caller.company_id) if caller.is_api_key else "",
-        "api_scopes": " ".join(sorted(caller.api_scopes)) if caller.is_api_key else "",
+        "company_id": "" if caller.acts_for_company else text_of(caller.company_id),
+        "api_company_id": text_of(caller.company_id) if caller.acts_for_company else "",
+        "api_scopes": " ".join(sorted(caller.api_scopes)) if caller.acts_for_company else "",
     }
 
 
@@ -67,6 +85,13 @@ async def begin_as(session: AsyncSession, caller: Caller) -> None:
     as the person they just authenticated.
     """
     await session.execute(_SET_CALLER, caller_settings(caller))
+    session.info["caller"] = caller
+
+
+def caller_of(session: AsyncSession) -> Caller:
+    """The caller the session's transaction runs as."""
+    caller = session.info.get("caller")
+    return caller if isinstance(caller, Caller) else ANONYMOUS
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from db.models.companies import Company, Membership, MembershipRole
 from db.models.credentials import ApiKey, ApiScope, RefreshToken
+from db.models.events import JobRun, OutboxEvent
 from db.models.time_tracking import TimeEntry
 from db.models.users import User, UserCredentials
 from db.models.work import Project, Subtask, Task, TaskPriority, TaskStatus
@@ -10,8 +11,10 @@ __all__ = [
     "ApiKey",
     "ApiScope",
     "Company",
+    "JobRun",
     "Membership",
     "MembershipRole",
+    "OutboxEvent",
     "Project",
     "RefreshToken",
     "Subtask",

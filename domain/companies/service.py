@@ -12,6 +12,7 @@ from sqlmodel import col
 from db.models import Company, Membership, MembershipRole
 from domain.db_errors import refusals
 from domain.errors import Conflict, Forbidden, NotFound
+from domain.events.service import EventType, record, snapshot
 from domain.validation import Checks
 
 
@@ -79,6 +80,7 @@ async def invite_member(
     async with refusals(refused=Forbidden("Only owners invite owners, and only admins invite members.")):
         session.add(membership)
         await session.flush()
+    await _record(session, EventType.MEMBERSHIP_ADDED, membership)
     return membership
 
 
@@ -102,12 +104,21 @@ async def change_role(
     if changed.rowcount == 0:  # type: ignore[attr-defined]
         raise Forbidden("Only owners and admins change roles, and only owners change an owner's.")
     await session.refresh(membership)
+    await _record(session, EventType.MEMBERSHIP_CHANGED, membership)
     return membership
 
 
 async def remove_member(session: AsyncSession, *, company_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    await _membership(session, company_id, user_id)
+    membership = await _membership(session, company_id, user_id)
+    # Recorded first: a member who leaves may no longer write the company's events afterwards. A refused
+    # removal rolls the event back with it.
+    await _record(session, EventType.MEMBERSHIP_REMOVED, membership)
     async with refusals():
         removed = await session.execute(sa.delete(Membership).where(*_key(company_id, user_id)))
     if removed.rowcount == 0:  # type: ignore[attr-defined]
         raise Forbidden("Only owners and admins remove members, and only owners remove an owner.")
+
+
+async def _record(session: AsyncSession, event_type: EventType, membership: Membership) -> None:
+    data = {"membership": snapshot(membership, ("company_id", "user_id", "role"))}
+    await record(session, event_type, company_id=membership.company_id, subject_id=membership.user_id, data=data)

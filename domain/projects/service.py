@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Company, Project
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden, NotFound
+from domain.events.service import EventType, record, snapshot
 from domain.validation import Checks
 
 
@@ -34,6 +35,7 @@ async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: 
     async with refusals(refused=Forbidden("You may not create projects in this company.")):
         session.add(project)
         await session.flush()
+    await _record(session, EventType.PROJECT_CREATED, project)
     return project
 
 
@@ -56,10 +58,17 @@ async def update_project(session: AsyncSession, project_id: uuid.UUID, changes: 
     project.updated_at = datetime.now(UTC)
     async with refusals(refused=Forbidden("You may not change projects in this company.")):
         await session.flush()
+    await _record(session, EventType.PROJECT_UPDATED, project)
     return project
 
 
 async def delete_project(session: AsyncSession, project_id: uuid.UUID) -> None:
+    await _record(session, EventType.PROJECT_DELETED, await get_project(session, project_id))
     await delete_visible(
         session, Project, project_id, what="project", refused=Forbidden("You may not delete projects here.")
     )
+
+
+async def _record(session: AsyncSession, event_type: EventType, project: Project) -> None:
+    data = {"project": snapshot(project, ("id", "company_id", "name", "description", "archived", "updated_at"))}
+    await record(session, event_type, company_id=project.company_id, subject_id=project.id, data=data)

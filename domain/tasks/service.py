@@ -12,6 +12,7 @@ from db.models import Company, Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden, NotFound
+from domain.events.service import EventType, record, snapshot
 from domain.validation import Checks
 
 # Constraint names that point a database refusal at the input field it concerns.
@@ -88,6 +89,7 @@ async def create_task(
     async with refusals(fields=TASK_FIELDS, refused=Forbidden("You may not create tasks in this company.")):
         session.add(task)
         await session.flush()
+    await _record(session, EventType.TASK_CREATED, task)
     return task
 
 
@@ -101,9 +103,14 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
 async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:
     check_task(changes)
     task = await get_task(session, task_id)
+    was_done = task.status == TaskStatus.DONE
     _apply(task, changes, datetime.now(UTC))
     async with refusals(fields=TASK_FIELDS, refused=REFUSED):
         await session.flush()
+    completed = task.status == TaskStatus.DONE and not was_done
+    await _record(
+        session, EventType.TASK_COMPLETED if completed else EventType.TASK_UPDATED, task, changed=changes.given()
+    )
     return task
 
 
@@ -113,4 +120,21 @@ async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> 
 
 
 async def delete_task(session: AsyncSession, task_id: uuid.UUID) -> None:
+    task = await get_task(session, task_id)
+    await _record(session, EventType.TASK_DELETED, task)
     await delete_visible(session, Task, task_id, what="task", refused=REFUSED)
+
+
+SNAPSHOT = (
+    "id", "company_id", "project_id", "title", "status", "priority", "effort", "estimated_minutes", "due_at",
+    "start_after", "assignee_id", "tags", "completed_at", "updated_at",
+)  # fmt: skip
+
+
+async def _record(
+    session: AsyncSession, event_type: EventType, task: Task, changed: dict[str, object] | None = None
+) -> None:
+    data = {"task": snapshot(task, SNAPSHOT)}
+    if changed is not None:
+        data["changed"] = sorted(changed)  # type: ignore[assignment]
+    await record(session, event_type, company_id=task.company_id, subject_id=task.id, data=data)

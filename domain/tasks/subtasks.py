@@ -69,4 +69,13 @@ async def update_subtask(
 
 
 async def delete_subtask(session: AsyncSession, subtask_id: uuid.UUID) -> None:
+    subtask = await session.get(Subtask, subtask_id)
+    if subtask is None:
+        raise NotFound("No such subtask.")
+    task_id = subtask.task_id
     await delete_visible(session, Subtask, subtask_id, what="subtask", refused=REFUSED)
+    # Close the gap the item leaves, so the positions stay dense.
+    for number, sibling in enumerate(await _siblings(session, task_id)):
+        sibling.position = number
+    async with refusals(refused=REFUSED):
+        await session.flush()

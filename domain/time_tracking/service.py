@@ -12,6 +12,7 @@ from sqlmodel import col
 from db.models import Company, TimeEntry
 from domain.db_errors import refusals
 from domain.errors import Conflict, Forbidden, NotFound
+from domain.events.service import EventType, record, snapshot
 from domain.tasks.service import get_task
 from domain.validation import Checks
 
@@ -28,6 +29,7 @@ async def stop_timer(session: AsyncSession, user_id: uuid.UUID) -> TimeEntry:
     entry.ended_at = max(datetime.now(UTC), entry.started_at)
     async with refusals():
         await session.flush()
+    await _record(session, EventType.TIMER_STOPPED, entry)
     return entry
 
 
@@ -57,4 +59,10 @@ async def start_timer(
     async with refusals(refused=Forbidden("You may not track time in this company.")):
         session.add(entry)
         await session.flush()
+    await _record(session, EventType.TIMER_STARTED, entry)
     return entry
+
+
+async def _record(session: AsyncSession, event_type: EventType, entry: TimeEntry) -> None:
+    data = {"time_entry": snapshot(entry, ("id", "company_id", "user_id", "task_id", "started_at", "ended_at", "note"))}
+    await record(session, event_type, company_id=entry.company_id, subject_id=entry.id, data=data)

@@ -1,0 +1,68 @@
+"""Domain events, written to the outbox in the same transaction as the change they report.
+
+A committed change always has its events; a rolled-back one never does. The relay hands them to the workers
+after commit.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import OutboxEvent
+from db.tenant import caller_of
+
+
+class EventType(enum.StrEnum):
+    TASK_CREATED = "task.created"
+    TASK_UPDATED = "task.updated"
+    TASK_COMPLETED = "task.completed"
+    TASK_DELETED = "task.deleted"
+    PROJECT_CREATED = "project.created"
+    PROJECT_UPDATED = "project.updated"
+    PROJECT_DELETED = "project.deleted"
+    MEMBERSHIP_ADDED = "membership.added"
+    MEMBERSHIP_CHANGED = "membership.changed"
+    MEMBERSHIP_REMOVED = "membership.removed"
+    COMPANY_UPDATED = "company.updated"
+    TIMER_STARTED = "timer.started"
+    TIMER_STOPPED = "timer.stopped"
+
+
+def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A JSON-ready copy of some of a row's fields."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        return value
+
+    return {name: plain(getattr(row, name)) for name in fields}
+
+
+async def record(
+    session: AsyncSession,
+    event_type: EventType,
+    *,
+    company_id: uuid.UUID,
+    subject_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> OutboxEvent:
+    event = OutboxEvent(
+        company_id=company_id,
+        type=event_type.value,
+        subject_id=subject_id,
+        actor_user_id=caller_of(session).user_id,
+        payload=data,
+    )
+    session.add(event)
+    await session.flush()
+    return event

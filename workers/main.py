@@ -1,0 +1,49 @@
+"""The module `rhythm worker` hands to Dramatiq: the Redis broker, every actor, and a relay in each process."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware
+
+from app.logs import configure_logging
+from app.settings import get_settings
+from workers import runtime
+from workers.broker import load_actors, setup_broker
+from workers.events import publish
+from workers.relay import OutboxRelay
+
+
+class RelayInEachWorker(Middleware):
+    """Runs an outbox relay on the actors' event loop; relays in several processes skip each other's rows."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.stop: asyncio.Event | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        assert loop_thread is not None, "the AsyncIO middleware starts the loop first"
+
+        async def run() -> None:
+            self.stop = asyncio.Event()
+            relay = OutboxRelay(runtime.sessions(), self.database_url, partial(publish, broker))
+            await relay.run(self.stop)
+
+        asyncio.run_coroutine_threadsafe(run(), loop_thread.loop)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        if self.stop is not None and loop_thread is not None:
+            loop_thread.loop.call_soon_threadsafe(self.stop.set)
+
+
+settings = get_settings()
+configure_logging(settings.log_level, json=settings.log_json)
+broker = setup_broker(settings.redis_url)
+broker.add_middleware(RelayInEachWorker(runtime.database_url()))
+load_actors()

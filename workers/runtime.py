@@ -1,0 +1,49 @@
+"""Database access for actors: one engine per worker process, made on the actors' event loop when first used."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.settings import get_settings
+from db.engine import create_engine, create_sessionmaker
+from db.tenant import Caller, tenant_session, worker_for
+
+_database_url: str | None = None
+_sessions: async_sessionmaker[AsyncSession] | None = None
+
+
+def configure(database_url: str) -> None:
+    """Name the database for this process's actors (the API does, when it runs them in process)."""
+    global _database_url, _sessions
+    _database_url, _sessions = database_url, None
+
+
+def database_url() -> str:
+    url = _database_url or get_settings().database_url
+    if not url:
+        raise RuntimeError("Workers need DATABASE_URL.")
+    return url
+
+
+def sessions() -> async_sessionmaker[AsyncSession]:
+    global _sessions
+    if _sessions is None:
+        _sessions = create_sessionmaker(create_engine(database_url(), pool_size=4))
+    return _sessions
+
+
+@asynccontextmanager
+async def acting_for(company_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
+    """A transaction as a worker of `company_id`, through the same tenant function as the API."""
+    async with tenant_session(sessions(), worker_for(company_id)) as session:
+        yield session
+
+
+@asynccontextmanager
+async def acting_as(caller: Caller) -> AsyncIterator[AsyncSession]:
+    async with tenant_session(sessions(), caller) as session:
+        yield session
