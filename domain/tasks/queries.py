@@ -96,7 +96,8 @@ _PARSERS: dict[TaskOrderField, Any] = {
 @cache
 def task_sort(field: TaskOrderField = TaskOrderField.CREATED_AT, *, descending: bool = False) -> SortKey:
     return SortKey(
-        name=f"task:{field.value}",
+        # The direction is part of the name: a cursor is a position in one ordering only.
+        name=f"task:{field.value}:{'desc' if descending else 'asc'}",
         columns=lambda task: [_column(field, task), task.id],
         values=lambda row: [_value(field, row), row.id],
         parsers=[_PARSERS[field], parse_uuid],

@@ -42,7 +42,8 @@ class TaskFilterInput:
             due_after=self.due_after,
             due_before=self.due_before,
             search=self.search or None,
-            tags=tuple(sorted(set(self.tags or ()))),
+            # Stored tags are trimmed, so the filter's are too.
+            tags=tuple(sorted({tag.strip() for tag in self.tags or ()})),
         )
 
 
