@@ -134,7 +134,7 @@ SNAPSHOT = (
 async def _record(
     session: AsyncSession, event_type: EventType, task: Task, changed: dict[str, object] | None = None
 ) -> None:
-    data = {"task": snapshot(task, SNAPSHOT)}
+    data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
     if changed is not None:
-        data["changed"] = sorted(changed)  # type: ignore[assignment]
+        data["changed"] = sorted(changed)
     await record(session, event_type, company_id=task.company_id, subject_id=task.id, data=data)

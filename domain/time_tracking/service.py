@@ -37,18 +37,20 @@ async def start_timer(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
-    company_id: uuid.UUID,
+    company_id: uuid.UUID | None,
     task_id: uuid.UUID | None,
     note: str,
     stop_running: bool,
 ) -> TimeEntry:
+    """Start a timer on a task (in the task's company) or, without a task, in `company_id`."""
     checks = Checks()
     checks.text("note", note, max_length=2000, required=False)
+    if task_id is None and company_id is None:
+        checks.fail("companyId", "Name a company or a task.")
     checks.raise_if_any()
     if task_id is not None:
-        task = await get_task(session, task_id)
-        company_id = task.company_id
-    elif await session.get(Company, company_id) is None:
+        company_id = (await get_task(session, task_id)).company_id
+    if company_id is None or await session.get(Company, company_id) is None:
         raise NotFound("No such company.")
     if await running_timer(session, user_id) is not None:
         if not stop_running:

@@ -9,7 +9,7 @@ from strawberry import relay
 from domain.time_tracking import service
 from resolvers.context import Info
 from resolvers.errors import ErrorType
-from resolvers.ids import optional_uuid_of, uuid_of
+from resolvers.ids import optional_uuid_of
 from resolvers.mutation import person, run, signed_in
 from resolvers.time_tracking.types import TimeEntry
 
@@ -39,17 +39,11 @@ class TimeMutations:
     @strawberry.mutation(description="Start a timer. A person runs one timer at a time, across all companies.")
     async def start_timer(self, info: Info, input: StartTimerInput) -> StartTimerResult:
         async def work(session: AsyncSession) -> TimeEntry:
-            task_id = optional_uuid_of(input.task_id, "Task")
-            if task_id is None and input.company_id is None:
-                from domain.errors import invalid
-
-                raise invalid("companyId", "Name a company or a task.")
-            company_id = uuid_of(input.company_id, "Company") if input.company_id is not None else None
             entry = await service.start_timer(
                 session,
                 user_id=person(info),
-                company_id=company_id,  # type: ignore[arg-type]
-                task_id=task_id,
+                company_id=optional_uuid_of(input.company_id, "Company"),
+                task_id=optional_uuid_of(input.task_id, "Task"),
                 note=input.note,
                 stop_running=input.stop_running,
             )
