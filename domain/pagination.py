@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -68,7 +68,8 @@ def decode_cursor(sort: SortKey, cursor: str) -> list[Any]:
         if name != sort.name or len(raw) != len(sort.parsers):
             raise ValueError("cursor of another ordering")
         return [parse(value) for parse, value in zip(sort.parsers, raw, strict=True)]
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+    # The payload is the client's JSON: any value may stand where a string was (AttributeError from uuid.UUID).
+    except (ValueError, TypeError, AttributeError, OverflowError, binascii.Error, json.JSONDecodeError):
         raise invalid("after", "Is not a cursor of this list in this order.") from None
 
 
@@ -136,4 +137,6 @@ def parse_uuid(value: str) -> uuid.UUID:
 
 
 def parse_datetime(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+    # In UTC now, so an instant the database cannot take (year 1 at +05:00) fails here with OverflowError.
+    parsed = datetime.fromisoformat(value)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)

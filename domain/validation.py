@@ -10,7 +10,9 @@ from zoneinfo import available_timezones
 
 from domain.errors import ValidationFailed
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
+# PostgreSQL cannot store U+0000 in text; caught here it is a field error rather than a failed statement.
+NUL = "\x00"
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +36,8 @@ class Checks:
             self.fail(field, "Must not be blank.")
         elif len(value) > max_length:
             self.fail(field, f"Must be at most {max_length} characters.")
+        elif NUL in value:
+            self.fail(field, "Must not contain NUL characters.")
 
     def between(self, field: str, value: int | None, low: int, high: int) -> None:
         if value is not None and not low <= value <= high:
@@ -62,6 +66,8 @@ class Checks:
             self.fail(field, "At most 50 tags.")
         elif any(not tag.strip() or len(tag) > 50 for tag in values):
             self.fail(field, "Tags are 1 to 50 characters.")
+        elif any(NUL in tag for tag in values):
+            self.fail(field, "Tags must not contain NUL characters.")
 
     def raise_if_any(self) -> None:
         if self.errors:

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import structlog
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from domain.errors import DomainError, NotFound, ValidationFailed
 from resolvers.context import Context
@@ -42,6 +44,10 @@ class TransactionBoundary(SchemaExtension):
 def _code_of(error: GraphQLError) -> tuple[str, bool]:
     """The error's code, and whether its message may reach the client."""
     original = error.original_error
+    if isinstance(original, StrawberryInputCoercionError):
+        # Raised while a resolver's arguments are converted (a malformed global id): a GraphQLError, but the
+        # client's input is at fault, not the document.
+        return "BAD_USER_INPUT", True
     if original is None or isinstance(original, GraphQLError):
         code = (error.extensions or {}).get("code")
         if code:
@@ -69,6 +75,13 @@ class ErrorFormatter(SchemaExtension):
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         result.errors = [self._format(error, request_id) for error in result.errors or []]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # A subscription sends each event's result long before its operation ends.
+        if isinstance(result, ExecutionResult) and result.errors:
+            request_id = getattr(self.execution_context.context, "request_id", None)
+            result.errors = [self._format(error, request_id) for error in result.errors]
+        yield
 
     def _format(self, error: GraphQLError, request_id: str | None) -> GraphQLError:
         code, expose = _code_of(error)

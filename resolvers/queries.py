@@ -22,13 +22,15 @@ from resolvers.users.viewer import Viewer
 class Query:
     @strawberry.field(description="Any object by its global id; null if it does not exist or the caller cannot see it.")
     async def node(
-        self, info: Info, id: Annotated[relay.GlobalID, strawberry.argument(description="A global id.")]
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
     ) -> relay.Node | None:
+        # A plain ID, parsed here: an id that is not even a global id names nothing, so it is null too.
         try:
-            node_type = id.resolve_type(info)
+            global_id = relay.GlobalID.from_id(id)
+            node_type = global_id.resolve_type(info)
         except GlobalIDValueError:
             return None
-        nodes = node_type.resolve_nodes(info=info, node_ids=[id.node_id], required=False)
+        nodes = node_type.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
         if inspect.isawaitable(nodes):
             nodes = await nodes
         return next(iter(nodes), None)

@@ -15,6 +15,7 @@ from resolvers.companies.mutations import CompanyMutations
 from resolvers.extensions import ErrorFormatter, TransactionBoundary
 from resolvers.projects.mutations import ProjectMutations
 from resolvers.queries import Query
+from resolvers.scalars import SCALAR_OVERRIDES
 from resolvers.tasks.mutations import TaskMutations
 from resolvers.time_tracking.mutations import TimeMutations
 from resolvers.users.mutations import UserMutations
@@ -51,6 +52,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     return RhythmSchema(
         query=Query,
         mutation=Mutation,
+        scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         # Factories, so every operation gets extensions of its own.
         extensions=[
             lambda: QueryDepthLimiter(max_depth=limits.max_depth),
