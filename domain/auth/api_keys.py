@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ApiKey, ApiScope
+from db.models import ApiKey, ApiScope, Company
 from db.tenant import Caller
 from domain.db_errors import refusals
 from domain.errors import AuthenticationFailed, Forbidden, NotFound
@@ -67,7 +67,10 @@ async def create_api_key(
         created_by=created_by,
         expires_at=expires_at,
     )
-    async with refusals(refused=NotFound("No such company.")):
+    if await session.get(Company, company_id) is None:
+        raise NotFound("No such company.")
+    # The caller sees the company, so a policy refusal means they are not an owner or admin there.
+    async with refusals(refused=Forbidden("Only owners and admins make API keys.")):
         session.add(key)
         await session.flush()
     return IssuedKey(key=key, plaintext=f"{PREFIX}{key.id.hex}_{secret}")

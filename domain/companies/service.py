@@ -65,6 +65,15 @@ async def invite_member(
     session: AsyncSession, *, company_id: uuid.UUID, email: str, role: MembershipRole
 ) -> Membership:
     await get_company(session, company_id)
+    # A member sees the company but may not invite: that is Forbidden, not the NotFound of an unknown email.
+    may_invite = (
+        await session.execute(
+            sa.text("SELECT CAST(:company_id AS uuid) = ANY (rhythm.company_ids('company', 'admin'))"),
+            {"company_id": company_id},
+        )
+    ).scalar()
+    if not may_invite:
+        raise Forbidden("Only owners and admins invite members.")
     user_id = (
         await session.execute(
             sa.text("SELECT rhythm.user_id_for_invite(:company_id, :email)"),

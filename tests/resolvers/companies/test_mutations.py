@@ -151,7 +151,7 @@ async def test_a_plain_member_cannot_invite(graphql: GraphQL) -> None:
 
     result = await mutate(graphql, bob, INVITE_MEMBER, companyId=company, email=carol.email)
 
-    assert result["__typename"] == "NotFound", result
+    assert result["__typename"] == "Forbidden", result
     assert await company_as_seen_by(graphql, carol, company) is None
 
 
