@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -24,9 +25,14 @@ from domain.pagination import (
 T = TypeVar("T")
 
 
+def any_of(ids: Sequence[uuid.UUID]) -> Any:
+    """`= ANY($1)` with one array parameter: the same SQL text (and prepared statement) for any number of ids."""
+    return sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Uuid)))
+
+
 async def by_ids(session: AsyncSession, entity: type[T], ids: Sequence[uuid.UUID]) -> list[T | None]:
     """Rows of `entity` in the order of `ids`, None where the caller cannot see one."""
-    statement = sa.select(entity).where(entity.id.in_(ids))  # type: ignore[attr-defined]
+    statement = sa.select(entity).where(entity.id == any_of(ids))  # type: ignore[attr-defined]
     found: dict[uuid.UUID, T] = {row.id: row for row in (await session.execute(statement)).scalars()}  # type: ignore[attr-defined]
     return [found.get(row_id) for row_id in ids]
 
@@ -72,16 +78,14 @@ async def members_per_company(
 
 async def roles_of(session: AsyncSession, user_id: uuid.UUID, company_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     statement = sa.select(col(Membership.company_id), col(Membership.role)).where(
-        col(Membership.user_id) == user_id, col(Membership.company_id).in_(company_ids)
+        col(Membership.user_id) == user_id, col(Membership.company_id) == any_of(company_ids)
     )
     return {company_id: role for company_id, role in await session.execute(statement)}
 
 
 async def api_keys_of(session: AsyncSession, company_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ApiKey]]:
     statement = (
-        sa.select(ApiKey)
-        .where(ApiKey.company_id.in_(company_ids))  # type: ignore[attr-defined]
-        .order_by(ApiKey.created_at, ApiKey.id)  # type: ignore[arg-type]
+        sa.select(ApiKey).where(col(ApiKey.company_id) == any_of(company_ids)).order_by(ApiKey.created_at, ApiKey.id)  # type: ignore[arg-type]
     )
     grouped: dict[uuid.UUID, list[ApiKey]] = {company_id: [] for company_id in company_ids}
     for key in (await session.execute(statement)).scalars():

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from db.models import Subtask, Task, TaskStatus
 from domain.pagination import (
@@ -24,6 +25,7 @@ from domain.pagination import (
     parse_datetime,
     parse_uuid,
 )
+from domain.reads import any_of
 
 # Far beyond any due date, so tasks without one sort last in ascending order.
 NO_DUE_DATE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
@@ -123,7 +125,7 @@ async def tasks_per_parent(
 async def subtasks_of(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Subtask]]:
     statement = (
         sa.select(Subtask)
-        .where(Subtask.task_id.in_(task_ids))  # type: ignore[attr-defined]
+        .where(col(Subtask.task_id) == any_of(task_ids))
         .order_by(Subtask.task_id, Subtask.position, Subtask.id)  # type: ignore[arg-type]
     )
     grouped: dict[uuid.UUID, list[Subtask]] = {task_id: [] for task_id in task_ids}
