@@ -94,6 +94,9 @@ async def invite_member(
 
 
 async def _membership(session: AsyncSession, company_id: uuid.UUID, user_id: uuid.UUID) -> Membership:
+    # A person sees their own memberships everywhere, but a request narrowed to another company
+    # (X-Company-Id) does not see this company: that is NotFound, before any write is tried.
+    await get_company(session, company_id)
     membership = await session.get(Membership, (company_id, user_id))
     if membership is None:
         raise NotFound("No such member.")
