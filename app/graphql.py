@@ -1,16 +1,21 @@
-"""The GraphQL endpoint: GraphiQL and POST at /graphql, one transaction per operation."""
+"""The GraphQL endpoint: GraphiQL and POST at /graphql, one transaction per operation; subscriptions over a
+WebSocket at the same path (`graphql-transport-ws`)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import strawberry
 from litestar.datastructures import Headers
+from litestar.enums import ScopeType
 from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.callers import identify
 from app.request_id import request_id_of
+from app.websocket import with_websocket_auth
 from resolvers.context import Context, Services, new_context
 
 
@@ -19,16 +24,23 @@ def graphql_controller(schema: strawberry.Schema, services: Services) -> type:
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
         try:
-            await identify(Headers.from_scope(scope), context)
+            # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
+            if scope["type"] == ScopeType.HTTP:
+                await identify(Headers.from_scope(scope), context)
             yield context
         finally:
             # The operation commits through TransactionBoundary; anything left open here failed.
             await context.transaction.finish(commit=False)
 
-    return make_graphql_controller(
-        schema,
-        path="/graphql",
-        graphql_ide="graphiql",
-        context_getter=context_getter,
-        allow_queries_via_get=False,
+    return with_websocket_auth(
+        make_graphql_controller(
+            schema,
+            path="/graphql",
+            graphql_ide="graphiql",
+            context_getter=context_getter,
+            allow_queries_via_get=False,
+            # The legacy `graphql-ws` protocol stays off.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+        )
     )

@@ -12,6 +12,7 @@ from litestar.exceptions import NotAuthorizedException
 
 from app.graphql import graphql_controller
 from app.health import health, ready
+from app.live import LiveChannels
 from app.logs import configure_logging
 from app.request_id import request_id_middleware, request_id_of
 from app.settings import Settings, get_settings
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level, json=settings.log_json)
     database_url = settings.database_url
     engine = create_engine(database_url, pool_size=settings.database_pool_size)
+    live = LiveChannels(settings.redis_url)
     services = Services(
         sessions=create_sessionmaker(engine),
         tokens=TokenConfig(
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         passwords=Passwords(time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib),
         max_page_size=settings.graphql_max_page_size,
+        webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
+        live=live.feed,
     )
     schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
 
@@ -61,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.in_process_workers:
             from workers.inprocess import InProcessWorkers
 
-            workers = InProcessWorkers(database_url, settings.redis_url)
+            workers = InProcessWorkers(database_url, settings.redis_url, settings=settings)
             await workers.start()
         try:
             yield
@@ -74,7 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[graphql_controller(schema, services), health, ready],
         middleware=[request_id_middleware],
         exception_handlers={NotAuthorizedException: _unauthenticated},
-        lifespan=[lifespan],
+        lifespan=[lifespan, live.lifespan],
+        plugins=[live.plugin],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
     )

@@ -41,6 +41,37 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=2000, ge=50)
     graphql_max_page_size: int = Field(default=100, ge=1)
 
+    # Webhooks. Private, loopback, link-local and reserved targets are refused unless allowed (tests, local dev).
+    webhooks_allow_private_targets: bool = False
+    webhooks_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    # A delivery whose worker died mid-attempt is retried once its lease lapses: keep it above the timeout.
+    webhooks_lease_seconds: float = Field(default=60.0, gt=0)
+    # How often each worker process looks for due retries and lapsed leases.
+    webhooks_dispatch_period_seconds: float = Field(default=5.0, gt=0)
+    # A delivery handed to the broker is handed again after this if it is still due (the message was lost).
+    webhooks_redispatch_after_seconds: float = Field(default=60.0, gt=0)
+
+    # Redis broker: a worker silent this long is taken for dead and its unacknowledged messages are requeued
+    # by the next maintenance pass, which runs on this many commands in a million.
+    broker_heartbeat_timeout_ms: int = Field(default=15_000, ge=1_000)
+    broker_maintenance_chance: int = Field(default=1_000, ge=0, le=1_000_000)
+    # The outbox relay's claim on a batch: a relay that dies (or cannot reach the broker) leaves it this long.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+
+    # Email notifications through SMTP (RHYTHM_SMTP_*); no host, no email: notifications stay in the app.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # STARTTLS: unset upgrades when the server offers it, true requires it, false never tries. USE_TLS: TLS from
+    # the first byte (SMTPS, usually port 465).
+    smtp_start_tls: bool | None = None
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    email_from: str = "Rhythm <notifications@rhythm.localhost>"
+    # How often each worker process (and the API, running jobs in process) looks for due-soon and overdue tasks.
+    notifications_reminder_period_seconds: float = Field(default=300.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
 

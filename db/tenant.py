@@ -29,7 +29,8 @@ _SET_CALLER = text(
 
 # Scopes only workers hold: the api_keys table admits the public ApiScope values alone.
 WORKER_SCOPES = frozenset(
-    {scope.value for scope in ApiScope} | {"events:read", "jobs:write", "webhooks:read", "webhooks:write"}
+    {scope.value for scope in ApiScope}
+    | {"events:read", "jobs:write", "notifications:write", "webhooks:read", "webhooks:write"}
 )
 
 

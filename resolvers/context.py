@@ -15,6 +15,7 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 
 if TYPE_CHECKING:
+    from resolvers.live.feed import LiveFeed
     from resolvers.loaders import Loaders
 
 
@@ -26,6 +27,10 @@ class Services:
     tokens: TokenConfig
     passwords: Passwords
     max_page_size: int
+    # Tests and local development post webhooks to loopback receivers; production refuses private targets.
+    webhooks_allow_private_targets: bool = False
+    # Where subscriptions listen for committed changes; None where nothing publishes them.
+    live: LiveFeed | None = None
 
 
 class Transaction:
@@ -71,6 +76,8 @@ class Context(BaseContext, kw_only=True):
     transaction: Transaction
     request_id: str
     loaders: Any = None
+    # A websocket's `connection_init` payload, which carries its credentials (app/websocket.py).
+    connection_params: dict[str, Any] | None = None
 
     @property
     def caller(self) -> Caller:

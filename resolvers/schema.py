@@ -13,12 +13,16 @@ from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.companies.mutations import CompanyMutations
 from resolvers.extensions import ErrorFormatter, TransactionBoundary
+from resolvers.live.subscriptions import Subscription
+from resolvers.live.transport import SubscriptionsOverWebSocket
+from resolvers.notifications.mutations import NotificationMutations
 from resolvers.projects.mutations import ProjectMutations
 from resolvers.queries import Query
 from resolvers.scalars import SCALAR_OVERRIDES
 from resolvers.tasks.mutations import TaskMutations
 from resolvers.time_tracking.mutations import TimeMutations
 from resolvers.users.mutations import UserMutations
+from resolvers.webhooks.mutations import WebhookMutations
 
 
 @strawberry.type(description="Every change goes through here: one `input`, a union of the result and typed errors.")
@@ -30,6 +34,8 @@ class Mutation(
     TaskMutations,
     TimeMutations,
     ApiKeyMutations,
+    WebhookMutations,
+    NotificationMutations,
 ):
     pass
 
@@ -52,12 +58,14 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     return RhythmSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         # Factories, so every operation gets extensions of its own.
         extensions=[
             lambda: QueryDepthLimiter(max_depth=limits.max_depth),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            SubscriptionsOverWebSocket,
             ErrorFormatter,
             TransactionBoundary,
         ],

@@ -28,6 +28,7 @@ from app.settings import Settings
 from db import embedded, migrate
 from db.engine import create_engine, create_sessionmaker
 from tests.graphql import GraphQL
+from tests.notifications.mailbox import Mailbox
 
 JWT_SECRET = "test-secret-" + "x" * 40
 
@@ -115,7 +116,15 @@ def _wait_for_port(port: int, seconds: float = 10.0) -> None:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback that the app emails notifications to."""
+    running = Mailbox().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, mailbox: Mailbox) -> Settings:
     return Settings(
         database_url=database_url,
         environment="test",
@@ -125,6 +134,13 @@ def settings(database_url: str) -> Settings:
         log_json=True,
         log_level="WARNING",
         database_pool_size=5,
+        # Webhook tests post to receivers on loopback; the dispatcher looks for due retries often.
+        webhooks_allow_private_targets=True,
+        webhooks_dispatch_period_seconds=0.5,
+        # Notifications are emailed to the loopback mailbox.
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+        email_from="Rhythm <notifications@rhythm.test>",
     )
 
 

@@ -17,16 +17,25 @@ from dramatiq.middleware import AsyncIO
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling")
-ACTOR_MODULES = ("workers.events",)
+#: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
+ACTOR_MODULES = ("workers.events", "workers.live", "workers.notifications", "workers.webhooks")
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12
 
 
-def setup_broker(redis_url: str | None, *, heartbeat_timeout_ms: int = 15_000) -> dramatiq.Broker:
+def setup_broker(
+    redis_url: str | None, *, heartbeat_timeout_ms: int = 15_000, maintenance_chance: int = 1_000
+) -> dramatiq.Broker:
     broker: Any
     if redis_url:
-        # A worker that stops heart-beating for heartbeat_timeout has its unacknowledged messages requeued.
-        broker = RedisBroker(url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, namespace="rhythm")
+        # A worker that stops heart-beating for heartbeat_timeout has its unacknowledged messages requeued, by
+        # the maintenance pass that runs on `maintenance_chance` commands in a million.
+        broker = RedisBroker(
+            url=redis_url,
+            heartbeat_timeout=heartbeat_timeout_ms,
+            maintenance_chance=maintenance_chance,
+            namespace="rhythm",
+        )
         broker.add_middleware(AttemptCap(RedisCounter(broker.client), ATTEMPT_CAP))
     else:
         broker = StubBroker()

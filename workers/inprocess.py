@@ -9,37 +9,52 @@ from functools import partial
 
 import dramatiq
 
+from app.settings import Settings
 from db.engine import create_engine, create_sessionmaker
-from workers import runtime
+from workers import notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker
 from workers.events import publish
 from workers.relay import OutboxRelay
 
 
 class InProcessWorkers:
-    def __init__(self, database_url: str, redis_url: str | None = None, *, threads: int = 2) -> None:
+    def __init__(
+        self, database_url: str, redis_url: str | None = None, *, threads: int = 2, settings: Settings | None = None
+    ) -> None:
         self._database_url = database_url
         self._redis_url = redis_url
+        self._settings = settings
         self._threads = threads
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[None] | None = None
+        self._dispatch_task: asyncio.Task[None] | None = None
+        self._reminder_task: asyncio.Task[None] | None = None
         self._worker: dramatiq.Worker | None = None
 
     async def start(self) -> None:
-        runtime.configure(self._database_url)
+        runtime.configure(self._database_url, self._settings)
         broker = setup_broker(self._redis_url)
         load_actors()
         self._worker = dramatiq.Worker(broker, worker_threads=self._threads, worker_timeout=100)
         self._worker.start()
         self._engine = create_engine(self._database_url, pool_size=2)
-        relay = OutboxRelay(create_sessionmaker(self._engine), self._database_url, partial(publish, broker))
+        sessions = create_sessionmaker(self._engine)
+        relay = OutboxRelay(sessions, self._database_url, partial(publish, broker))
         self._relay_task = asyncio.create_task(relay.run(self._stop))
+        self._dispatch_task = asyncio.create_task(webhooks.run_dispatcher(sessions, self._stop))
+        self._reminder_task = asyncio.create_task(notifications.run_reminders(self._stop))
 
     async def stop(self) -> None:
         self._stop.set()
         if self._relay_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
+            if self._dispatch_task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._dispatch_task
+            if self._reminder_task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._reminder_task
             await self._engine.dispose()
         if self._worker is not None:
             await asyncio.to_thread(self._worker.stop)

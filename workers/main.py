@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -12,14 +13,15 @@ from dramatiq.middleware import Middleware
 
 from app.logs import configure_logging
 from app.settings import get_settings
-from workers import runtime
+from workers import notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker
 from workers.events import publish
 from workers.relay import OutboxRelay
 
 
 class RelayInEachWorker(Middleware):
-    """Runs an outbox relay on the actors' event loop; relays in several processes skip each other's rows."""
+    """Runs an outbox relay, the webhook dispatcher and the reminder loop on the actors' event loop; relays and
+    dispatchers in several processes skip each other's rows, and reminders dedupe in the job ledger."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -31,8 +33,13 @@ class RelayInEachWorker(Middleware):
 
         async def run() -> None:
             self.stop = asyncio.Event()
-            relay = OutboxRelay(runtime.sessions(), self.database_url, partial(publish, broker))
-            await relay.run(self.stop)
+            lease = timedelta(seconds=settings.outbox_lease_seconds)
+            relay = OutboxRelay(runtime.sessions(), self.database_url, partial(publish, broker), lease=lease)
+            await asyncio.gather(
+                relay.run(self.stop),
+                webhooks.run_dispatcher(runtime.sessions(), self.stop),
+                notifications.run_reminders(self.stop),
+            )
 
         asyncio.run_coroutine_threadsafe(run(), loop_thread.loop)
 
@@ -44,6 +51,10 @@ class RelayInEachWorker(Middleware):
 
 settings = get_settings()
 configure_logging(settings.log_level, json=settings.log_json)
-broker = setup_broker(settings.redis_url)
+broker = setup_broker(
+    settings.redis_url,
+    heartbeat_timeout_ms=settings.broker_heartbeat_timeout_ms,
+    maintenance_chance=settings.broker_maintenance_chance,
+)
 broker.add_middleware(RelayInEachWorker(runtime.database_url()))
 load_actors()

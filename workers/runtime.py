@@ -8,18 +8,23 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from db.tenant import Caller, tenant_session, worker_for
 
 _database_url: str | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None
+_settings: Settings | None = None
 
 
-def configure(database_url: str) -> None:
-    """Name the database for this process's actors (the API does, when it runs them in process)."""
-    global _database_url, _sessions
-    _database_url, _sessions = database_url, None
+def configure(database_url: str, settings: Settings | None = None) -> None:
+    """Name the database (and the settings) for this process's actors (the API does, when it runs them in process)."""
+    global _database_url, _sessions, _settings
+    _database_url, _sessions, _settings = database_url, None, settings
+
+
+def settings() -> Settings:
+    return _settings or get_settings()
 
 
 def database_url() -> str:

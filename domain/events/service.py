@@ -31,6 +31,7 @@ class EventType(enum.StrEnum):
     COMPANY_UPDATED = "company.updated"
     TIMER_STARTED = "timer.started"
     TIMER_STOPPED = "timer.stopped"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

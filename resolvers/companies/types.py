@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from resolvers.api_keys.types import ApiKey
     from resolvers.projects.types import Project
     from resolvers.tasks.types import Task
+    from resolvers.webhooks.types import WebhookEndpoint
 
 ProjectRef = Annotated["Project", strawberry.lazy("resolvers.projects.types")]
 TaskRef = Annotated["Task", strawberry.lazy("resolvers.tasks.types")]
 ApiKeyRef = Annotated["ApiKey", strawberry.lazy("resolvers.api_keys.types")]
+WebhookEndpointRef = Annotated["WebhookEndpoint", strawberry.lazy("resolvers.webhooks.types")]
 
 
 @strawberry.type(description="A company: the tenant that owns projects, tasks and time. Everyone has a personal one.")
@@ -89,6 +91,13 @@ class Company(relay.Node):
 
         rows = await info.context.get_loaders().api_keys_of_company.load(self.id)
         return [ApiKey.from_model(row) for row in rows]
+
+    @strawberry.field(description="The company's webhook endpoints, oldest first; visible to owners and admins only.")
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpointRef]:
+        from resolvers.webhooks.types import WebhookEndpoint
+
+        rows = await info.context.get_loaders().webhooks.endpoints_of_company.load(self.id)
+        return [WebhookEndpoint.from_model(row) for row in rows]
 
 
 @strawberry.type(description="A person's membership in a company, with their role.")

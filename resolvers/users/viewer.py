@@ -11,12 +11,13 @@ from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
 from resolvers.nodes import required
+from resolvers.notifications.viewer import ViewerNotifications
 from resolvers.time_tracking.types import TimeEntry
 from resolvers.users.types import User
 
 
 @strawberry.type(description="The signed-in person, with what is theirs across all their companies.")
-class Viewer:
+class Viewer(ViewerNotifications):
     user_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The person.")

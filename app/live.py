@@ -1,0 +1,111 @@
+"""Live channels: Litestar's channels plugin, on Redis pub/sub when REDIS_URL is set (every API process hears
+every message) and in memory otherwise, and the feed the subscriptions listen to.
+
+Messages come from the `live` reaction (workers/live.py). When the jobs run inside this process, it publishes
+through this process's plugin; `rhythm worker` processes publish to Redis themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.channels import ChannelsPlugin, Subscriber
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from redis.asyncio import Redis
+
+#: Messages a slow subscriber may fall behind by before the oldest are dropped.
+BACKLOG = 1000
+
+
+class LiveChannels:
+    def __init__(self, redis_url: str | None) -> None:
+        # Bytes in and out: the pub/sub backend decodes channel names itself.
+        self._redis = None if redis_url is None else Redis.from_url(redis_url)
+        backend: ChannelsBackend = (
+            MemoryChannelsBackend() if self._redis is None else RedisChannelsPubSubBackend(redis=self._redis)
+        )
+        self.plugin = ChannelsPlugin(
+            backend=backend,
+            arbitrary_channels_allowed=True,
+            subscriber_max_backlog=BACKLOG,
+            subscriber_backlog_strategy="dropleft",
+        )
+        self.feed = ChannelsFeed(self.plugin)
+
+    @asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        """Jobs that run in this process publish through this plugin, on this event loop."""
+        from workers import live as live_jobs
+
+        publisher = LoopPublisher(self.plugin, asyncio.get_running_loop())
+        previous = live_jobs.install(publisher)
+        try:
+            yield
+        finally:
+            live_jobs.install(previous)
+            if self._redis is not None:
+                await self._redis.aclose()
+
+
+class LoopPublisher:
+    """The jobs run on a thread of their own; the plugin's queues belong to the API's event loop."""
+
+    def __init__(self, plugin: ChannelsPlugin, loop: asyncio.AbstractEventLoop) -> None:
+        self._plugin = plugin
+        self._loop = loop
+
+    async def publish(self, data: bytes, channels: Sequence[str]) -> None:
+        published = asyncio.run_coroutine_threadsafe(self._plugin.wait_published(data, list(channels)), self._loop)
+        await asyncio.wrap_future(published)
+
+
+class ChannelsFeed:
+    def __init__(self, plugin: ChannelsPlugin) -> None:
+        self._plugin = plugin
+
+    @asynccontextmanager
+    async def listen(self) -> AsyncIterator[ChannelsListener]:
+        listener = ChannelsListener(self._plugin)
+        try:
+            yield listener
+        finally:
+            await listener.follow(())
+
+
+class ChannelsListener:
+    """One plugin subscriber per followed channel, merged into one stream, so channels come and go freely."""
+
+    def __init__(self, plugin: ChannelsPlugin) -> None:
+        self._plugin = plugin
+        self._merged: asyncio.Queue[bytes] = asyncio.Queue()
+        self._followed: dict[str, tuple[Subscriber, asyncio.Task[None]]] = {}
+
+    async def follow(self, channels: Collection[str]) -> None:
+        wanted = set(channels)
+        for channel in self._followed.keys() - wanted:
+            subscriber, pump = self._followed.pop(channel)
+            await self._plugin.unsubscribe(subscriber, channel)
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        for channel in wanted - self._followed.keys():
+            subscriber = await self._plugin.subscribe(channel)
+            self._followed[channel] = (subscriber, asyncio.create_task(self._pump(subscriber)))
+
+    async def _pump(self, subscriber: Subscriber) -> None:
+        async for data in subscriber.iter_events():
+            if self._merged.qsize() >= BACKLOG:
+                self._merged.get_nowait()
+            self._merged.put_nowait(data)
+
+    def __aiter__(self) -> ChannelsListener:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self._merged.get()

@@ -1,0 +1,1 @@
+"""Live updates: what a committed event tells subscribers, and on which channels it travels."""

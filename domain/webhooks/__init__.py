@@ -1,0 +1,1 @@
+"""Webhooks for integrators: endpoints per company, signed deliveries (Standard Webhooks), retries and a log."""

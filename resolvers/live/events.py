@@ -1,0 +1,57 @@
+"""Each message, re-read as the subscriber: the event they may see, or None."""
+
+from __future__ import annotations
+
+from domain.live.access import readable_companies, visible_membership
+from domain.live.messages import LiveMessage
+from resolvers.companies.types import Membership
+from resolvers.context import Info
+from resolvers.ids import global_id
+from resolvers.live.types import MembershipEvent, MembershipEventType, TaskEvent, TaskEventType
+from resolvers.tasks.types import Task
+
+
+async def task_event(info: Info, message: LiveMessage) -> TaskEvent | None:
+    kind = next((kind for kind in TaskEventType if kind.value == message.action), None)
+    if kind is None or message.subject_id is None:
+        return None
+    task_id = global_id("Task", message.subject_id)
+    if kind is TaskEventType.DELETED:
+        # The row is gone; the policies' own answer says whether the subscriber could read it.
+        if not await _may_read(info, "tasks", message):
+            return None
+        return TaskEvent(type=kind, task_id=task_id, task=None)
+    # Null when the subscriber may not see it (another company, no longer a member) or it is gone since.
+    row = await info.context.get_loaders().task.load(message.subject_id)
+    return None if row is None else TaskEvent(type=kind, task_id=task_id, task=Task.from_model(row))
+
+
+async def membership_event(info: Info, message: LiveMessage) -> MembershipEvent | None:
+    kind = next((kind for kind in MembershipEventType if kind.value == message.action), None)
+    user_id = message.subject_id
+    if kind is None or user_id is None:
+        return None
+    membership: Membership | None = None
+    if kind is MembershipEventType.REMOVED:
+        # The person removed learns it too, although the company is no longer theirs to read.
+        if user_id != info.context.caller.user_id and not await _may_read(info, "members", message):
+            return None
+    else:
+        transaction = info.context.transaction
+        async with transaction.lock:
+            row = await visible_membership(await transaction.session(), message.company_id, user_id)
+        if row is None:
+            return None
+        membership = Membership.from_model(row)
+    return MembershipEvent(
+        type=kind,
+        company_id=global_id("Company", message.company_id),
+        user_id=global_id("User", user_id),
+        membership=membership,
+    )
+
+
+async def _may_read(info: Info, resource: str, message: LiveMessage) -> bool:
+    transaction = info.context.transaction
+    async with transaction.lock:
+        return message.company_id in await readable_companies(await transaction.session(), resource)

@@ -1,0 +1,37 @@
+"""The Subscription root: live events over WebSocket (`graphql-transport-ws`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from resolvers.context import Info
+from resolvers.ids import optional_uuid_of
+from resolvers.live.events import membership_event, task_event
+from resolvers.live.stream import Topic, live_events
+from resolvers.live.types import MembershipEvent, TaskEvent
+
+TASKS = Topic(area="task", resource="tasks")
+MEMBERSHIPS = Topic(area="membership", resource="members")
+
+CompanyFilter = Annotated[
+    relay.GlobalID | None,
+    strawberry.argument(description="Only this company's events; by default, every company the caller may read."),
+]
+
+
+@strawberry.type(
+    description="Live updates over WebSocket (`graphql-transport-ws`, credentials in `connection_init`): "
+    "committed changes, each checked against what the subscriber may see when it happens."
+)
+class Subscription:
+    @strawberry.subscription(description="Tasks created, changed, completed or deleted.")
+    def task_events(self, info: Info, company_id: CompanyFilter = None) -> AsyncGenerator[TaskEvent, None]:
+        return live_events(info, TASKS, optional_uuid_of(company_id, "Company"), task_event)
+
+    @strawberry.subscription(description="People joining or leaving companies, or changing role there.")
+    def membership_events(self, info: Info, company_id: CompanyFilter = None) -> AsyncGenerator[MembershipEvent, None]:
+        return live_events(info, MEMBERSHIPS, optional_uuid_of(company_id, "Company"), membership_event)

@@ -1,0 +1,61 @@
+"""Documents and steps the live tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.factories import Person, create_task, result_of
+from tests.graphql import GraphQL
+from tests.live.sockets import Payload, Socket
+
+TASK_EVENTS = """
+subscription($companyId: ID) {
+  taskEvents(companyId: $companyId) {
+    type taskId
+    task { id title status company { name } createdBy { id } }
+  }
+}
+"""
+
+MEMBERSHIP_EVENTS = """
+subscription { membershipEvents { type companyId userId membership { role user { id } } } }
+"""
+
+REMOVE_MEMBER = """
+mutation($input: RemoveMemberInput!) { removeMember(input: $input) { __typename ... on Error { message } } }
+"""
+
+
+def about_task(task_id: str, kind: str | None = None) -> Callable[[Payload], bool]:
+    def matches(data: Payload) -> bool:
+        event = data.get("taskEvents")
+        return event is not None and event["taskId"] == task_id and kind in (None, event["type"])
+
+    return matches
+
+
+def task_ids(messages: list[Payload]) -> list[str]:
+    return [
+        message["payload"]["data"]["taskEvents"]["taskId"]
+        for message in messages
+        if message["type"] == "next" and "taskEvents" in (message["payload"].get("data") or {})
+    ]
+
+
+async def until_live(socket: Socket, graphql: GraphQL, author: Person, *, company_id: str | None = None) -> None:
+    """A subscription listens a moment after `subscribe`: make tasks (in the author's own company unless told)
+    until one of them arrives, so what the test does next is seen, or not, for the reason the test means."""
+    for _ in range(30):
+        probe = await create_task(graphql, author, company_id=company_id or author.personal_company_id, title="Probe")
+        try:
+            await socket.next_where(about_task(probe["id"]), seconds=1.0)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError("the subscription never delivered an event")
+
+
+async def remove_member(graphql: GraphQL, admin: Person, *, company_id: str, member: Person) -> Any:
+    variables = {"input": {"companyId": company_id, "userId": member.user_id}}
+    return await result_of(graphql, "removeMember", REMOVE_MEMBER, variables, admin)

@@ -1,0 +1,96 @@
+"""Through Redis: a subscriber on one API process sees what is done through another, the jobs running in a
+`rhythm worker` process of their own that publishes to Redis."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from domain.live.messages import LiveMessage, company_channel
+from tests.factories import create_company, create_task, invite, sign_up
+from tests.graphql import GraphQL
+from tests.live.scenarios import TASK_EVENTS, about_task, task_ids, until_live
+from tests.live.servers import Server, fresh_database, serving
+from tests.live.sockets import bearer, socket
+
+
+@dataclass(frozen=True)
+class Cluster:
+    subscribed: Server
+    changed: Server
+
+
+@pytest.fixture(scope="module")
+def cluster(server_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("live-redis")
+    with (
+        fresh_database(server_url) as database_url,
+        serving(database_url, [folder / "a", folder / "b"], redis_url=redis_url, worker=True) as [first, second],
+    ):
+        yield Cluster(subscribed=first, changed=second)
+
+
+@pytest.fixture(scope="module")
+async def api(cluster: Cluster) -> AsyncIterator[GraphQL]:
+    """Every change goes through the process the subscribers are not connected to."""
+    async with httpx.AsyncClient(base_url=cluster.changed.http_url, timeout=30) as client:
+        yield GraphQL(client)  # type: ignore[arg-type]
+
+
+def _uuid(global_id: str) -> uuid.UUID:
+    return uuid.UUID(base64.b64decode(global_id).decode().split(":")[1])
+
+
+async def test_a_subscriber_on_one_process_sees_a_task_made_through_another(api: GraphQL, cluster: Cluster) -> None:
+    ada = await sign_up(api, name="Ada Redis")
+    bob = await sign_up(api, name="Bob Redis")
+    eve = await sign_up(api, name="Eve Redis")
+    company = await create_company(api, ada, name="Fan-out Ltd")
+    await invite(api, ada, company_id=company, member=bob)
+    url = cluster.subscribed.ws_url
+
+    async with socket(url, bearer(bob.token)) as bobs, socket(url, bearer(eve.token)) as eves:
+        await bobs.subscribe("tasks", TASK_EVENTS)
+        await eves.subscribe("tasks", TASK_EVENTS)
+        await until_live(bobs, api, bob)
+        await until_live(eves, api, eve)
+
+        task = await create_task(api, ada, company_id=company, title="Across processes")
+
+        seen = await bobs.next_where(about_task(task["id"]))
+        assert seen["taskEvents"]["task"]["title"] == "Across processes"
+        assert task["id"] not in task_ids(await eves.settle())
+
+
+async def test_a_message_naming_a_task_the_subscriber_cannot_see_shows_nothing(
+    api: GraphQL, cluster: Cluster, redis_url: str
+) -> None:
+    ada = await sign_up(api, name="Ada Forged")
+    eve = await sign_up(api, name="Eve Forged")
+    company = await create_company(api, ada, name="Secret Ltd")
+    secret = await create_task(api, ada, company_id=company, title="Not for Eve")
+
+    async with socket(cluster.subscribed.ws_url, bearer(eve.token)) as eves:
+        await eves.subscribe("tasks", TASK_EVENTS)
+        await until_live(eves, api, eve)
+        # A message about Ada's task on a channel Eve follows: the subscription re-reads the task as Eve.
+        forged = LiveMessage(
+            id=uuid.uuid4(),
+            type="task.updated",
+            company_id=_uuid(eve.personal_company_id),
+            subject_id=_uuid(secret["id"]),
+        )
+        client = Redis.from_url(redis_url)
+        try:
+            await client.publish(company_channel(forged.company_id), forged.encode())
+        finally:
+            await client.aclose()
+        await until_live(eves, api, eve)
+
+        assert secret["id"] not in task_ids(await eves.settle())

@@ -1,0 +1,102 @@
+"""Notification actors: the reaction that turns committed events into notifications, `notifications.email` (one
+notification's email through SMTP), `notifications.remind` (the due-soon and overdue scan), and the periodic loop
+each worker process (and the API, running jobs in process) runs beside its relay to enqueue that scan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import dramatiq
+import structlog
+
+from app.settings import Settings
+from db.models import OutboxEvent
+from domain.notifications import jobs
+from domain.notifications.mailer import SmtpConfig, SmtpMailer
+from domain.notifications.service import ToEmail
+from workers import runtime
+from workers.events import reacts
+
+log = structlog.get_logger("rhythm.notifications")
+_said_no_smtp = False
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def smtp_config(settings: Settings) -> SmtpConfig | None:
+    """The SMTP settings, or None (and a note in the log, once per process) when no host is set."""
+    global _said_no_smtp
+    if not settings.smtp_host:
+        if not _said_no_smtp:
+            _said_no_smtp = True
+            log.info("notification_email_off", reason="RHYTHM_SMTP_HOST is not set")
+        return None
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.email_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        start_tls=settings.smtp_start_tls,
+        use_tls=settings.smtp_use_tls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def enqueue_emails(to_email: Sequence[ToEmail]) -> None:
+    if smtp_config(runtime.settings()) is None:
+        return
+    for item in to_email:
+        email.send(str(item.notification_id), str(item.company_id))
+
+
+async def _after_commit(to_email: Sequence[ToEmail]) -> None:
+    if to_email:
+        await asyncio.to_thread(enqueue_emails, to_email)
+
+
+@reacts
+async def notify(event: OutboxEvent) -> None:
+    await _after_commit(await jobs.react(runtime.sessions(), event))
+
+
+@dramatiq.actor(
+    actor_name="notifications.email",
+    queue_name="notifications",
+    max_retries=8,
+    min_backoff=5_000,
+    max_backoff=600_000,
+    time_limit=120_000,
+)
+async def email(notification_id: str, company_id: str) -> None:
+    config = smtp_config(runtime.settings())
+    if config is None:
+        return
+    await jobs.send_email(
+        runtime.sessions(), SmtpMailer(config), uuid.UUID(notification_id), uuid.UUID(company_id), now=utcnow()
+    )
+
+
+@dramatiq.actor(actor_name="notifications.remind", queue_name="notifications", max_retries=0, time_limit=600_000)
+async def remind(now: str | None = None) -> None:
+    at = datetime.fromisoformat(now) if now else utcnow()
+    await _after_commit(await jobs.remind(runtime.sessions(), now=at))
+
+
+async def run_reminders(stop: asyncio.Event) -> None:
+    """Enqueue `notifications.remind` now and every period until `stop` is set. Several processes may each do so:
+    the job ledger keeps every reminder single."""
+    period = runtime.settings().notifications_reminder_period_seconds
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(remind.send)
+        except Exception:
+            log.exception("reminder_enqueue_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), period)
