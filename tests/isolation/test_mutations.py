@@ -1,0 +1,149 @@
+"""Every mutation, aimed by an outsider at company A's objects with leaked or guessed ids.
+
+Bob (a person in company B), then an API key of company B with every scope, try each one. Each answer is a typed
+error that reveals none of A's text, and A reads exactly the same to Alice afterwards. The table must hold a
+case for every mutation of the published schema (`schema.graphql`): a new mutation fails
+`test_every_mutation_has_an_isolation_case` until someone decides how an outsider may misuse it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.factories import PASSWORD
+from tests.graphql import Caller, GraphQL
+from tests.isolation.documents import mutation_document, mutation_fields
+from tests.isolation.world import ALL_SCOPES, Tenants, snapshot, uuid_of
+
+# An API key acts for a company, never for a person: these answer Forbidden before looking at any id.
+NEEDS_A_PERSON = frozenset({
+    "updateViewer", "createCompany", "inviteMember", "startTimer", "stopTimer", "createApiKey",
+    "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret",
+    "redeliverWebhook", "markNotificationsRead", "updateNotificationPreferences",
+})  # fmt: skip
+
+# Mutations whose target needs more than the shared pair of companies, tested in their own modules.
+COVERED_ELSEWHERE = {
+    "redeliverWebhook": "test_webhooks.py",
+    "markNotificationsRead": "test_notifications.py (the ids of another person's notification)",
+}
+
+
+def forged_refresh_token(tenants: Tenants) -> str:
+    """Bob's refresh token with its subject changed to Alice: the signature no longer matches."""
+    header, payload, signature = tenants.bob.refresh_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = str(uuid_of(tenants.alice.user_id))
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"{header}.{forged}.{signature}"
+
+
+@dataclass(frozen=True)
+class Attack:
+    mutation: str
+    name: str
+    input: Callable[[Tenants], dict[str, Any]] | None
+    expect: str = "NotFound"
+    # Extra selections, to check a success answer concerns the attacker's own objects.
+    select: str = ""
+    own: Callable[[dict[str, Any], Tenants], bool] | None = None
+
+
+ATTACKS = [
+    Attack("signUp", "with Alice's email", lambda t: {"email": t.alice.email, "password": PASSWORD,
+           "displayName": "Mallory"}, expect="Conflict"),
+    Attack("logIn", "as Alice with a guessed password", lambda t: {"email": t.alice.email,
+           "password": "not Alice's password"}, expect="AuthenticationFailed"),
+    Attack("refreshToken", "with a token forged to name Alice", lambda t: {"refreshToken": forged_refresh_token(t)},
+           expect="AuthenticationFailed"),
+    Attack("logOut", "with a token forged to name Alice", lambda t: {"refreshToken": forged_refresh_token(t)},
+           expect="AuthenticationFailed"),
+    Attack("updateViewer", "changes only the caller", lambda t: {"displayName": "Mallory", "timeZone": "Asia/Tokyo"},
+           expect="User", select="... on User { id }", own=lambda r, t: r["id"] == t.bob.user_id),
+    Attack("createCompany", "makes a company of the caller's own", lambda t: {"name": "Mallory Ltd"},
+           expect="Company", select="... on Company { id }", own=lambda r, t: r["id"] != t.a.company_id),
+    Attack("updateCompany", "renaming A", lambda t: {"id": t.a.company_id, "name": "Pwned"}),
+    Attack("deleteCompany", "deleting A", lambda t: {"id": t.a.company_id}),
+    Attack("inviteMember", "inviting oneself into A as owner", lambda t: {"companyId": t.a.company_id,
+           "email": t.bob.email, "role": "OWNER"}),
+    Attack("changeMemberRole", "demoting Alice in A", lambda t: {"companyId": t.a.company_id,
+           "userId": t.alice.user_id, "role": "MEMBER"}),
+    Attack("changeMemberRole", "promoting oneself in A", lambda t: {"companyId": t.a.company_id,
+           "userId": t.bob.user_id, "role": "OWNER"}),
+    Attack("removeMember", "removing Alice from A", lambda t: {"companyId": t.a.company_id,
+           "userId": t.alice.user_id}),
+    Attack("createProject", "in A", lambda t: {"companyId": t.a.company_id, "name": "Pwned"}),
+    Attack("updateProject", "of A", lambda t: {"id": t.a.project_id, "name": "Pwned", "archived": True}),
+    Attack("deleteProject", "of A", lambda t: {"id": t.a.project_id}),
+    Attack("createTask", "in A", lambda t: {"companyId": t.a.company_id, "title": "Pwned"}),
+    Attack("createTask", "in B inside A's project", lambda t: {"companyId": t.b.company_id, "title": "Pwned",
+           "projectId": t.a.project_id}, expect="ValidationFailed"),
+    Attack("createTask", "in B assigned to Alice", lambda t: {"companyId": t.b.company_id, "title": "Pwned",
+           "assigneeId": t.alice.user_id}, expect="ValidationFailed"),
+    Attack("updateTask", "of A", lambda t: {"id": t.a.task_id, "title": "Pwned", "status": "CANCELLED"}),
+    Attack("updateTask", "moving B's task into A's project", lambda t: {"id": t.b.task_id,
+           "projectId": t.a.project_id}, expect="ValidationFailed"),
+    Attack("updateTask", "assigning B's task to Alice", lambda t: {"id": t.b.task_id,
+           "assigneeId": t.alice.user_id}, expect="ValidationFailed"),
+    Attack("completeTask", "of A", lambda t: {"id": t.a.task_id}),
+    Attack("reopenTask", "of A", lambda t: {"id": t.a.task_id}),
+    Attack("deleteTask", "of A", lambda t: {"id": t.a.task_id}),
+    Attack("addSubtask", "to A's task", lambda t: {"taskId": t.a.task_id, "title": "Pwned", "position": 0}),
+    Attack("updateSubtask", "of A", lambda t: {"id": t.a.subtask_id, "title": "Pwned", "done": True, "position": 3}),
+    Attack("deleteSubtask", "of A", lambda t: {"id": t.a.subtask_id}),
+    Attack("startTimer", "in A", lambda t: {"companyId": t.a.company_id}),
+    Attack("startTimer", "on A's task", lambda t: {"taskId": t.a.task_id}),
+    Attack("startTimer", "in B on A's task", lambda t: {"companyId": t.b.company_id, "taskId": t.a.task_id}),
+    Attack("stopTimer", "while only Alice's timer runs", None),
+    Attack("createApiKey", "for A", lambda t: {"companyId": t.a.company_id, "name": "Pwned",
+           "scopes": ALL_SCOPES}),
+    Attack("revokeApiKey", "of A", lambda t: {"id": t.a.api_key.id}),
+    Attack("createWebhookEndpoint", "for A", lambda t: {"companyId": t.a.company_id,
+           "url": "http://127.0.0.1:9/pwned"}),
+    Attack("updateWebhookEndpoint", "of A", lambda t: {"id": t.a.webhook_endpoint_id,
+           "url": "http://127.0.0.1:9/pwned", "eventTypes": [], "enabled": False}),
+    Attack("deleteWebhookEndpoint", "of A", lambda t: {"id": t.a.webhook_endpoint_id}),
+    Attack("rotateWebhookSecret", "of A", lambda t: {"id": t.a.webhook_endpoint_id, "overlapSeconds": 0}),
+    Attack("markNotificationsRead", "all, which are the caller's own", lambda t: {"all": True},
+           expect="NotificationsMarkedRead"),
+    Attack("updateNotificationPreferences", "changes only the caller's", lambda t: {"emailEnabled": False,
+           "mutedTypes": ["TASK_ASSIGNED", "MEMBER_ADDED"], "dueSoonWindowHours": 1},
+           expect="NotificationPreferences"),
+]  # fmt: skip
+
+
+def test_every_mutation_has_an_isolation_case() -> None:
+    missing = mutation_fields() - {attack.mutation for attack in ATTACKS} - set(COVERED_ELSEWHERE)
+
+    assert not missing, f"add an isolation case to ATTACKS for: {sorted(missing)}"
+
+
+async def run_attack(graphql: GraphQL, tenants: Tenants, attack: Attack, attacker: Caller) -> dict[str, Any]:
+    variables = None if attack.input is None else {"input": attack.input(tenants)}
+    response = await graphql.post(mutation_document(attack.mutation, attack.select), variables, caller=attacker)
+
+    assert response.status_code == 200, response.text
+    assert tenants.a.marker not in response.text, "the answer reveals company A's data"
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    result: dict[str, Any] = body["data"][attack.mutation]
+    return result
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: f"{attack.mutation} {attack.name}")
+async def test_outsiders_cannot_reach_company_a_through(graphql: GraphQL, tenants: Tenants, attack: Attack) -> None:
+    before = await snapshot(graphql, tenants)
+
+    by_bob = await run_attack(graphql, tenants, attack, tenants.bob)
+    by_key = await run_attack(graphql, tenants, attack, tenants.b.api_key.caller())
+
+    assert by_bob["__typename"] == attack.expect, by_bob
+    assert attack.own is None or attack.own(by_bob, tenants), by_bob
+    assert by_key["__typename"] == ("Forbidden" if attack.mutation in NEEDS_A_PERSON else attack.expect), by_key
+    assert await snapshot(graphql, tenants) == before

@@ -1,0 +1,109 @@
+"""Below the API: the policies themselves keep Bob out of company A, whatever SQL reaches the database.
+
+Each test opens a transaction on a raw connection, switches to rhythm_app and names Bob as the caller exactly as
+`db.tenant` does, and rolls back at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import pytest
+
+from tests.isolation.world import Tenants, uuid_of
+
+
+@pytest.fixture
+def tenants(tenants_to_read: Tenants) -> Tenants:
+    """Every statement here is rolled back, so these tests share one pair."""
+    return tenants_to_read
+
+
+@asynccontextmanager
+async def acting_as(owner: asyncpg.Connection, user_id: str) -> AsyncIterator[asyncpg.Connection]:
+    transaction = owner.transaction()
+    await transaction.start()
+    try:
+        await owner.execute(
+            "SELECT set_config('role', 'rhythm_app', true), set_config('rhythm.user_id', $1, true)",
+            str(uuid_of(user_id)),
+        )
+        yield owner
+    finally:
+        await transaction.rollback()
+
+
+async def title_of_a_task(owner: asyncpg.Connection, tenants: Tenants) -> str:
+    async with acting_as(owner, tenants.alice.user_id) as alice:
+        title: str = await alice.fetchval("SELECT title FROM tasks WHERE id = $1", uuid_of(tenants.a.task_id))
+    return title
+
+
+async def test_bob_reads_no_row_of_company_a(owner: asyncpg.Connection, tenants: Tenants) -> None:
+    company_a = uuid_of(tenants.a.company_id)
+
+    async with acting_as(owner, tenants.bob.user_id) as bob:
+        counts = {
+            table: await bob.fetchval(f"SELECT count(*) FROM {table} WHERE company_id = $1", company_a)
+            for table in ("memberships", "projects", "tasks", "subtasks", "time_entries", "api_keys")
+        }
+        company = await bob.fetchval("SELECT count(*) FROM companies WHERE id = $1", company_a)
+        alice = await bob.fetchval("SELECT count(*) FROM users WHERE id = $1", uuid_of(tenants.alice.user_id))
+
+    assert counts == dict.fromkeys(counts, 0)
+    assert (company, alice) == (0, 0)
+
+
+async def test_bobs_update_of_a_task_of_company_a_changes_no_row(owner: asyncpg.Connection, tenants: Tenants) -> None:
+    async with acting_as(owner, tenants.bob.user_id) as bob:
+        status = await bob.execute("UPDATE tasks SET title = 'Pwned' WHERE id = $1", uuid_of(tenants.a.task_id))
+    async with acting_as(owner, tenants.alice.user_id) as alice:
+        # The same statement from Alice does change the row: the zero above is the policy, not a wrong id.
+        alices = await alice.execute("UPDATE tasks SET title = 'Hers' WHERE id = $1", uuid_of(tenants.a.task_id))
+
+    assert status == "UPDATE 0"
+    assert alices == "UPDATE 1"
+    assert await title_of_a_task(owner, tenants) == f"Task {tenants.a.marker}"
+
+
+async def test_bobs_delete_of_a_task_of_company_a_removes_no_row(owner: asyncpg.Connection, tenants: Tenants) -> None:
+    async with acting_as(owner, tenants.bob.user_id) as bob:
+        status = await bob.execute("DELETE FROM tasks WHERE id = $1", uuid_of(tenants.a.task_id))
+
+    assert status == "DELETE 0"
+    assert await title_of_a_task(owner, tenants) == f"Task {tenants.a.marker}"
+
+
+async def test_bobs_insert_of_a_task_into_company_a_violates_row_level_security(
+    owner: asyncpg.Connection, tenants: Tenants
+) -> None:
+    async with acting_as(owner, tenants.bob.user_id) as bob:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await bob.execute(
+                "INSERT INTO tasks (id, company_id, title) VALUES ($1, $2, 'Planted')",
+                uuid.uuid4(),
+                uuid_of(tenants.a.company_id),
+            )
+
+
+async def test_bob_cannot_make_himself_a_member_of_company_a(owner: asyncpg.Connection, tenants: Tenants) -> None:
+    async with acting_as(owner, tenants.bob.user_id) as bob:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await bob.execute(
+                "INSERT INTO memberships (company_id, user_id, role) VALUES ($1, $2, 'owner')",
+                uuid_of(tenants.a.company_id),
+                uuid_of(tenants.bob.user_id),
+            )
+
+
+async def test_bob_cannot_move_his_own_task_into_company_a(owner: asyncpg.Connection, tenants: Tenants) -> None:
+    async with acting_as(owner, tenants.bob.user_id) as bob:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await bob.execute(
+                "UPDATE tasks SET company_id = $1, project_id = NULL WHERE id = $2",
+                uuid_of(tenants.a.company_id),
+                uuid_of(tenants.b.task_id),
+            )
