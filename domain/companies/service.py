@@ -74,6 +74,9 @@ async def invite_member(
     ).scalar()
     if not may_invite:
         raise Forbidden("Only owners and admins invite members.")
+    checks = Checks()
+    checks.email("email", email.strip())
+    checks.raise_if_any()
     user_id = (
         await session.execute(
             sa.text("SELECT rhythm.user_id_for_invite(:company_id, :email)"),

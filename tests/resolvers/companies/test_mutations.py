@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.factories import Person, create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 
@@ -135,6 +137,20 @@ async def test_inviting_an_unknown_email_is_not_found(graphql: GraphQL) -> None:
     result = await mutate(graphql, ada, INVITE_MEMBER, companyId=company, email="nobody-here@rhythm.test")
 
     assert result["__typename"] == "NotFound", result
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "nul\x00@rhythm.test", "x" * 400 + "@rhythm.test"])
+async def test_inviting_a_malformed_email_fails_validation(graphql: GraphQL, email: str) -> None:
+    ada = await sign_up(graphql, name="Ada Inviter")
+    company = await create_company(graphql, ada)
+
+    result = await mutate(graphql, ada, INVITE_MEMBER, companyId=company, email=email)
+
+    assert result == {
+        "__typename": "ValidationFailed",
+        "fields": [{"field": "email", "message": "Must be an email address."}],
+        "message": result["message"],
+    }
 
 
 async def test_inviting_a_member_again_is_a_conflict(graphql: GraphQL) -> None:
