@@ -132,6 +132,17 @@ def _wait_ready(server: Server, seconds: float = 120) -> None:
     raise RuntimeError(f"rhythm serve did not become ready:\n{server.running.output()}")
 
 
+def _wait_worker_ready(worker: Process, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if "ready for action" in worker.output():
+            return
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"rhythm worker exited early:\n{worker.output()}")
+        time.sleep(0.2)
+    raise RuntimeError(f"rhythm worker did not become ready:\n{worker.output()[-4000:]}")
+
+
 @contextmanager
 def serving(
     database_url: str, folders: list[Path], *, redis_url: str | None = None, worker: bool = False
@@ -148,10 +159,13 @@ def serving(
         if worker:
             assert redis_url, "a worker needs Redis"
             folder = folders[0].parent / "worker"
-            environment = _environment(database_url, redis_url, folder)
+            # At INFO the worker says when it is "ready for action"; until then no event reaches a subscriber.
+            environment = _environment(database_url, redis_url, folder) | {"RHYTHM_LOG_LEVEL": "INFO"}
             processes.append(_spawn(["worker", "--processes", "1", "--threads", "2"], environment, folder, "worker"))
         for server in servers:
             _wait_ready(server)
+        if worker:
+            _wait_worker_ready(processes[-1])
         yield servers
     finally:
         for process in processes:
