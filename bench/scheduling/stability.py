@@ -4,8 +4,9 @@
 
 Each trial plans an M-tier person (20 working days, about 50 tasks), pins two blocks and marks one
 as started, then drops a one-hour meeting on a random other future block and replans. It counts
-the blocks of the previous plan that moved, as a share of that person's future blocks, and checks
-that no pinned or started block moved.
+the movable blocks of the previous plan that moved (start or end changed, or dropped), as a share
+of that person's movable future blocks, and checks that no pinned or started block moved. The block
+under the meeting always moves, so one block is the floor.
 """
 
 from __future__ import annotations
@@ -42,9 +43,12 @@ def trial(seed: int) -> tuple[int, int, int, int]:
     changed = replace(problem, busy=(*problem.busy, meeting), existing_blocks=previous)
     schedule = plan(changed)
     kept = {(b.task_id, b.start, b.end) for b in schedule.blocks}
+    # Counted from the blocks themselves, not from the engine's own figure: a block moved when no
+    # block of the new plan has its task, start and end (shifted, shortened, split or dropped).
+    moved = sum((b.task_id, b.start, b.end) not in kept for b in movable)
     protected = [b for b in previous if b.pinned or b.state is BlockState.STARTED]
     broken = sum((b.task_id, b.start, b.end) not in kept for b in protected)
-    return schedule.quality.moved_blocks, len(movable), broken, schedule.quality.hard_violations
+    return moved, len(movable), broken, schedule.quality.hard_violations
 
 
 def run(trials: int) -> None:

@@ -1,8 +1,13 @@
 """The scheduling engine's entry points: plan a person, or run the plain baseline.
 
-The default solver is a portfolio: several job orderings times two placement rules, plus (when there is
-a previous plan) a pass that keeps it; the cheapest plan by the shared objective then gets a short,
-deterministic local search. Optionally CP-SAT polishes the result under a time limit.
+The default solver is a portfolio: several job orderings times two placement rules; the cheapest plan
+by the shared objective then gets randomised restarts and a short, deterministic local search.
+
+With a previous plan, replanning is a minimal-perturbation repair first (see repair.py): the blocks
+that still fit stay, only displaced work moves. The wider search above (which also has a pass that
+keeps the previous plan) runs only when the repair leaves displaced work out, and wins only when its
+objective, which charges every moved block, is lower. Optionally CP-SAT polishes the result under a
+time limit.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from domain.scheduling.output import to_schedule
 from domain.scheduling.perturb import perturbed_restarts
 from domain.scheduling.placement import Placer, Rule
 from domain.scheduling.plan import Plan, construct
-from domain.scheduling.repair import keep_previous
+from domain.scheduling.repair import displaced_work_left_out, keep_previous, repair
 from domain.scheduling.result import Schedule
 
 PORTFOLIO: tuple[tuple[str, Rule], ...] = (
@@ -85,6 +90,19 @@ def constructions(instance: Instance, placer: Placer) -> list[Plan]:
 
 def heuristic_plan(instance: Instance, options: PlanOptions = PlanOptions()) -> Plan:
     placer = Placer(instance, CostModel(instance))
+    if not any(job.previous for job in instance.jobs):
+        return wide_search(instance, placer, options)
+    repaired = repair(
+        instance, placer, ordered(instance, "edf", effective_due(instance)), options.effort(len(instance.jobs))
+    )
+    if not displaced_work_left_out(repaired):
+        return repaired
+    wider = wide_search(instance, placer, options)
+    return wider if wider.total < repaired.total else repaired
+
+
+def wide_search(instance: Instance, placer: Placer, options: PlanOptions) -> Plan:
+    """Portfolio, randomised restarts and local search over every job: the plan from scratch."""
     candidates = sorted(constructions(instance, placer), key=lambda p: p.total)
     best = candidates[0]
     jobs = max(1, len(instance.jobs))

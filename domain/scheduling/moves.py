@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.scheduling.placement import Placement
@@ -36,10 +37,15 @@ def restore(plan: Plan, saved: dict[int, Placement]) -> None:
             plan.put(j, placement)
 
 
-def reinsert_pass(plan: Plan, budget: Budget) -> bool:
-    """Move each costly job to its cheapest spot given all the others."""
+def _by_cost(plan: Plan, jobs: Sequence[int] | None) -> list[int]:
+    """`jobs` (all of them when None), the costliest first."""
+    return sorted(range(len(plan.jobs)) if jobs is None else jobs, key=lambda j: (-plan.costs[j], j))
+
+
+def reinsert_pass(plan: Plan, budget: Budget, jobs: Sequence[int] | None = None) -> bool:
+    """Move each costly job (of `jobs`, or of all) to its cheapest spot given all the others."""
     improved = False
-    for j in sorted(range(len(plan.jobs)), key=lambda j: (-plan.costs[j], j)):
+    for j in _by_cost(plan, jobs):
         if plan.costs[j] == 0 or not budget.spend():
             continue
         if not plan.placed(j):
@@ -91,9 +97,10 @@ def _swap(plan: Plan, u: int, v: int) -> bool:
     return False
 
 
-def eject_pass(plan: Plan, budget: Budget) -> bool:
+def eject_pass(plan: Plan, budget: Budget, jobs: Sequence[int] | None = None) -> bool:
+    """Each costly job (of `jobs`, or of all) takes the place of a neighbour, which moves elsewhere."""
     improved = False
-    for u in sorted(range(len(plan.jobs)), key=lambda j: (-plan.costs[j], j)):
+    for u in _by_cost(plan, jobs):
         if plan.costs[u] == 0:
             break
         for v in _neighbours(plan, u):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from domain.scheduling.dependencies import topological
 from domain.scheduling.moves import DAY_MINUTES, Budget, restore
 from domain.scheduling.occupancy import runs_in
@@ -99,12 +101,13 @@ class _Rebuilder:
         return True
 
 
-def make_room_pass(plan: Plan, budget: Budget) -> bool:
-    """For each costly job, clear the time it wants and refill it with that job going first."""
+def make_room_pass(plan: Plan, budget: Budget, jobs: Sequence[int] | None = None) -> bool:
+    """For each costly job (of `jobs`, or of all), clear the time it wants and refill it with that
+    job going first."""
     rebuilder = _Rebuilder(plan, budget)
     day = DAY_MINUTES // plan.instance.slot_minutes
     improved = False
-    for u in sorted(range(len(plan.jobs)), key=lambda j: (-plan.costs[j], j)):
+    for u in sorted(range(len(plan.jobs)) if jobs is None else jobs, key=lambda j: (-plan.costs[j], j)):
         if plan.costs[u] == 0 or budget.left <= 0:
             break
         for lo, hi in _regions(plan, u, day):

@@ -198,6 +198,22 @@ def test_a_new_meeting_moves_only_the_block_it_lands_on() -> None:
     assert victim.task_id in {b.task_id for b in again.blocks}
 
 
+def test_a_meeting_on_one_block_of_a_split_task_keeps_its_other_blocks() -> None:
+    existing = (
+        PlanBlock("report", at(1, 9), at(1, 10)),
+        PlanBlock("report", at(2, 9), at(2, 10)),
+        PlanBlock("report", at(3, 9), at(3, 10)),
+        PlanBlock("other", at(1, 10), at(1, 11)),
+    )
+    tasks = (Task("report", 180, splittable=True, min_chunk_minutes=60, max_chunk_minutes=60), Task("other", 60))
+    meeting = span(2, (9, 0), (10, 0))
+    again = plan(make_problem(tasks=tasks, busy=(meeting,), existing_blocks=existing, now=at(1, 8)))
+    kept = {(b.task_id, b.start, b.end) for b in again.blocks}
+    assert {(b.task_id, b.start, b.end) for b in existing} - kept == {("report", at(2, 9), at(2, 10))}
+    assert again.quality.moved_blocks == 1
+    assert sum((elapsed(b.start, b.end) for b in again.blocks_of("report")), timedelta()) == 3 * HOUR
+
+
 def test_pinned_and_started_blocks_survive_a_meeting_on_top() -> None:
     existing = (
         PlanBlock("pinned", at(1, 9), at(1, 10), pinned=True),
