@@ -1,6 +1,10 @@
 """Notification actors: the reaction that turns committed events into notifications, `notifications.email` (one
 notification's email through SMTP), `notifications.remind` (the due-soon and overdue scan), and the periodic loop
-each worker process (and the API, running jobs in process) runs beside its relay to enqueue that scan."""
+each worker process (and the API, running jobs in process) runs beside its relay to enqueue that scan.
+
+Each new notification is told to its recipient's live subscriptions once the job's transaction has committed,
+straight from the job rather than through the outbox: live messages are best effort anyway (a lost one costs a
+refresh), and a notification is no domain event, so webhooks and other reactions never see it."""
 
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ import structlog
 
 from app.settings import Settings
 from db.models import OutboxEvent
+from domain.live.messages import LiveMessage
 from domain.notifications import jobs
 from domain.notifications.mailer import SmtpConfig, SmtpMailer
-from domain.notifications.service import ToEmail
-from workers import runtime
+from domain.notifications.service import Notified, ToEmail
+from workers import live, runtime
 from workers.events import reacts
 
 log = structlog.get_logger("rhythm.notifications")
@@ -56,9 +61,12 @@ def enqueue_emails(to_email: Sequence[ToEmail]) -> None:
         email.send(str(item.notification_id), str(item.company_id))
 
 
-async def _after_commit(to_email: Sequence[ToEmail]) -> None:
-    if to_email:
-        await asyncio.to_thread(enqueue_emails, to_email)
+async def _after_commit(notified: Notified) -> None:
+    # Announced first: a broker that fails to take the emails retries the job, and the retry makes nothing new.
+    for made in notified.made:
+        await live.publish(LiveMessage.notification_created(made.notification_id, made.company_id, made.user_id))
+    if notified.to_email:
+        await asyncio.to_thread(enqueue_emails, notified.to_email)
 
 
 @reacts

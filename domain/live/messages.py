@@ -1,4 +1,5 @@
-"""The small message a committed event becomes for live subscribers, and the channels it travels on.
+"""The small message a committed event (or a committed notification) becomes for live subscribers, and the
+channels it travels on.
 
 A message names the event and its subject and nothing more: each subscriber loads the subject again, as
 itself, under the row-level policies, so a message reaching the wrong process or person reveals nothing.
@@ -20,8 +21,12 @@ def company_channel(company_id: uuid.UUID) -> str:
 
 
 def user_channel(user_id: uuid.UUID) -> str:
-    """Changes to one person's memberships, so their subscriptions follow the companies they join or leave."""
+    """One person's: changes to their memberships, so their subscriptions follow the companies they join or leave,
+    and what is meant for them alone (their notifications)."""
     return f"{CHANNEL_PREFIX}user:{user_id}"
+
+
+NOTIFICATION_CREATED = "notification.created"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,20 @@ class LiveMessage:
     type: str
     company_id: uuid.UUID
     subject_id: uuid.UUID | None
+    #: The one person it is for, who alone hears it (on their own channel); None: the company's subscribers.
+    user_id: uuid.UUID | None = None
+
+    @classmethod
+    def notification_created(cls, notification_id: uuid.UUID, company_id: uuid.UUID, user_id: uuid.UUID) -> LiveMessage:
+        """A committed new notification, for its recipient alone. Its id is the message's: one notification, one
+        message, however often it is told."""
+        return cls(
+            id=notification_id,
+            type=NOTIFICATION_CREATED,
+            company_id=company_id,
+            subject_id=notification_id,
+            user_id=user_id,
+        )
 
     @property
     def area(self) -> str:
@@ -42,14 +61,21 @@ class LiveMessage:
         return self.type.partition(".")[2]
 
     def channels(self) -> list[str]:
+        if self.user_id is not None:
+            return [user_channel(self.user_id)]
         channels = [company_channel(self.company_id)]
         if self.area == "membership" and self.subject_id is not None:
             channels.append(user_channel(self.subject_id))
         return channels
 
     def encode(self) -> bytes:
-        subject = None if self.subject_id is None else str(self.subject_id)
-        body = {"id": str(self.id), "type": self.type, "companyId": str(self.company_id), "subjectId": subject}
+        body = {
+            "id": str(self.id),
+            "type": self.type,
+            "companyId": str(self.company_id),
+            "subjectId": _text(self.subject_id),
+            "userId": _text(self.user_id),
+        }
         return json.dumps(body, separators=(",", ":")).encode()
 
     @classmethod
@@ -57,12 +83,20 @@ class LiveMessage:
         """The message, or None for anything malformed (a channel is no place to trust)."""
         try:
             body = json.loads(data)
-            subject = body["subjectId"]
             return cls(
                 id=uuid.UUID(body["id"]),
                 type=str(body["type"]),
                 company_id=uuid.UUID(body["companyId"]),
-                subject_id=None if subject is None else uuid.UUID(subject),
+                subject_id=_uuid(body["subjectId"]),
+                user_id=_uuid(body.get("userId")),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(str(value))

@@ -1,5 +1,6 @@
 """The notification jobs, apart from Dramatiq: each takes its sessions (and its mailer, and the time it runs at),
-opens its own transactions through the tenant function, and returns what to email once they have committed."""
+opens its own transactions through the tenant function, and returns what to announce live and email once they have
+committed."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from db.models import OutboxEvent
 from db.tenant import ANONYMOUS, tenant_session, worker_for
 from domain.notifications import emails, reactions, reminders
 from domain.notifications.mailer import Mailer, PermanentFailure
-from domain.notifications.service import ToEmail, notify
+from domain.notifications.service import Notified, notify
 
 log = structlog.get_logger("rhythm.notifications")
 
@@ -23,7 +24,7 @@ Sessions = async_sessionmaker[AsyncSession]
 REMINDER_BATCH = 500
 
 
-async def react(sessions: Sessions, event: OutboxEvent) -> list[ToEmail]:
+async def react(sessions: Sessions, event: OutboxEvent) -> Notified:
     """The notifications a committed event calls for, made in one transaction as its company's worker."""
     async with tenant_session(sessions, worker_for(event.company_id)) as session:
         drafts = await reactions.drafts_for(session, event)
@@ -37,9 +38,9 @@ def _by_company(found: Sequence[reminders.Pending]) -> dict[uuid.UUID, list[remi
     return grouped
 
 
-async def remind(sessions: Sessions, *, now: datetime, batch: int = REMINDER_BATCH) -> list[ToEmail]:
-    """Send every due-soon and overdue reminder pending at `now`; what to email."""
-    to_email: list[ToEmail] = []
+async def remind(sessions: Sessions, *, now: datetime, batch: int = REMINDER_BATCH) -> Notified:
+    """Send every due-soon and overdue reminder pending at `now`; what to announce and email."""
+    notified = Notified()
     while True:
         async with tenant_session(sessions, ANONYMOUS) as session:
             found = await reminders.pending(session, now=now, limit=batch)
@@ -47,13 +48,15 @@ async def remind(sessions: Sessions, *, now: datetime, batch: int = REMINDER_BAT
         for company_id, share in _by_company(found).items():
             try:
                 async with tenant_session(sessions, worker_for(company_id)) as session:
-                    to_email += await reminders.remind_in_company(session, company_id, share)
+                    done = await reminders.remind_in_company(session, company_id, share)
+                # Only once it committed: a company whose transaction failed announces nothing.
+                notified.add(done)
                 progressed = True
             except Exception:
                 # One company's trouble must not hold up everyone's reminders; its share stays pending.
                 log.exception("reminders_failed", company_id=str(company_id))
         if len(found) < batch or not progressed:
-            return to_email
+            return notified
 
 
 async def send_email(

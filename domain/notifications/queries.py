@@ -1,4 +1,4 @@
-"""A person's notifications: the newest first, the unread count, and marking them read."""
+"""A person's notifications: the newest first, one by id, the unread count, and marking them read."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ async def notifications_of(
     if unread_only:
         conditions.append(col(Notification.read_at).is_(None))
     return await page_of(session, Notification, conditions, NEWEST_FIRST, request)
+
+
+async def notification_of(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification | None:
+    """One of the person's notifications; None when it is someone else's, or the caller may not read it."""
+    statement = sa.select(Notification).where(
+        col(Notification.id) == notification_id, col(Notification.user_id) == user_id
+    )
+    return (await session.execute(statement)).scalars().first()
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:

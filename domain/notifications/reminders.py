@@ -20,7 +20,7 @@ from sqlmodel import col
 from db.models import Company, NotificationType, Task, TaskStatus, User
 from domain.events.jobs import first_run
 from domain.notifications import wording
-from domain.notifications.service import Draft, ToEmail, notify
+from domain.notifications.service import Draft, Notified, notify
 
 # An overdue task is announced for this long after its due time; an older backlog is left alone.
 OVERDUE_FOR = timedelta(days=7)
@@ -80,10 +80,8 @@ async def _users(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, 
     return {row.id: row for row in rows}
 
 
-async def remind_in_company(
-    session: AsyncSession, company_id: uuid.UUID, reminders: Sequence[Pending]
-) -> list[ToEmail]:
-    """Handle one company's pending reminders, as its worker; what to email after commit."""
+async def remind_in_company(session: AsyncSession, company_id: uuid.UUID, reminders: Sequence[Pending]) -> Notified:
+    """Handle one company's pending reminders, as its worker; what to announce and email after commit."""
     tasks = await _tasks(session, {reminder.task_id for reminder in reminders})
     users = await _users(session, {reminder.user_id for reminder in reminders})
     company = await session.get(Company, company_id)

@@ -1,14 +1,15 @@
 """Making notifications: for members of the company only, never of a muted type, and once per dedupe key.
 
 Callers run as a worker of the company (scope `notifications:write`) inside their own transaction; what this
-returns is what to email once that transaction commits (nothing is sent from inside it).
+returns is what to do once that transaction commits: tell each recipient of a new notification live, and send
+email (nothing is sent or published from inside it).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -46,6 +47,27 @@ class ToEmail:
     company_id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A notification this transaction made (not one an earlier run made already), for its recipient's live feed."""
+
+    notification_id: uuid.UUID
+    company_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+@dataclass(slots=True)
+class Notified:
+    """What is left to do once the transaction that made notifications has committed; nothing if it rolls back."""
+
+    made: list[Made] = field(default_factory=list)
+    to_email: list[ToEmail] = field(default_factory=list)
+
+    def add(self, other: Notified) -> None:
+        self.made += other.made
+        self.to_email += other.to_email
+
+
 async def _members(session: AsyncSession, company_id: uuid.UUID, user_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     statement = sa.select(col(Membership.user_id)).where(
         col(Membership.company_id) == company_id, col(Membership.user_id).in_(user_ids)
@@ -55,16 +77,17 @@ async def _members(session: AsyncSession, company_id: uuid.UUID, user_ids: set[u
 
 async def notify(
     session: AsyncSession, company_id: uuid.UUID, drafts: Sequence[Draft], *, event_id: uuid.UUID | None = None
-) -> list[ToEmail]:
-    """Make the drafts' notifications; those to email, including ones a previous, interrupted run made."""
+) -> Notified:
+    """Make the drafts' notifications: those made now, and those to email, including ones a previous, interrupted
+    run made."""
     recipients = {draft.user_id for draft in drafts}
     if not recipients:
-        return []
+        return Notified()
     members = await _members(session, company_id, recipients)
     preferences = await preferences_of(session, members)
     kept = [draft for draft in drafts if draft.user_id in members and preferences[draft.user_id].wants(draft.type)]
     if not kept:
-        return []
+        return Notified()
     rows = [
         {
             "id": uuid.uuid4(),
@@ -79,9 +102,17 @@ async def notify(
         }
         for draft in kept
     ]
-    await session.execute(insert(Notification).values(rows).on_conflict_do_nothing(constraint="notifications_once_key"))
+    statement = (
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="notifications_once_key")
+        .returning(col(Notification.id), col(Notification.user_id))
+    )
+    # Only the rows inserted now come back: a repeat makes, and announces, nothing.
+    inserted = await session.execute(statement)
+    made = [Made(notification_id=row.id, company_id=company_id, user_id=row.user_id) for row in inserted]
     emailed = [draft for draft in kept if preferences[draft.user_id].wants_email(draft.type)]
-    return await _not_yet_emailed(session, company_id, emailed)
+    return Notified(made=made, to_email=await _not_yet_emailed(session, company_id, emailed))
 
 
 async def _not_yet_emailed(session: AsyncSession, company_id: uuid.UUID, drafts: Sequence[Draft]) -> list[ToEmail]:
@@ -115,11 +146,11 @@ async def notify_company_admins(
     body: str = "",
     subject_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
-) -> list[ToEmail]:
+) -> Notified:
     """Notify the company's owners and admins (for example of a webhook endpoint that was disabled).
 
     Run as a worker of the company. `dedupe_key` makes a repeat harmless: callers that may run twice for the
-    same happening pass the same key. Email what is returned after the transaction commits.
+    same happening pass the same key. Announce and email what is returned after the transaction commits.
     """
     drafts = [
         Draft(user_id=user_id, type=type, title=title, body=body, subject_id=subject_id, dedupe_key=dedupe_key)

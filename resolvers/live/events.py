@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from domain.live.access import readable_companies, visible_membership
 from domain.live.messages import LiveMessage
+from domain.notifications import queries
 from resolvers.companies.types import Membership
 from resolvers.context import Info
 from resolvers.ids import global_id
-from resolvers.live.types import MembershipEvent, MembershipEventType, TaskEvent, TaskEventType
+from resolvers.live.types import (
+    MembershipEvent,
+    MembershipEventType,
+    NotificationEvent,
+    NotificationEventType,
+    TaskEvent,
+    TaskEventType,
+)
+from resolvers.notifications.types import Notification
 from resolvers.tasks.types import Task
 
 
@@ -49,6 +58,22 @@ async def membership_event(info: Info, message: LiveMessage) -> MembershipEvent 
         user_id=global_id("User", user_id),
         membership=membership,
     )
+
+
+async def notification_event(info: Info, message: LiveMessage) -> NotificationEvent | None:
+    kind = next((kind for kind in NotificationEventType if kind.value == message.action), None)
+    viewer = info.context.caller.user_id
+    if kind is None or message.subject_id is None or viewer is None:
+        return None
+    transaction = info.context.transaction
+    async with transaction.lock:
+        session = await transaction.session()
+        # The subscriber's own only, under the policies too: a message naming another's notification shows nothing.
+        row = await queries.notification_of(session, viewer, message.subject_id)
+        if row is None:
+            return None
+        unread = await queries.unread_count(session, viewer)
+    return NotificationEvent(type=kind, notification=Notification.from_model(row), unread_count=unread)
 
 
 async def _may_read(info: Info, resource: str, message: LiveMessage) -> bool:

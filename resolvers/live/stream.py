@@ -20,7 +20,7 @@ from domain.live.access import readable_companies
 from domain.live.messages import LiveMessage, company_channel, user_channel
 from resolvers.context import Context, Info
 from resolvers.live.feed import Listener
-from resolvers.mutation import signed_in
+from resolvers.mutation import person, signed_in
 
 T = TypeVar("T")
 
@@ -29,8 +29,10 @@ T = TypeVar("T")
 class Topic:
     #: The events' area: `task` for `task.created`.
     area: str
-    #: What the subscriber must be allowed to read, as the policies name it (`rhythm.company_ids`).
-    resource: str
+    #: What the subscriber must be allowed to read, as the policies name it (`rhythm.company_ids`). None for
+    #: events meant for the subscriber alone (their notifications): those travel on the person's own channel
+    #: only, so no company channel is followed, and only a person (not an API key) may subscribe.
+    resource: str | None
 
 
 Resolve = Callable[[Info, LiveMessage], Awaitable[T | None]]
@@ -60,7 +62,10 @@ async def live_events(
     feed = context.services.live
     if feed is None:
         raise GraphQLError("Live updates are not available here.", extensions={"code": "UNAVAILABLE"})
-    signed_in(info)
+    if topic.resource is None:
+        person(info)
+    else:
+        signed_in(info)
     # Whatever the operation opened before (authenticating an API key) must not stay open while it waits.
     await _end_event(context)
     async with feed.listen() as listener:
@@ -74,7 +79,7 @@ async def live_events(
             if message is None or not recent.first(message.id):
                 continue
             try:
-                if _concerns_viewer(context, message):
+                if topic.resource is not None and _concerns_viewer(context, message):
                     # The viewer joined or left a company: follow the companies they may read now.
                     await _follow(context, listener, topic, only_company)
                 item = await resolve(info, message) if message.area == topic.area else None
@@ -92,16 +97,23 @@ def _concerns_viewer(context: Context, message: LiveMessage) -> bool:
 async def _follow(
     context: Context, listener: Listener, topic: Topic, only_company: uuid.UUID | None, *, first: bool = False
 ) -> None:
+    channels = {company_channel(company_id) for company_id in await _companies(context, topic, only_company, first)}
+    if context.caller.user_id is not None:
+        channels.add(user_channel(context.caller.user_id))
+    await listener.follow(channels)
+
+
+async def _companies(context: Context, topic: Topic, only_company: uuid.UUID | None, first: bool) -> set[uuid.UUID]:
+    """The companies whose channels to follow: those whose `topic.resource` the subscriber may read now."""
+    if topic.resource is None:
+        return set()
     async with context.transaction.lock:
         companies = await readable_companies(await context.transaction.session(), topic.resource)
     if only_company is not None:
         if first and only_company not in companies:
             raise NotFound("No such company.")
         companies &= {only_company}
-    channels = {company_channel(company_id) for company_id in companies}
-    if context.caller.user_id is not None:
-        channels.add(user_channel(context.caller.user_id))
-    await listener.follow(channels)
+    return companies
 
 
 async def _end_event(context: Context) -> None:

@@ -10,12 +10,13 @@ from strawberry import relay
 
 from resolvers.context import Info
 from resolvers.ids import optional_uuid_of
-from resolvers.live.events import membership_event, task_event
+from resolvers.live.events import membership_event, notification_event, task_event
 from resolvers.live.stream import Topic, live_events
-from resolvers.live.types import MembershipEvent, TaskEvent
+from resolvers.live.types import MembershipEvent, NotificationEvent, TaskEvent
 
 TASKS = Topic(area="task", resource="tasks")
 MEMBERSHIPS = Topic(area="membership", resource="members")
+NOTIFICATIONS = Topic(area="notification", resource=None)
 
 CompanyFilter = Annotated[
     relay.GlobalID | None,
@@ -35,3 +36,10 @@ class Subscription:
     @strawberry.subscription(description="People joining or leaving companies, or changing role there.")
     def membership_events(self, info: Info, company_id: CompanyFilter = None) -> AsyncGenerator[MembershipEvent, None]:
         return live_events(info, MEMBERSHIPS, optional_uuid_of(company_id, "Company"), membership_event)
+
+    @strawberry.subscription(
+        description="The signed-in person's new notifications, across their companies, with the unread count. "
+        "A person only: an API key may not subscribe."
+    )
+    def notification_events(self, info: Info) -> AsyncGenerator[NotificationEvent, None]:
+        return live_events(info, NOTIFICATIONS, None, notification_event)

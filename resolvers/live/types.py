@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from resolvers.companies.types import Membership
+from resolvers.notifications.types import Notification
 from resolvers.tasks.types import Task
 
 
@@ -39,3 +40,17 @@ class MembershipEvent:
     company_id: relay.GlobalID = strawberry.field(description="The company's id.")
     user_id: relay.GlobalID = strawberry.field(description="The member's id.")
     membership: Membership | None = strawberry.field(description="The membership as it is now; null when removed.")
+
+
+@strawberry.enum(description="What happened to one of the subscriber's notifications.")
+class NotificationEventType(enum.Enum):
+    CREATED = "created"
+
+
+@strawberry.type(description="A notification for the subscriber, made and committed just now.")
+class NotificationEvent:
+    type: NotificationEventType = strawberry.field(description="What happened.")
+    notification: Notification = strawberry.field(description="The notification as it is now.")
+    unread_count: int = strawberry.field(
+        description="How many of the subscriber's notifications are unread now, this one included while it is."
+    )

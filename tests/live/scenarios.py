@@ -22,6 +22,15 @@ MEMBERSHIP_EVENTS = """
 subscription { membershipEvents { type companyId userId membership { role user { id } } } }
 """
 
+NOTIFICATION_EVENTS = """
+subscription {
+  notificationEvents {
+    type unreadCount
+    notification { id type title read company { name } task { id title } }
+  }
+}
+"""
+
 REMOVE_MEMBER = """
 mutation($input: RemoveMemberInput!) { removeMember(input: $input) { __typename ... on Error { message } } }
 """
@@ -54,6 +63,36 @@ async def until_live(socket: Socket, graphql: GraphQL, author: Person, *, compan
         except TimeoutError:
             continue
     raise AssertionError("the subscription never delivered an event")
+
+
+def notified_of(task_id: str) -> Callable[[Payload], bool]:
+    def matches(data: Payload) -> bool:
+        event = data.get("notificationEvents")
+        return event is not None and (event["notification"]["task"] or {}).get("id") == task_id
+
+    return matches
+
+
+def notified_task_ids(messages: list[Payload]) -> list[str]:
+    """The tasks of the notifications a socket received."""
+    return [
+        (message["payload"]["data"]["notificationEvents"]["notification"]["task"] or {}).get("id", "")
+        for message in messages
+        if message["type"] == "next" and "notificationEvents" in (message["payload"].get("data") or {})
+    ]
+
+
+async def until_notified(socket: Socket, graphql: GraphQL, assigner: Person, assignee: Person, company_id: str) -> None:
+    """`until_live` for notifications: the assigner gives the assignee tasks until the notification of one of them
+    arrives, so the subscription is known to listen."""
+    for _ in range(30):
+        probe = await create_task(graphql, assigner, company_id=company_id, title="Probe", assigneeId=assignee.user_id)
+        try:
+            await socket.next_where(notified_of(probe["id"]), seconds=1.0)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError("the subscription never delivered a notification")
 
 
 async def remove_member(graphql: GraphQL, admin: Person, *, company_id: str, member: Person) -> Any:

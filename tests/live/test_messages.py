@@ -1,4 +1,5 @@
-"""The live message: small, routed by company (and by person for memberships), and never trusted blindly."""
+"""The live message: small, routed by company (and by person for memberships and notifications), and never trusted
+blindly."""
 
 from __future__ import annotations
 
@@ -19,6 +20,26 @@ def test_a_membership_message_also_reaches_the_member() -> None:
     message = LiveMessage(id=uuid.uuid4(), type="membership.removed", company_id=uuid.uuid4(), subject_id=member)
 
     assert message.channels() == [company_channel(message.company_id), user_channel(member)]
+
+
+def test_a_notification_message_reaches_its_recipient_alone() -> None:
+    notification, company, recipient = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    message = LiveMessage.notification_created(notification, company, recipient)
+
+    assert LiveMessage.decode(message.encode()) == message
+    assert (message.area, message.action, message.subject_id) == ("notification", "created", notification)
+    assert message.channels() == [user_channel(recipient)]
+
+
+def test_a_message_without_a_recipient_field_still_reads() -> None:
+    company = uuid.uuid4()
+    data = f'{{"id": "{uuid.uuid4()}", "type": "task.created", "companyId": "{company}", "subjectId": null}}'
+
+    message = LiveMessage.decode(data)
+
+    assert message is not None
+    assert message.user_id is None
+    assert message.channels() == [company_channel(company)]
 
 
 def test_anything_malformed_is_no_message() -> None:

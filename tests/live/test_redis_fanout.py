@@ -12,10 +12,19 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from domain.live.messages import LiveMessage, company_channel
+from domain.live.messages import LiveMessage, company_channel, user_channel
 from tests.factories import create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
-from tests.live.scenarios import TASK_EVENTS, about_task, task_ids, until_live
+from tests.live.scenarios import (
+    NOTIFICATION_EVENTS,
+    TASK_EVENTS,
+    about_task,
+    notified_of,
+    notified_task_ids,
+    task_ids,
+    until_live,
+    until_notified,
+)
 from tests.live.servers import Server, fresh_database, serving
 from tests.live.sockets import bearer, socket
 
@@ -94,3 +103,43 @@ async def test_a_message_naming_a_task_the_subscriber_cannot_see_shows_nothing(
         await until_live(eves, api, eve)
 
         assert secret["id"] not in task_ids(await eves.settle())
+
+
+async def test_a_notification_made_by_a_worker_reaches_its_recipient_and_a_forged_one_nobody(
+    api: GraphQL, cluster: Cluster, redis_url: str
+) -> None:
+    ada = await sign_up(api, name="Ada Notified Redis")
+    bob = await sign_up(api, name="Bob Assigner Redis")
+    eve = await sign_up(api, name="Eve Forger Redis")
+    company = await create_company(api, bob, name="Notified Fan-out Ltd")
+    await invite(api, bob, company_id=company, member=ada)
+    await invite(api, bob, company_id=company, member=eve)
+    url = cluster.subscribed.ws_url
+
+    async with socket(url, bearer(ada.token)) as adas, socket(url, bearer(eve.token)) as eves:
+        await adas.subscribe("notifications", NOTIFICATION_EVENTS)
+        await eves.subscribe("notifications", NOTIFICATION_EVENTS)
+        await until_notified(adas, api, bob, ada, company)
+        await until_notified(eves, api, bob, eve, company)
+
+        task = await create_task(api, bob, company_id=company, title="Across processes", assigneeId=ada.user_id)
+        seen = await adas.next_where(notified_of(task["id"]))
+        notification_id = _uuid(seen["notificationEvents"]["notification"]["id"])
+
+        # Ada's notification, announced on Eve's channel: the subscription re-reads it as Eve, and finds nothing.
+        forged = LiveMessage(
+            id=uuid.uuid4(),
+            type="notification.created",
+            company_id=_uuid(company),
+            subject_id=notification_id,
+            user_id=_uuid(eve.user_id),
+        )
+        client = Redis.from_url(redis_url)
+        try:
+            await client.publish(user_channel(_uuid(eve.user_id)), forged.encode())
+        finally:
+            await client.aclose()
+        # Messages on one channel arrive in order: once this probe shows, the forged message was handled.
+        await until_notified(eves, api, bob, eve, company)
+
+        assert task["id"] not in notified_task_ids(await eves.settle())

@@ -13,6 +13,7 @@ from app.settings import Settings
 from domain.notifications import jobs
 from domain.notifications.emails import Outgoing
 from domain.notifications.mailer import SmtpConfig
+from domain.notifications.service import Notified
 from tests.factories import create_task
 from tests.graphql import Caller, GraphQL
 from tests.isolation.world import uuid_of
@@ -93,7 +94,7 @@ async def test_a_muted_type_is_neither_shown_nor_emailed(
     await wait_for_notification(graphql, team.bob, "TASK_COMPLETED")
     await mailbox.wait_for(team.bob.email, "task_completed")
     # The assignment's reaction, run here to the end, makes nothing.
-    assert await jobs.react(sessions, await event_of(owner, "task.created", task["id"])) == []
+    assert await jobs.react(sessions, await event_of(owner, "task.created", task["id"])) == Notified()
 
     assert await notifications_in_database(owner, uuid_of(team.bob.user_id), "task_assigned") == 0
     assert mailbox.to(team.bob.email, "task_assigned") == []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.events.service import EventType
 from domain.notifications import jobs
+from domain.notifications.service import Notified
 from tests.factories import create_task
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
@@ -77,7 +79,7 @@ async def test_nobody_is_notified_of_their_own_action(
 
     # The reactions run here too, to the end, so the assertions do not race the in-process workers.
     for event_type in ("task.created", "task.completed"):
-        assert await jobs.react(sessions, await event_of(owner, event_type, task["id"])) == []
+        assert await jobs.react(sessions, await event_of(owner, event_type, task["id"])) == Notified()
 
     alice = uuid_of(team.alice.user_id)
     assert await notifications_in_database(owner, alice, "task_assigned") == 0
@@ -92,10 +94,12 @@ async def test_a_redelivered_event_notifies_once(
     event = await event_of(owner, "task.created", task["id"])
 
     await jobs.react(sessions, event)
-    await jobs.react(sessions, event)
+    again = await jobs.react(sessions, event)
 
     await wait_for_notification(graphql, team.bob, "TASK_ASSIGNED")
     assert await notifications_in_database(owner, uuid_of(team.bob.user_id), "task_assigned") == 1
+    # Nor is it announced live twice: only a run that made the notification tells its recipient.
+    assert again.made == []
 
 
 async def test_notifications_come_newest_first_in_pages_with_an_unread_count(graphql: GraphQL) -> None:
@@ -161,5 +165,19 @@ async def test_saving_a_task_with_the_assignee_it_had_is_no_news(
 
     await reassign(graphql, team.alice, task["id"], team.bob.user_id)
 
-    assert await jobs.react(sessions, await event_of(owner, "task.updated", task["id"])) == []
+    assert await jobs.react(sessions, await event_of(owner, "task.updated", task["id"])) == Notified()
     assert await notifications_in_database(owner, uuid_of(team.bob.user_id), "task_assigned") == 1
+
+
+async def test_a_notification_is_no_domain_event(graphql: GraphQL, owner: asyncpg.Connection) -> None:
+    """Its recipient is told live straight from the job, never through the outbox: webhooks never see it."""
+    team = await make_team(graphql)
+    await create_task(graphql, team.alice, company_id=team.company_id, title="Quiet", assigneeId=team.bob.user_id)
+
+    await wait_for_notification(graphql, team.bob, "TASK_ASSIGNED")
+
+    recorded = await owner.fetchval(
+        "SELECT count(*) FROM outbox WHERE company_id = $1 AND type LIKE 'notification.%'", uuid_of(team.company_id)
+    )
+    assert recorded == 0
+    assert not [kind for kind in EventType if kind.value.startswith("notification.")]

@@ -40,8 +40,10 @@ async def test_due_soon_and_overdue_assigned_tasks_are_reminded_once(quiet_sessi
         ("task_due_soon", "“Soon” is due soon"),
         ("task_overdue", "“Late” is overdue"),
     ]
-    assert len([item for item in first if item.company_id == rita.company_id]) == 2
-    assert [item for item in second if item.company_id == rita.company_id] == []
+    assert len([item for item in first.to_email if item.company_id == rita.company_id]) == 2
+    assert [item for item in second.to_email if item.company_id == rita.company_id] == []
+    assert len([item for item in first.made if item.user_id == rita.user_id]) == 2
+    assert [item for item in second.made if item.user_id == rita.user_id] == []
 
 
 async def test_a_due_soon_task_is_reminded_again_once_overdue(quiet_sessions: Sessions) -> None:
