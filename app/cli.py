@@ -1,4 +1,4 @@
-"""`rhythm serve | migrate | seed | export-schema`."""
+"""`rhythm serve | worker | migrate | seed | export-schema | jobs | admin`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from app import jobs_cli
 from app.settings import Settings, get_settings
 
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="Apply the database migrations.")
     commands.add_parser("seed", help="Load the demo data unless it is there.")
     commands.add_parser("export-schema", help="Print the GraphQL schema (SDL).")
+    jobs_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "export-schema":
@@ -124,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
             _migrate(url)
             if args.command == "seed":
                 print("rhythm: seeded" if _seed(url, settings) else "rhythm: the demo is there already")
+            elif args.command in ("jobs", "admin"):
+                jobs_cli.run(args, url, settings)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from resolvers.context import Services
 from resolvers.schema import Limits, build_schema
+from workers.queues import reader as queue_reader
 
 
 def _unauthenticated(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[object]:
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_page_size=settings.graphql_max_page_size,
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
+        queues=queue_reader(settings.redis_url),
     )
     schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
 

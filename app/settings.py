@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     broker_maintenance_chance: int = Field(default=1_000, ge=0, le=1_000_000)
     # The outbox relay's claim on a batch: a relay that dies (or cannot reach the broker) leaves it this long.
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    # How often each worker process (and the API, running jobs in process) carries out the replays and discards
+    # of dead letters that people asked for.
+    jobs_replay_period_seconds: float = Field(default=2.0, gt=0)
 
     # Email notifications through SMTP (RHYTHM_SMTP_*); no host, no email: notifications stay in the app.
     smtp_host: str | None = None

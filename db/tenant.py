@@ -30,7 +30,15 @@ _SET_CALLER = text(
 # Scopes only workers hold: the api_keys table admits the public ApiScope values alone.
 WORKER_SCOPES = frozenset(
     {scope.value for scope in ApiScope}
-    | {"events:read", "jobs:write", "notifications:write", "webhooks:read", "webhooks:write"}
+    | {
+        "events:read",
+        "jobs:write",
+        "notifications:write",
+        "schedules:read",
+        "schedules:write",
+        "webhooks:read",
+        "webhooks:write",
+    }
 )
 
 

@@ -13,6 +13,7 @@ from strawberry.litestar.controller import BaseContext
 from db.tenant import ANONYMOUS, Caller, begin_as
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
+from domain.jobs.queues import QueueReader
 
 if TYPE_CHECKING:
     from resolvers.live.feed import LiveFeed
@@ -31,6 +32,8 @@ class Services:
     webhooks_allow_private_targets: bool = False
     # Where subscriptions listen for committed changes; None where nothing publishes them.
     live: LiveFeed | None = None
+    # The broker's queue figures, for platform administrators; None where no broker is known.
+    queues: QueueReader | None = None
 
 
 class Transaction:

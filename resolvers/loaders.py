@@ -20,6 +20,7 @@ from domain.pagination import Page, PageRequest
 from domain.tasks import queries as task_queries
 from domain.tasks.queries import TaskFilter, TaskOrderField
 from resolvers.context import Transaction
+from resolvers.scheduling.loaders import SchedulingLoaders
 from resolvers.webhooks.loaders import WebhookLoaders
 
 K = TypeVar("K", bound=Hashable)
@@ -40,6 +41,7 @@ class Loaders:
         self.time_entry = self._rows(TimeEntry)
         self.api_key = self._rows(ApiKey)
         self.webhooks = WebhookLoaders(transaction)
+        self.scheduling = SchedulingLoaders(transaction)
         self.subtasks_of_task: DataLoader[uuid.UUID, list[Subtask]] = self._loader(self._subtasks)
         self.api_keys_of_company: DataLoader[uuid.UUID, list[ApiKey]] = self._loader(self._api_keys)
         self.viewer_role: DataLoader[uuid.UUID, str | None] = self._loader(self._viewer_roles)

@@ -12,6 +12,7 @@ from domain.tasks import queries as task_queries
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
+from resolvers.jobs.types import Jobs
 from resolvers.mutation import signed_in
 from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
 from resolvers.tasks.types import Task
@@ -64,3 +65,11 @@ class Query:
             session = await info.context.transaction.session()
             page = await task_queries.list_tasks(session, task_filter, sort, request)
         return connection_of(page, Task.from_model)
+
+    @strawberry.field(
+        description="Background jobs: dead letters of the companies the caller owns (every company's for a platform "
+        "administrator), and the broker's queues for platform administrators."
+    )
+    def jobs(self, info: Info) -> Jobs:
+        signed_in(info)
+        return Jobs()

@@ -11,14 +11,18 @@ from strawberry.types import ExecutionContext
 
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
+from resolvers.calendars.mutations import CalendarMutations
 from resolvers.companies.mutations import CompanyMutations
 from resolvers.extensions import ErrorFormatter, TransactionBoundary
+from resolvers.focus.mutations import FocusMutations
+from resolvers.jobs.mutations import JobMutations
 from resolvers.live.subscriptions import Subscription
 from resolvers.live.transport import SubscriptionsOverWebSocket
 from resolvers.notifications.mutations import NotificationMutations
 from resolvers.projects.mutations import ProjectMutations
 from resolvers.queries import Query
 from resolvers.scalars import SCALAR_OVERRIDES
+from resolvers.scheduling.mutations import SchedulingMutations
 from resolvers.tasks.mutations import TaskMutations
 from resolvers.time_tracking.mutations import TimeMutations
 from resolvers.users.mutations import UserMutations
@@ -36,6 +40,10 @@ class Mutation(
     ApiKeyMutations,
     WebhookMutations,
     NotificationMutations,
+    JobMutations,
+    CalendarMutations,
+    SchedulingMutations,
+    FocusMutations,
 ):
     pass
 

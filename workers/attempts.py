@@ -60,8 +60,10 @@ class AttemptCap(Middleware):
         message.options["starts"] = starts
         if starts > self.cap:
             # Failed and skipped: the broker rejects it into the dead-letter queue.
+            reason = f"Started {starts} times, more than the cap of {self.cap} (a run that never finished counts)."
+            message.options["gave_up"] = reason
             message.fail()
-            raise SkipMessage(f"started {starts} times, more than the cap of {self.cap}")
+            raise SkipMessage(reason)
 
     def after_process_message(
         self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *, result: Any = None, exception: Any = None

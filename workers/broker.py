@@ -15,10 +15,17 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter
+from workers.dead_letters import DeadLetterRecorder
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
-ACTOR_MODULES = ("workers.events", "workers.live", "workers.notifications", "workers.webhooks")
+ACTOR_MODULES = (
+    "workers.events",
+    "workers.live",
+    "workers.notifications",
+    "workers.webhooks",
+    "workers.scheduling",
+)
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12
 
@@ -42,6 +49,8 @@ def setup_broker(
         broker.emit_after("process_boot")
         broker.add_middleware(AttemptCap(MemoryCounter(), ATTEMPT_CAP))
     broker.add_middleware(AsyncIO())
+    # Records what the broker rejects into its dead-letter queue, with the reason, for owners to decide on.
+    broker.add_middleware(DeadLetterRecorder())
     dramatiq.set_broker(broker)
     for queue in QUEUES:
         broker.declare_queue(queue)

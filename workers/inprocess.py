@@ -11,7 +11,7 @@ import dramatiq
 
 from app.settings import Settings
 from db.engine import create_engine, create_sessionmaker
-from workers import notifications, runtime, webhooks
+from workers import dead_letters, notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker
 from workers.events import publish
 from workers.relay import OutboxRelay
@@ -29,6 +29,7 @@ class InProcessWorkers:
         self._relay_task: asyncio.Task[None] | None = None
         self._dispatch_task: asyncio.Task[None] | None = None
         self._reminder_task: asyncio.Task[None] | None = None
+        self._replay_task: asyncio.Task[None] | None = None
         self._worker: dramatiq.Worker | None = None
 
     async def start(self) -> None:
@@ -43,6 +44,7 @@ class InProcessWorkers:
         self._relay_task = asyncio.create_task(relay.run(self._stop))
         self._dispatch_task = asyncio.create_task(webhooks.run_dispatcher(sessions, self._stop))
         self._reminder_task = asyncio.create_task(notifications.run_reminders(self._stop))
+        self._replay_task = asyncio.create_task(dead_letters.run_replayer(sessions, broker, self._stop))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -55,6 +57,9 @@ class InProcessWorkers:
             if self._reminder_task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._reminder_task
+            if self._replay_task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._replay_task
             await self._engine.dispose()
         if self._worker is not None:
             await asyncio.to_thread(self._worker.stop)

@@ -13,15 +13,16 @@ from dramatiq.middleware import Middleware
 
 from app.logs import configure_logging
 from app.settings import get_settings
-from workers import notifications, runtime, webhooks
+from workers import dead_letters, notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker
 from workers.events import publish
 from workers.relay import OutboxRelay
 
 
 class RelayInEachWorker(Middleware):
-    """Runs an outbox relay, the webhook dispatcher and the reminder loop on the actors' event loop; relays and
-    dispatchers in several processes skip each other's rows, and reminders dedupe in the job ledger."""
+    """Runs an outbox relay, the webhook dispatcher, the reminder loop and the dead-letter replayer on the actors'
+    event loop; relays, dispatchers and replayers in several processes skip each other's rows, and reminders
+    dedupe in the job ledger."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -39,6 +40,7 @@ class RelayInEachWorker(Middleware):
                 relay.run(self.stop),
                 webhooks.run_dispatcher(runtime.sessions(), self.stop),
                 notifications.run_reminders(self.stop),
+                dead_letters.run_replayer(runtime.sessions(), broker, self.stop),
             )
 
         asyncio.run_coroutine_threadsafe(run(), loop_thread.loop)

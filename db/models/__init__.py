@@ -3,7 +3,20 @@
 from db.models.companies import Company, Membership, MembershipRole
 from db.models.credentials import ApiKey, ApiScope, RefreshToken
 from db.models.events import JobRun, OutboxEvent
+from db.models.focus import FocusKind, FocusSession, FocusState
+from db.models.jobs import DeadLetter, DeadLetterState
 from db.models.notifications import Notification, NotificationPreferences, NotificationType
+from db.models.scheduling import (
+    Calendar,
+    CalendarEvent,
+    CalendarSource,
+    ReplanRequest,
+    ScheduleRun,
+    SchedulingProfile,
+    TaskDependency,
+    TaskScheduling,
+    TimeBlock,
+)
 from db.models.time_tracking import TimeEntry
 from db.models.users import User, UserCredentials
 from db.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret
@@ -12,8 +25,16 @@ from db.models.work import Project, Subtask, Task, TaskPriority, TaskStatus
 __all__ = [
     "ApiKey",
     "ApiScope",
+    "Calendar",
+    "CalendarEvent",
+    "CalendarSource",
     "Company",
+    "DeadLetter",
+    "DeadLetterState",
     "DeliveryStatus",
+    "FocusKind",
+    "FocusSession",
+    "FocusState",
     "JobRun",
     "Membership",
     "MembershipRole",
@@ -23,10 +44,16 @@ __all__ = [
     "OutboxEvent",
     "Project",
     "RefreshToken",
+    "ReplanRequest",
+    "ScheduleRun",
+    "SchedulingProfile",
     "Subtask",
     "Task",
+    "TaskDependency",
     "TaskPriority",
+    "TaskScheduling",
     "TaskStatus",
+    "TimeBlock",
     "TimeEntry",
     "User",
     "UserCredentials",

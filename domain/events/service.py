@@ -32,6 +32,15 @@ class EventType(enum.StrEnum):
     TIMER_STARTED = "timer.started"
     TIMER_STOPPED = "timer.stopped"
     WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+    EVENT_CREATED = "event.created"
+    EVENT_UPDATED = "event.updated"
+    EVENT_DELETED = "event.deleted"
+    FOCUS_SESSION_STARTED = "focus_session.started"
+    FOCUS_SESSION_PAUSED = "focus_session.paused"
+    FOCUS_SESSION_RESUMED = "focus_session.resumed"
+    FOCUS_SESSION_COMPLETED = "focus_session.completed"
+    FOCUS_SESSION_RATED = "focus_session.rated"
+    FOCUS_SESSION_ABANDONED = "focus_session.abandoned"
 
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -138,3 +138,7 @@ async def _record(
     if changed is not None:
         data["changed"] = sorted(changed)
     await record(session, event_type, company_id=task.company_id, subject_id=task.id, data=data)
+
+
+# For the areas that change a task's satellite rows (its scheduling fields) and report it as a task change.
+record_task_event = _record

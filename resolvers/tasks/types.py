@@ -12,6 +12,7 @@ from db import models
 from db.models import TaskPriority, TaskStatus
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required
+from resolvers.scheduling.task_fields import TaskSchedulingFields
 from resolvers.users.types import User
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A piece of work in one company, optionally in a project and assigned to a member.")
-class Task(relay.Node):
+class Task(relay.Node, TaskSchedulingFields):
     id: relay.NodeID[uuid.UUID]
     company_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID | None]

@@ -10,14 +10,16 @@ from domain.time_tracking.service import running_timer
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
+from resolvers.focus.viewer import ViewerFocus
 from resolvers.nodes import required
 from resolvers.notifications.viewer import ViewerNotifications
+from resolvers.scheduling.viewer import ViewerSchedule
 from resolvers.time_tracking.types import TimeEntry
 from resolvers.users.types import User
 
 
 @strawberry.type(description="The signed-in person, with what is theirs across all their companies.")
-class Viewer(ViewerNotifications):
+class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus):
     user_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The person.")

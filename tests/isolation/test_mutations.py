@@ -32,6 +32,28 @@ NEEDS_A_PERSON = frozenset({
 COVERED_ELSEWHERE = {
     "redeliverWebhook": "test_webhooks.py",
     "markNotificationsRead": "test_notifications.py (the ids of another person's notification)",
+    "replayDeadLetter": "test_jobs.py (a dead letter the workers recorded for company A)",
+    "discardDeadLetter": "test_jobs.py (a dead letter the workers recorded for company A)",
+    "createCalendar": "test_scheduling.py",
+    "updateCalendar": "test_scheduling.py",
+    "deleteCalendar": "test_scheduling.py",
+    "createCalendarEvent": "test_scheduling.py",
+    "updateCalendarEvent": "test_scheduling.py",
+    "deleteCalendarEvent": "test_scheduling.py",
+    "pinTimeBlock": "test_scheduling.py",
+    "unpinTimeBlock": "test_scheduling.py",
+    "markTimeBlockDone": "test_scheduling.py",
+    "markTimeBlockMissed": "test_scheduling.py",
+    "updateTaskScheduling": "test_scheduling.py",
+    "previewSchedule": "test_scheduling.py",
+    "applySchedule": "test_scheduling.py",
+    "updateSchedulingProfile": "test_scheduling.py",
+    "startFocusSession": "test_focus.py",
+    "pauseFocusSession": "test_focus.py",
+    "resumeFocusSession": "test_focus.py",
+    "completeFocusSession": "test_focus.py",
+    "rateFocusSession": "test_focus.py",
+    "abandonFocusSession": "test_focus.py",
 }
 
 

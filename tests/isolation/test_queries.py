@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.graphql import GraphQL
+from tests.isolation import test_jobs
 from tests.isolation.documents import node_types, query_fields
 from tests.isolation.world import CompanyA, Tenants
 
@@ -33,7 +34,13 @@ NODES_OF_A: dict[str, Callable[[CompanyA], str]] = {
 }
 
 # Node types whose objects the workers make after a commit, tested in their own modules.
-NODE_TYPES_COVERED_ELSEWHERE = {"Notification": "test_notifications.py"}
+NODE_TYPES_COVERED_ELSEWHERE = {
+    "Notification": "test_notifications.py",
+    "Calendar": "test_scheduling.py",
+    "CalendarEvent": "test_scheduling.py",
+    "TimeBlock": "test_scheduling.py",
+    "FocusSession": "test_focus.py",
+}
 
 
 async def ask(graphql: GraphQL, tenants: Tenants, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -162,6 +169,7 @@ QUERY_CASES = {
     "viewer": test_bob_sees_only_himself_his_companies_and_no_timer_through_viewer,
     "companies": test_bob_lists_only_his_own_companies,
     "tasks": test_bob_finds_no_task_of_company_a_by_filtering_on_its,
+    "jobs": test_jobs.test_outsiders_cannot_see_replay_or_discard_a_dead_letter_of_company_a,
 }
 
 

@@ -20,8 +20,8 @@ def free_port() -> int:
 
 
 class Mailbox:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self._received: list[tuple[list[str], EmailMessage]] = []
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)

@@ -85,10 +85,13 @@ class Worker:
     log: Path
     threads: int = 8
     process: subprocess.Popen[bytes] | None = None
+    # Settings of the test's own, over FAST_RECOVERY.
+    extra: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> Worker:
         environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         environment.update(FAST_RECOVERY, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url)
+        environment.update(self.extra)
         with self.log.open("wb") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "app.cli", "worker", "--processes", "1", "--threads", str(self.threads)],

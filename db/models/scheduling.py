@@ -1,0 +1,134 @@
+"""Calendars and events, scheduling profiles and task fields, time blocks, plan runs and replan requests."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Field, SQLModel
+
+from db.models._base import id_field, tenant_field, timestamp_field
+
+
+class CalendarSource(enum.StrEnum):
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+class SchedulingProfile(SQLModel, table=True):
+    __tablename__ = "scheduling_profiles"
+
+    user_id: uuid.UUID = Field(primary_key=True)
+    # Wall-clock windows on working days: [["12:00", "13:00"]].
+    breaks: list[list[str]] = Field(default_factory=list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    peak_hours: list[list[str]] = Field(default_factory=list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    buffer_minutes: int = 0
+    horizon_days: int = 14
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class TaskScheduling(SQLModel, table=True):
+    __tablename__ = "task_scheduling"
+
+    task_id: uuid.UUID = Field(primary_key=True)
+    company_id: uuid.UUID = tenant_field()
+    duration_minutes: int | None = None
+    splittable: bool = False
+    min_chunk_minutes: int = 30
+    max_chunk_minutes: int | None = None
+    deadline_kind: str = "soft"
+    work_kind: str = "shallow"
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class TaskDependency(SQLModel, table=True):
+    __tablename__ = "task_dependencies"
+
+    task_id: uuid.UUID = Field(primary_key=True)
+    depends_on_id: uuid.UUID = Field(primary_key=True)
+    company_id: uuid.UUID = tenant_field()
+
+
+class Calendar(SQLModel, table=True):
+    __tablename__ = "calendars"
+
+    id: uuid.UUID = id_field()
+    company_id: uuid.UUID = tenant_field()
+    owner_id: uuid.UUID
+    name: str = Field(max_length=200)
+    source: str = CalendarSource.INTERNAL.value
+    external_id: str | None = None
+    affects_availability: bool = True
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class CalendarEvent(SQLModel, table=True):
+    __tablename__ = "calendar_events"
+
+    id: uuid.UUID = id_field()
+    company_id: uuid.UUID = tenant_field()
+    calendar_id: uuid.UUID
+    user_id: uuid.UUID
+    title: str = Field(max_length=500)
+    description: str = ""
+    location: str = ""
+    all_day: bool = False
+    starts_at: datetime | None = timestamp_field(nullable=True)
+    ends_at: datetime | None = timestamp_field(nullable=True)
+    start_date: date | None = None
+    end_date: date | None = None
+    transparency: str = "busy"
+    response: str | None = None
+    cancelled: bool = False
+    external_uid: str | None = None
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class TimeBlock(SQLModel, table=True):
+    __tablename__ = "time_blocks"
+
+    id: uuid.UUID = id_field()
+    company_id: uuid.UUID = tenant_field()
+    user_id: uuid.UUID
+    task_id: uuid.UUID
+    starts_at: datetime = timestamp_field()
+    ends_at: datetime = timestamp_field()
+    state: str = "planned"
+    pinned: bool = False
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class ScheduleRun(SQLModel, table=True):
+    __tablename__ = "schedule_runs"
+
+    user_id: uuid.UUID = Field(primary_key=True)
+    ran_at: datetime = timestamp_field()
+    horizon_start: datetime = timestamp_field()
+    horizon_end: datetime = timestamp_field()
+    objective: int = 0
+    lateness: int = 0
+    unplaced_cost: int = 0
+    offpeak: int = 0
+    fragmentation: int = 0
+    churn: int = 0
+    late_minutes: int = 0
+    late_tasks: int = 0
+    hard_violations: int = 0
+    moved_blocks: int = 0
+    strategy: str = ""
+    unplaced: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+
+
+class ReplanRequest(SQLModel, table=True):
+    __tablename__ = "replan_requests"
+
+    user_id: uuid.UUID = Field(primary_key=True)
+    due_at: datetime = timestamp_field()
+    requested_at: datetime = timestamp_field(default_now=True)

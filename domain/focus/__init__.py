@@ -1,0 +1,1 @@
+"""Focus sessions: started, paused, resumed, completed with ratings (recording the focused time) or abandoned."""

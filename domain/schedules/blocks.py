@@ -1,0 +1,56 @@
+"""Changing one time block by hand: pin it where it is, unpin it, or record that it was started, done or missed.
+Only the person whose block it is may (the policies say so); members of its company may only read it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import CalendarEvent, TimeBlock
+from domain.db_errors import refusals
+from domain.errors import Forbidden, NotFound
+from domain.schedules.problem import events_of
+from domain.scheduling import BlockState
+
+REFUSED = Forbidden("Only the person whose block it is may change it.")
+
+
+async def get_block(session: AsyncSession, block_id: uuid.UUID) -> TimeBlock:
+    block = await session.get(TimeBlock, block_id)
+    if block is None:
+        raise NotFound("No such time block.")
+    return block
+
+
+async def _change(session: AsyncSession, block_id: uuid.UUID, **values: object) -> TimeBlock:
+    block = await get_block(session, block_id)
+    for name, value in values.items():
+        setattr(block, name, value)
+    block.updated_at = datetime.now(UTC)
+    async with refusals(refused=REFUSED):
+        await session.flush()
+    return block
+
+
+async def set_pinned(session: AsyncSession, block_id: uuid.UUID, *, pinned: bool) -> TimeBlock:
+    return await _change(session, block_id, pinned=pinned)
+
+
+async def set_state(session: AsyncSession, block_id: uuid.UUID, state: BlockState) -> TimeBlock:
+    # A missed block no longer holds its time: the next plan places that work again.
+    return await _change(session, block_id, state=state.value)
+
+
+async def week_blocks(session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[TimeBlock]:
+    statement = sa.select(TimeBlock).where(
+        col(TimeBlock.user_id) == user_id, col(TimeBlock.starts_at) < end, col(TimeBlock.ends_at) > start
+    )
+    return list((await session.execute(statement.order_by(col(TimeBlock.starts_at), col(TimeBlock.id)))).scalars())
+
+
+async def week_events(session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[CalendarEvent]:
+    return [event for event, _ in await events_of(session, user_id, start, end)]

@@ -1,0 +1,203 @@
+"""One person's planning problem, read from the database: their open tasks in every company they may see, the
+busy time of their calendars, their previous blocks, and their profile. The engine gets ids as text; the
+companies of the tasks come back beside it, so blocks can carry their task's company."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import Calendar, CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
+from domain.reads import any_of
+from domain.schedules.durations import models_of
+from domain.schedules.profile import person_profile
+from domain.schedules.task_fields import dependencies_of, settings_of
+from domain.scheduling import (
+    BlockState,
+    Deadline,
+    DeadlineKind,
+    DurationModel,
+    EventRecord,
+    Interval,
+    PlanBlock,
+    Problem,
+    Response,
+    Transparency,
+    WorkKind,
+    busy_intervals,
+)
+from domain.scheduling import Task as EngineTask
+from domain.scheduling.localtime import day_start, wall_clock
+
+# A task with neither a duration nor an estimate is planned for this long.
+DEFAULT_MINUTES = 30
+SLOT_MINUTES = 15
+T = TypeVar("T")
+OPEN = (TaskStatus.TODO.value, TaskStatus.IN_PROGRESS.value)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonProblem:
+    user_id: uuid.UUID
+    problem: Problem
+    # The company of every task in the problem, by the engine's task id.
+    companies: dict[str, uuid.UUID]
+    # Existing blocks the plan keeps when locked, by (task id, start, end): their rows.
+    existing: dict[tuple[str, datetime, datetime], uuid.UUID]
+    today: datetime
+
+
+def _mine(user_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """Assigned to the person, or unassigned in their personal company and made by them."""
+    personal = sa.select(col(Company.id)).where(col(Company.is_personal), col(Company.created_by) == user_id)
+    unassigned_own = sa.and_(
+        col(Task.assignee_id).is_(None), col(Task.created_by) == user_id, col(Task.company_id).in_(personal)
+    )
+    return sa.or_(col(Task.assignee_id) == user_id, unassigned_own)
+
+
+async def open_tasks_of(session: AsyncSession, user_id: uuid.UUID) -> list[Task]:
+    statement = sa.select(Task).where(_mine(user_id), col(Task.status).in_(OPEN)).order_by(col(Task.id))
+    return list((await session.execute(statement)).scalars())
+
+
+async def _statuses(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    statement = sa.select(col(Task.id), col(Task.status)).where(col(Task.id) == any_of(task_ids))
+    return {task_id: status for task_id, status in await session.execute(statement)}
+
+
+async def blocks_of(session: AsyncSession, user_id: uuid.UUID, since: datetime) -> list[TimeBlock]:
+    statement = sa.select(TimeBlock).where(col(TimeBlock.user_id) == user_id, col(TimeBlock.ends_at) > since)
+    return list((await session.execute(statement.order_by(col(TimeBlock.starts_at)))).scalars())
+
+
+async def _done_before(session: AsyncSession, user_id: uuid.UUID, before: datetime) -> dict[uuid.UUID, int]:
+    """Minutes of finished blocks before today, per task: work the plan no longer needs to place."""
+    minutes = sa.func.sum(sa.extract("epoch", col(TimeBlock.ends_at) - col(TimeBlock.starts_at)) / 60)
+    statement = (
+        sa.select(col(TimeBlock.task_id), minutes)
+        .where(col(TimeBlock.user_id) == user_id, col(TimeBlock.state) == "done", col(TimeBlock.ends_at) <= before)
+        .group_by(col(TimeBlock.task_id))
+    )
+    return {task_id: int(total) for task_id, total in await session.execute(statement)}
+
+
+def _present(value: T | None) -> T:
+    # The table's span check guarantees the fields of the event's kind.
+    if value is None:
+        raise ValueError("an event without its span")
+    return value
+
+
+def event_record(event: CalendarEvent, affects: bool) -> EventRecord:
+    start: datetime | date
+    end: datetime | date
+    if event.all_day:
+        start, end = _present(event.start_date), _present(event.end_date)
+    else:
+        start, end = _present(event.starts_at), _present(event.ends_at)
+    return EventRecord(
+        start=start,
+        end=end,
+        transparency=Transparency(event.transparency),
+        response=None if event.response is None else Response(event.response),
+        affects_availability=affects,
+        cancelled=event.cancelled,
+    )
+
+
+async def events_of(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> list[tuple[CalendarEvent, Calendar]]:
+    """The person's events (from their calendars in every company the caller may see) touching [start, end)."""
+    timed = sa.and_(col(CalendarEvent.starts_at) < end, col(CalendarEvent.ends_at) > start)
+    # All-day dates are local to the person: a day of margin each side, clipped later.
+    dated = sa.and_(
+        col(CalendarEvent.start_date) <= (end + timedelta(days=1)).date(),
+        col(CalendarEvent.end_date) >= (start - timedelta(days=1)).date(),
+    )
+    statement = (
+        sa.select(CalendarEvent, Calendar)
+        .join(Calendar, col(Calendar.id) == col(CalendarEvent.calendar_id))
+        .where(col(CalendarEvent.user_id) == user_id, sa.or_(timed, dated))
+        .order_by(col(CalendarEvent.starts_at), col(CalendarEvent.start_date), col(CalendarEvent.id))
+    )
+    return [(event, calendar) for event, calendar in await session.execute(statement)]
+
+
+def _engine_task(
+    task: Task, settings: TaskScheduling | None, model: DurationModel, done: int, depends_on: list[uuid.UUID]
+) -> EngineTask:
+    settings = settings or TaskScheduling(task_id=task.id, company_id=task.company_id)
+    minutes = settings.duration_minutes or (
+        model.predict(task.estimated_minutes, settings.work_kind).minutes if task.estimated_minutes else DEFAULT_MINUTES
+    )
+    deadline = None if task.due_at is None else Deadline(task.due_at, DeadlineKind(settings.deadline_kind))
+    return EngineTask(
+        id=str(task.id),
+        duration_minutes=max(0, minutes - done),
+        priority=5 - task.priority,
+        effort=task.effort or 3,
+        kind=WorkKind(settings.work_kind),
+        splittable=settings.splittable,
+        min_chunk_minutes=settings.min_chunk_minutes,
+        max_chunk_minutes=settings.max_chunk_minutes,
+        start_after=task.start_after,
+        deadline=deadline,
+        depends_on=tuple(str(other) for other in depends_on),
+    )
+
+
+def _plan_block(block: TimeBlock) -> PlanBlock:
+    return PlanBlock(str(block.task_id), block.starts_at, block.ends_at, BlockState(block.state), block.pinned)
+
+
+async def build_problem(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> PersonProblem:
+    person, stored = await person_profile(session, user_id)
+    today = day_start(wall_clock(now, person.zone).date(), person.zone)
+    tomorrow = day_start(today.date() + timedelta(days=1), person.zone)
+    horizon_end = now + timedelta(days=stored.horizon_days)
+    tasks = await open_tasks_of(session, user_id)
+    ids = [task.id for task in tasks]
+    settings, depends = await settings_of(session, ids), await dependencies_of(session, ids)
+    statuses = await _statuses(session, sorted({d for deps in depends.values() for d in deps}))
+    model = (await models_of(session, [user_id]))[user_id]
+    done = await _done_before(session, user_id, today)
+    engine_tasks = tuple(
+        _engine_task(task, settings.get(task.id), model, done.get(task.id, 0), depends[task.id]) for task in tasks
+    )
+    in_plan = {str(task_id) for task_id in ids}
+    blocks = [b for b in await blocks_of(session, user_id, today) if b.state != BlockState.MISSED.value]
+    kept = [b for b in blocks if str(b.task_id) in in_plan]
+    # Fixed blocks of tasks outside the plan (done, reassigned) still take the person's time.
+    fixed = [b for b in blocks if str(b.task_id) not in in_plan and (b.pinned or b.state != "planned")]
+    events = [event_record(event, calendar.affects_availability) for event, calendar in await events_of(
+        session, user_id, now, horizon_end
+    )]  # fmt: skip
+    busy = busy_intervals(events, person.zone, now, horizon_end)
+    extra = [Interval(max(b.starts_at, now), b.ends_at) for b in fixed if b.ends_at > now]
+    problem = Problem(
+        person=person,
+        now=now,
+        horizon_end=horizon_end,
+        tasks=engine_tasks,
+        busy=tuple(sorted((*busy, *extra), key=lambda i: i.start)),
+        existing_blocks=tuple(_plan_block(b) for b in kept),
+        locked_until=tomorrow,
+        completed_task_ids=frozenset(str(t) for t, status in statuses.items() if status == TaskStatus.DONE.value),
+        slot_minutes=SLOT_MINUTES,
+    )
+    return PersonProblem(
+        user_id=user_id,
+        problem=problem,
+        companies={str(task.id): task.company_id for task in tasks},
+        existing={(str(b.task_id), b.starts_at, b.ends_at): b.id for b in kept},
+        today=today,
+    )

@@ -1,0 +1,182 @@
+"""Calendar and event mutations. Only the owner writes; an event change asks for a replan of its owner."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from domain.calendars import service
+from domain.calendars.service import CalendarChanges, EventChanges
+from domain.scheduling import Response, Transparency
+from resolvers.calendars.types import Calendar, CalendarEvent
+from resolvers.context import Info
+from resolvers.deleted import Deleted
+from resolvers.errors import ErrorType
+from resolvers.ids import uuid_of
+from resolvers.mutation import person, run, signed_in
+
+UNSET: Any = strawberry.UNSET
+R = TypeVar("R")
+
+
+async def as_person(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
+    """Run `work` for a signed-in person; an API key gets Forbidden, as a union member."""
+
+    async def guarded(session: AsyncSession) -> R:
+        person(info)
+        return await work(session)
+
+    signed_in(info)
+    return await run(info, guarded)
+
+
+@strawberry.input(description="A new calendar of the viewer's in one of their companies.")
+class CreateCalendarInput:
+    company_id: relay.GlobalID = strawberry.field(description="The company the calendar belongs to.")
+    name: str = strawberry.field(description="Its name (1-200 characters).")
+    affects_availability: bool = strawberry.field(default=True, description="Whether its events keep plans away.")
+
+
+@strawberry.input(description="Changes to a calendar; omitted fields stay as they are.")
+class UpdateCalendarInput:
+    id: relay.GlobalID = strawberry.field(description="The calendar.")
+    name: str | None = strawberry.field(default=UNSET, description="Its name.")
+    affects_availability: bool | None = strawberry.field(default=UNSET, description="Whether its events count.")
+
+
+@strawberry.input(description="Names one calendar.")
+class CalendarIdInput:
+    id: relay.GlobalID = strawberry.field(description="The calendar.")
+
+
+@strawberry.input(description="A new event: give startsAt and endsAt, or allDay with startDate and endDate.")
+class CreateCalendarEventInput:
+    calendar_id: relay.GlobalID = strawberry.field(description="The calendar (the viewer's own).")
+    title: str = strawberry.field(description="What the event is (1-500 characters).")
+    description: str = strawberry.field(default="", description="Details.")
+    location: str = strawberry.field(default="", description="Where it happens.")
+    all_day: bool = strawberry.field(default=False, description="Whether it covers whole days.")
+    starts_at: datetime | None = strawberry.field(default=None, description="When a timed event starts.")
+    ends_at: datetime | None = strawberry.field(default=None, description="When a timed event ends.")
+    start_date: date | None = strawberry.field(default=None, description="The first day of an all-day event.")
+    end_date: date | None = strawberry.field(default=None, description="The day after its last day.")
+    transparency: Transparency = strawberry.field(default=Transparency.BUSY, description="Busy or free.")
+    response: Response | None = strawberry.field(default=None, description="The answer to an invitation.")
+
+
+@strawberry.input(description="Changes to an event; omitted fields stay as they are.")
+class UpdateCalendarEventInput:
+    id: relay.GlobalID = strawberry.field(description="The event.")
+    title: str | None = strawberry.field(default=UNSET, description="What the event is.")
+    description: str | None = strawberry.field(default=UNSET, description="Details.")
+    location: str | None = strawberry.field(default=UNSET, description="Where it happens.")
+    all_day: bool | None = strawberry.field(default=UNSET, description="Whether it covers whole days.")
+    starts_at: datetime | None = strawberry.field(default=UNSET, description="When a timed event starts.")
+    ends_at: datetime | None = strawberry.field(default=UNSET, description="When a timed event ends.")
+    start_date: date | None = strawberry.field(default=UNSET, description="The first day of an all-day event.")
+    end_date: date | None = strawberry.field(default=UNSET, description="The day after its last day.")
+    transparency: Transparency | None = strawberry.field(default=UNSET, description="Busy or free.")
+    response: Response | None = strawberry.field(default=UNSET, description="The answer to an invitation, or null.")
+    cancelled: bool | None = strawberry.field(default=UNSET, description="Whether it was cancelled.")
+
+
+@strawberry.input(description="Names one event.")
+class CalendarEventIdInput:
+    id: relay.GlobalID = strawberry.field(description="The event.")
+
+
+CalendarResult = Annotated[
+    Calendar | ErrorType, strawberry.union("CalendarResult", description="Calendar, or a typed error.")
+]
+CalendarEventResult = Annotated[
+    CalendarEvent | ErrorType, strawberry.union("CalendarEventResult", description="CalendarEvent, or a typed error.")
+]
+CalendarDeleteResult = Annotated[
+    Deleted | ErrorType, strawberry.union("CalendarDeleteResult", description="Deleted, or a typed error.")
+]
+
+_EVENT_FIELDS = (
+    "title", "description", "location", "all_day", "starts_at", "ends_at", "start_date", "end_date", "transparency",
+    "response", "cancelled",
+)  # fmt: skip
+_NOT_NULL = ("title", "description", "location", "all_day", "transparency", "cancelled")
+
+
+def _event_changes(input: CreateCalendarEventInput | UpdateCalendarEventInput) -> EventChanges:
+    changes = EventChanges()
+    for name in _EVENT_FIELDS:
+        value = getattr(input, name, UNSET)
+        if value is UNSET or (value is None and name in _NOT_NULL):
+            continue
+        if isinstance(value, Transparency | Response):
+            value = value.value
+        setattr(changes, name, value)
+    return changes
+
+
+@strawberry.type
+class CalendarMutations:
+    @strawberry.mutation(description="Make a calendar for the viewer in one of their companies.")
+    async def create_calendar(self, info: Info, input: CreateCalendarInput) -> CalendarResult:
+        async def work(session: AsyncSession) -> Calendar:
+            row = await service.create_calendar(
+                session,
+                company_id=uuid_of(input.company_id, "Company"),
+                owner_id=person(info),
+                name=input.name,
+                affects_availability=input.affects_availability,
+            )
+            return Calendar.from_model(row)
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Rename a calendar or change whether it counts for availability.")
+    async def update_calendar(self, info: Info, input: UpdateCalendarInput) -> CalendarResult:
+        async def work(session: AsyncSession) -> Calendar:
+            changes = CalendarChanges()
+            if input.name is not UNSET and input.name is not None:
+                changes.name = input.name
+            if input.affects_availability is not UNSET and input.affects_availability is not None:
+                changes.affects_availability = input.affects_availability
+            return Calendar.from_model(await service.update_calendar(session, uuid_of(input.id, "Calendar"), changes))
+
+        return await as_person(info, work)
+
+    @strawberry.mutation(description="Delete a calendar with its events.")
+    async def delete_calendar(self, info: Info, input: CalendarIdInput) -> CalendarDeleteResult:
+        async def work(session: AsyncSession) -> Deleted:
+            await service.delete_calendar(session, uuid_of(input.id, "Calendar"))
+            return Deleted(id=input.id)
+
+        return await as_person(info, work)
+
+    @strawberry.mutation(description="Add an event to one of the viewer's calendars.")
+    async def create_calendar_event(self, info: Info, input: CreateCalendarEventInput) -> CalendarEventResult:
+        async def work(session: AsyncSession) -> CalendarEvent:
+            calendar_id = uuid_of(input.calendar_id, "Calendar")
+            row = await service.create_event(session, calendar_id=calendar_id, changes=_event_changes(input))
+            return CalendarEvent.from_model(row)
+
+        return await as_person(info, work)
+
+    @strawberry.mutation(description="Change an event.")
+    async def update_calendar_event(self, info: Info, input: UpdateCalendarEventInput) -> CalendarEventResult:
+        async def work(session: AsyncSession) -> CalendarEvent:
+            row = await service.update_event(session, uuid_of(input.id, "CalendarEvent"), _event_changes(input))
+            return CalendarEvent.from_model(row)
+
+        return await as_person(info, work)
+
+    @strawberry.mutation(description="Delete an event.")
+    async def delete_calendar_event(self, info: Info, input: CalendarEventIdInput) -> CalendarDeleteResult:
+        async def work(session: AsyncSession) -> Deleted:
+            await service.delete_event(session, uuid_of(input.id, "CalendarEvent"))
+            return Deleted(id=input.id)
+
+        return await as_person(info, work)

@@ -1,0 +1,1 @@
+"""Background jobs: dead letters for owners and platform administrators, queue figures for the latter."""

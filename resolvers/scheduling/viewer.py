@@ -1,0 +1,64 @@
+"""The signed-in person's scheduling fields, mixed into `Viewer`: the week, calendars, the last plan, the profile."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import invalid
+from domain.schedules import blocks, plans, queries
+from domain.schedules.profile import energy_of_person, profile_of
+from resolvers.calendars.types import Calendar, CalendarEvent
+from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.context import Info
+from resolvers.scheduling.types import ScheduleRun, SchedulingProfile, TimeBlock, WeekView
+
+WeekStart = Annotated[datetime, strawberry.argument(description="The first instant to show, such as a Monday 00:00.")]
+Days = Annotated[int, strawberry.argument(description="How many days to show (1 to 31).")]
+
+
+@strawberry.type
+class ViewerSchedule:
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="The person's blocks and events from `start` for `days` days, across their companies."
+    )
+    async def week(self, info: Info, start: WeekStart, days: Days = 7) -> WeekView:
+        if not 1 <= days <= 31:
+            raise invalid("days", "Must be between 1 and 31.")
+        end = start + timedelta(days=days)
+        async with info.context.transaction.lock:
+            session = await info.context.transaction.session()
+            block_rows = await blocks.week_blocks(session, self.user_id, start, end)
+            event_rows = await blocks.week_events(session, self.user_id, start, end)
+        return WeekView(
+            start=start,
+            end=end,
+            blocks=[TimeBlock.from_model(row) for row in block_rows],
+            events=[CalendarEvent.from_model(row) for row in event_rows],
+        )
+
+    @strawberry.field(description="The person's calendars in every company, in the order they were made.")
+    async def calendars(self, info: Info, first: First = None, after: After = None) -> Connection[Calendar]:
+        request = page_request(first, after, info.context.services.max_page_size)
+        async with info.context.transaction.lock:
+            page = await queries.calendars_of(await info.context.transaction.session(), self.user_id, request)
+        return connection_of(page, Calendar.from_model)
+
+    @strawberry.field(description="The last plan applied for the person; null before the first.")
+    async def last_schedule(self, info: Info) -> ScheduleRun | None:
+        async with info.context.transaction.lock:
+            row = await plans.last_run(await info.context.transaction.session(), self.user_id)
+        return None if row is None else ScheduleRun.from_model(row)
+
+    @strawberry.field(description="How the person's time is planned: breaks, peak hours, buffer, horizon.")
+    async def scheduling_profile(self, info: Info) -> SchedulingProfile:
+        async with info.context.transaction.lock:
+            session = await info.context.transaction.session()
+            row = await profile_of(session, self.user_id)
+            energy = await energy_of_person(session, self.user_id)
+        return SchedulingProfile.from_model(row, energy)

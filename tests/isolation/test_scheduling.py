@@ -1,0 +1,81 @@
+"""Calendars, events and time blocks of company A, aimed at by Bob (not a member) and by company B's API key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.graphql import GraphQL
+from tests.isolation.documents import mutation_document
+from tests.isolation.world import Tenants
+from tests.resolvers.scheduling.world import create_calendar, create_event, now, plan, week, work_always
+
+NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
+
+
+async def alices_schedule(graphql: GraphQL, tenants: Tenants) -> dict[str, str]:
+    """A calendar and an event of Alice's in company A, and a block of A's task on her week."""
+    alice = tenants.alice
+    await work_always(graphql, alice)
+    calendar = await create_calendar(graphql, alice, company_id=tenants.a.company_id, name=f"Cal {tenants.a.marker}")
+    event = await create_event(graphql, alice, calendar_id=calendar, title=f"Meet {tenants.a.marker}",
+                               start=now() + timedelta(hours=1), end=now() + timedelta(hours=2))  # fmt: skip
+    await plan(graphql, alice, apply=True)
+    blocks = (await week(graphql, alice, start=now() - timedelta(hours=1)))["blocks"]
+    [block] = [b for b in blocks if b["task"]["id"] == tenants.a.task_id]
+    return {"calendar": calendar, "event": event, "block": block["id"]}
+
+
+ATTACKS: list[tuple[str, Callable[[dict[str, str], Tenants], dict[str, Any]] | None, str]] = [
+    ("createCalendar", lambda ids, t: {"companyId": t.a.company_id, "name": "Pwned"}, "NotFound"),
+    ("updateCalendar", lambda ids, t: {"id": ids["calendar"], "name": "Pwned"}, "NotFound"),
+    ("deleteCalendar", lambda ids, t: {"id": ids["calendar"]}, "NotFound"),
+    ("createCalendarEvent", lambda ids, t: {"calendarId": ids["calendar"], "title": "Pwned",
+     "startsAt": "2030-01-01T10:00:00Z", "endsAt": "2030-01-01T11:00:00Z"}, "NotFound"),
+    ("updateCalendarEvent", lambda ids, t: {"id": ids["event"], "title": "Pwned"}, "NotFound"),
+    ("deleteCalendarEvent", lambda ids, t: {"id": ids["event"]}, "NotFound"),
+    ("pinTimeBlock", lambda ids, t: {"id": ids["block"]}, "NotFound"),
+    ("unpinTimeBlock", lambda ids, t: {"id": ids["block"]}, "NotFound"),
+    ("markTimeBlockDone", lambda ids, t: {"id": ids["block"]}, "NotFound"),
+    ("markTimeBlockMissed", lambda ids, t: {"id": ids["block"]}, "NotFound"),
+    ("updateTaskScheduling", lambda ids, t: {"taskId": t.a.task_id, "durationMinutes": 5}, "NotFound"),
+    ("updateTaskScheduling", lambda ids, t: {"taskId": t.b.task_id, "dependsOn": [t.a.task_id]}, "ValidationFailed"),
+    # These act on the caller's own plan and profile only.
+    ("previewSchedule", None, "SchedulePlan"),
+    ("applySchedule", None, "SchedulePlan"),
+    ("updateSchedulingProfile", lambda ids, t: {"bufferMinutes": 15}, "SchedulingProfile"),
+]  # fmt: skip
+
+MUTATIONS = {mutation for mutation, _, _ in ATTACKS}
+
+
+@pytest.mark.parametrize(("mutation", "make_input", "expect"), ATTACKS, ids=lambda value: str(value)[:40])
+async def test_outsiders_cannot_reach_company_as_schedule_through(
+    graphql: GraphQL, tenants: Tenants, mutation: str, make_input: Any, expect: str
+) -> None:
+    ids = await alices_schedule(graphql, tenants)
+    variables = None if make_input is None else {"input": make_input(ids, tenants)}
+    before = await week(graphql, tenants.alice, start=now() - timedelta(hours=1))
+
+    by_bob = await graphql.post(mutation_document(mutation), variables, caller=tenants.bob)
+    by_key = await graphql.post(mutation_document(mutation), variables, caller=tenants.b.api_key.caller())
+
+    for response in (by_bob, by_key):
+        assert tenants.a.marker not in response.text
+    assert by_bob.json()["data"][mutation]["__typename"] == expect
+    assert by_key.json()["data"][mutation]["__typename"] == "Forbidden"
+    assert await week(graphql, tenants.alice, start=now() - timedelta(hours=1)) == before
+
+
+async def test_bob_gets_null_for_alices_calendar_event_and_block(graphql: GraphQL, tenants: Tenants) -> None:
+    ids = await alices_schedule(graphql, tenants)
+
+    answers = [await graphql.post(NODE, {"id": value}, caller=tenants.bob) for value in ids.values()]
+    seen_by_alice = [await graphql(NODE, {"id": value}, caller=tenants.alice) for value in ids.values()]
+
+    assert [answer.json()["data"]["node"] for answer in answers] == [None, None, None]
+    assert all(data["node"] is not None for data in seen_by_alice)
+    assert all(tenants.a.marker not in answer.text for answer in answers)
