@@ -107,3 +107,27 @@ async def test_bob_cannot_move_his_own_task_into_company_a(owner: asyncpg.Connec
                 uuid_of(tenants.a.company_id),
                 uuid_of(tenants.b.task_id),
             )
+
+
+async def test_a_member_reads_neither_the_outbox_nor_the_job_ledger_of_their_own_company(
+    owner: asyncpg.Connection, tenants: Tenants
+) -> None:
+    # Events carry snapshots of changes (and only a company's workers act on them); people read the API instead.
+    company_a = uuid_of(tenants.a.company_id)
+    assert await owner.fetchval("SELECT count(*) FROM outbox WHERE company_id = $1", company_a) > 0
+
+    async with acting_as(owner, tenants.alice.user_id) as alice:
+        events = await alice.fetchval("SELECT count(*) FROM outbox WHERE company_id = $1", company_a)
+        jobs = await alice.fetchval("SELECT count(*) FROM job_runs WHERE company_id = $1", company_a)
+
+    assert (events, jobs) == (0, 0)
+
+
+async def test_a_member_cannot_write_the_job_ledger(owner: asyncpg.Connection, tenants: Tenants) -> None:
+    async with acting_as(owner, tenants.alice.user_id) as alice:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await alice.execute(
+                "INSERT INTO job_runs (job_key, company_id) VALUES ($1, $2)",
+                f"webhooks.fanout:{uuid.uuid4()}",
+                uuid_of(tenants.a.company_id),
+            )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
-
 from tests.factories import Person, create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 
@@ -168,11 +166,6 @@ async def test_a_new_timer_starts_after_the_stopped_one(graphql: GraphQL) -> Non
     assert datetime.fromisoformat(again["startedAt"]) >= datetime.fromisoformat(stopped["endedAt"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug, not fixed here: the timer left running in a company the person left is invisible to them"
-    " (RLS), so stopTimer finds nothing while the one-running-timer index still refuses every new start.",
-)
 async def test_leaving_a_company_with_a_running_timer_does_not_block_the_next_timer(graphql: GraphQL) -> None:
     ada = await sign_up(graphql, name="Ada Owner")
     bob = await sign_up(graphql, name="Bob Leaver")
