@@ -80,6 +80,8 @@ async def make_task_event(sessions: Sessions, tenant: Tenant, title: str = "A ta
         task = await tasks.create_task(
             session, company_id=tenant.company_id, created_by=tenant.user_id, changes=TaskChanges(title=title)
         )
+    # Only the company's workers read the outbox back.
+    async with tenant_session(sessions, tenant.worker) as session:
         statement = sa.select(OutboxEvent).where(OutboxEvent.subject_id == task.id)  # type: ignore[arg-type]
         return (await session.execute(statement)).scalars().one()
 
