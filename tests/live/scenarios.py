@@ -54,11 +54,20 @@ def task_ids(messages: list[Payload]) -> list[str]:
 
 async def until_live(socket: Socket, graphql: GraphQL, author: Person, *, company_id: str | None = None) -> None:
     """A subscription listens a moment after `subscribe`: make tasks (in the author's own company unless told)
-    until one of them arrives, so what the test does next is seen, or not, for the reason the test means."""
+    until one of them arrives, so what the test does next is seen, or not, for the reason the test means.
+
+    Any probe's event will do: on a loaded machine an event may take longer than one probe's wait."""
+    probes: set[str] = set()
+
+    def about_a_probe(data: Payload) -> bool:
+        event = data.get("taskEvents")
+        return event is not None and event["taskId"] in probes
+
     for _ in range(30):
         probe = await create_task(graphql, author, company_id=company_id or author.personal_company_id, title="Probe")
+        probes.add(probe["id"])
         try:
-            await socket.next_where(about_task(probe["id"]), seconds=1.0)
+            await socket.next_where(about_a_probe, seconds=1.0)
             return
         except TimeoutError:
             continue
@@ -85,10 +94,17 @@ def notified_task_ids(messages: list[Payload]) -> list[str]:
 async def until_notified(socket: Socket, graphql: GraphQL, assigner: Person, assignee: Person, company_id: str) -> None:
     """`until_live` for notifications: the assigner gives the assignee tasks until the notification of one of them
     arrives, so the subscription is known to listen."""
+    probes: set[str] = set()
+
+    def about_a_probe(data: Payload) -> bool:
+        event = data.get("notificationEvents")
+        return event is not None and (event["notification"]["task"] or {}).get("id") in probes
+
     for _ in range(30):
         probe = await create_task(graphql, assigner, company_id=company_id, title="Probe", assigneeId=assignee.user_id)
+        probes.add(probe["id"])
         try:
-            await socket.next_where(notified_of(probe["id"]), seconds=1.0)
+            await socket.next_where(about_a_probe, seconds=1.0)
             return
         except TimeoutError:
             continue
