@@ -3,14 +3,17 @@ WebSocket at the same path (`graphql-transport-ws`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import orjson
 import strawberry
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
+from strawberry.litestar.controller import GraphQLController
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.callers import identify
@@ -33,14 +36,29 @@ def graphql_controller(schema: strawberry.Schema, services: Services) -> type:
             await context.transaction.finish(commit=False)
 
     return with_websocket_auth(
-        make_graphql_controller(
-            schema,
-            path="/graphql",
-            graphql_ide="graphiql",
-            context_getter=context_getter,
-            allow_queries_via_get=False,
-            # The legacy `graphql-ws` protocol stays off.
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            connection_init_wait_timeout=timedelta(seconds=10),
+        _with_fast_json(
+            make_graphql_controller(
+                schema,
+                path="/graphql",
+                graphql_ide="graphiql",
+                context_getter=context_getter,
+                allow_queries_via_get=False,
+                # The legacy `graphql-ws` protocol stays off.
+                subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                connection_init_wait_timeout=timedelta(seconds=10),
+            )
         )
     )
+
+
+def _with_fast_json(controller: type[GraphQLController]) -> type[GraphQLController]:
+    class FastJsonController(controller):  # type: ignore[valid-type,misc]
+        def encode_json(self, data: object) -> str:
+            # orjson writes a dashboard response about ten times faster than json.dumps; text, because websocket
+            # messages are text frames. What orjson refuses (an integer beyond 64 bits) takes the slow path.
+            try:
+                return orjson.dumps(data).decode()
+            except TypeError:
+                return json.dumps(data, separators=(",", ":"))
+
+    return FastJsonController

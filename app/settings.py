@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "RHYTHM_REDIS_URL"))
     data_dir: Path = Path(".rhythm")
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Testing each pooled connection before use costs three round trips per request; without it, the first
+    # request on a connection the server dropped fails, and the pool then replaces every older connection.
+    database_pool_pre_ping: bool = False
+    database_pool_recycle_seconds: int = Field(default=1800, ge=1)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

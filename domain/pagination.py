@@ -1,7 +1,9 @@
 """Keyset pagination: cursors hold the sort key of the last row, so a page costs the same at any depth.
 
 `page_of` pages one list; `pages_per_parent` pages the children of many parents in one statement, with a
-LATERAL join that walks each parent's index once (the dataloaders' batched form).
+LATERAL join that walks each parent's index once (the dataloaders' batched form); `rows_per_parent` does the
+same with tuples for rows, and `pages_two_levels_down` pages children and, for each child, its own children,
+with a second LATERAL join in the same statement.
 """
 
 from __future__ import annotations
@@ -130,6 +132,90 @@ async def pages_per_parent(
     for parent_id, row in await session.execute(statement):
         grouped[parent_id].append(row)
     return {parent_id: _page(sort, rows, request) for parent_id, rows in grouped.items()}
+
+
+R = TypeVar("R")
+G = TypeVar("G")
+
+
+@dataclass(frozen=True, slots=True)
+class Children(Generic[R]):
+    """One level of a nested page: which rows, under which parent column, filtered and ordered how, read as
+    plain tuples (`make` builds one from `fields`, the entity's attribute names): a list shows its rows and
+    throws them away, and an ORM instance costs several times the tuple."""
+
+    entity: type[Any]
+    parent_column: str
+    conditions: Callable[[Any], Sequence[ColumnElement[bool]]]
+    sort: SortKey
+    request: PageRequest
+    fields: Sequence[str]
+    make: Callable[[Sequence[Any]], R]
+
+    def lateral(self, parent_id: Any, name: str) -> Any:
+        child = aliased(self.entity)
+        where = [getattr(child, self.parent_column) == parent_id, *self.conditions(child)]
+        if self.request.after:
+            where.append(_after(self.sort, child, self.request.after))
+        columns = [getattr(child, field) for field in self.fields]
+        ordered = sa.select(*columns).where(*where).order_by(*_ordered(self.sort, child))
+        return ordered.limit(self.request.first + 1).lateral(name)
+
+
+def _parents(parent_ids: Sequence[uuid.UUID]) -> Any:
+    return sa.func.unnest(sa.cast(list(parent_ids), sa.ARRAY(sa.Uuid))).table_valued("id").render_derived()
+
+
+async def rows_per_parent(
+    session: AsyncSession, parent_ids: Sequence[uuid.UUID], children: Children[R]
+) -> dict[uuid.UUID, Page[R]]:
+    """`pages_per_parent`, with the rows as tuples."""
+    parents = _parents(parent_ids)
+    page = children.lateral(parents.c.id, "page")
+    statement = sa.select(parents.c.id, page).select_from(parents).join(page, sa.true())
+    grouped: dict[uuid.UUID, list[R]] = {parent_id: [] for parent_id in parent_ids}
+    for parent_id, *values in await session.execute(statement):
+        grouped[parent_id].append(children.make(values))
+    return {parent_id: _page(children.sort, rows, children.request) for parent_id, rows in grouped.items()}
+
+
+async def pages_two_levels_down(
+    session: AsyncSession, parent_ids: Sequence[uuid.UUID], children: Children[R], grandchildren: Children[G]
+) -> tuple[dict[uuid.UUID, Page[R]], dict[uuid.UUID, Page[G]]]:
+    """The first page of children of each parent and the first page of grandchildren of each child shown, in one
+    statement: the children's LATERAL page, and inside it each child's (a left join: a child may have none).
+
+    Children are keyed by parent id, grandchildren by child id (the child's `id`, its first field).
+    """
+    parents = _parents(parent_ids)
+    child_page = children.lateral(parents.c.id, "page")
+    grandchild_page = grandchildren.lateral(child_page.c.id, "subpage")
+    statement = (
+        sa.select(parents.c.id, child_page, grandchild_page)
+        .select_from(parents)
+        .join(child_page, sa.true())
+        .outerjoin(grandchild_page, sa.true())
+    )
+    width = len(children.fields)
+    child_rows: dict[uuid.UUID, list[R]] = {parent_id: [] for parent_id in parent_ids}
+    child_ids: dict[uuid.UUID, list[uuid.UUID]] = {parent_id: [] for parent_id in parent_ids}
+    grandchild_rows: dict[uuid.UUID, list[G]] = {}
+    for parent_id, *values in await session.execute(statement):
+        child_id: uuid.UUID = values[0]
+        if child_id not in grandchild_rows:
+            # The LATERAL joins keep each page's order; a child repeats once per grandchild.
+            child_rows[parent_id].append(children.make(values[:width]))
+            child_ids[parent_id].append(child_id)
+            grandchild_rows[child_id] = []
+        if values[width] is not None:
+            grandchild_rows[child_id].append(grandchildren.make(values[width:]))
+    child_pages = {parent_id: _page(children.sort, rows, children.request) for parent_id, rows in child_rows.items()}
+    # Only the children shown: the one read to learn whether more follow is not on the page.
+    shown = (child_id for ids in child_ids.values() for child_id in ids[: children.request.first])
+    grandchild_pages = {
+        child_id: _page(grandchildren.sort, grandchild_rows[child_id], grandchildren.request) for child_id in shown
+    }
+    return child_pages, grandchild_pages
 
 
 def parse_uuid(value: str) -> uuid.UUID:

@@ -1,11 +1,13 @@
-"""Per-operation extensions: the transaction boundary and the error formatter. None of them runs per field."""
+"""Per-operation extensions: the document cache, the transaction boundary and the error formatter. None of them
+runs per field."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Hashable, Iterator
 
 import structlog
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
@@ -17,6 +19,59 @@ from resolvers.context import Context
 log = structlog.get_logger("rhythm.graphql")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+class ValidDocuments:
+    """The parsed form of query texts that parsed and validated, most recently used first, for one schema.
+
+    Clients send the same few documents again and again; parsing and validating one costs milliseconds. The key
+    holds the parse options (the token limit) and the validation rules, so a cached document passed the very
+    checks a fresh one would. Invalid documents are never kept: they take the normal path and its errors.
+    """
+
+    def __init__(self, max_size: int = 256) -> None:
+        self._max_size = max_size
+        self._documents: OrderedDict[Hashable, DocumentNode] = OrderedDict()
+
+    def get(self, key: Hashable) -> DocumentNode | None:
+        document = self._documents.get(key)
+        if document is not None:
+            self._documents.move_to_end(key)
+        return document
+
+    def put(self, key: Hashable, document: DocumentNode) -> None:
+        self._documents[key] = document
+        if len(self._documents) > self._max_size:
+            self._documents.popitem(last=False)
+
+
+class DocumentCache(SchemaExtension):
+    """Skip parsing and validation for a query text that already passed both."""
+
+    def __init__(self, documents: ValidDocuments) -> None:
+        self._documents = documents
+        self._key: Hashable = None
+        self._hit = False
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None and context.graphql_document is None:
+            self._key = (context.query, tuple(sorted(context.parse_options.items())), context.validation_rules)
+            document = self._documents.get(self._key)
+            if document is not None:
+                context.graphql_document = document
+                self._hit = True
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if self._hit:
+            # Validated when it was cached; an empty list tells Strawberry not to validate again.
+            context.pre_execution_errors = []
+        yield
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors == [] and not self._hit and self._key is not None:
+            self._documents.put(self._key, document)
 
 
 class TransactionBoundary(SchemaExtension):

@@ -17,8 +17,9 @@ from strawberry.dataloader import DataLoader
 from db.models import ApiKey, Company, Membership, Project, Subtask, Task, TimeEntry, User
 from domain import reads
 from domain.pagination import Page, PageRequest
+from domain.reads import ProjectRow
 from domain.tasks import queries as task_queries
-from domain.tasks.queries import TaskFilter, TaskOrderField
+from domain.tasks.queries import SubtaskRow, TaskFilter, TaskOrderField, TaskRow
 from resolvers.context import Transaction
 from resolvers.scheduling.loaders import SchedulingLoaders
 from resolvers.webhooks.loaders import WebhookLoaders
@@ -42,7 +43,7 @@ class Loaders:
         self.api_key = self._rows(ApiKey)
         self.webhooks = WebhookLoaders(transaction)
         self.scheduling = SchedulingLoaders(transaction)
-        self.subtasks_of_task: DataLoader[uuid.UUID, list[Subtask]] = self._loader(self._subtasks)
+        self.subtasks_of_task: DataLoader[uuid.UUID, list[SubtaskRow]] = self._loader(self._subtasks)
         self.api_keys_of_company: DataLoader[uuid.UUID, list[ApiKey]] = self._loader(self._api_keys)
         self.viewer_role: DataLoader[uuid.UUID, str | None] = self._loader(self._viewer_roles)
         self.projects_of_company: DataLoader[tuple[uuid.UUID, tuple[bool | None, PageRequest]], Page[Project]] = (
@@ -51,12 +52,17 @@ class Loaders:
         self.members_of_company: DataLoader[tuple[uuid.UUID, PageRequest], Page[Membership]] = self._loader(
             self._per_args(self._members)
         )
-        self.tasks_of_project: DataLoader[tuple[uuid.UUID, TaskListArgs], Page[Task]] = self._loader(
+        self.tasks_of_project: DataLoader[tuple[uuid.UUID, TaskListArgs], Page[TaskRow]] = self._loader(
             self._per_args(self._tasks_by("project_id"))
         )
-        self.tasks_of_company: DataLoader[tuple[uuid.UUID, TaskListArgs], Page[Task]] = self._loader(
+        self.tasks_of_company: DataLoader[tuple[uuid.UUID, TaskListArgs], Page[TaskRow]] = self._loader(
             self._per_args(self._tasks_by("company_id"))
         )
+        # Projects with their tasks in one statement, for a list whose selection asks for both; it fills
+        # tasks_of_project, where each project's `tasks` then finds its page.
+        self.projects_with_tasks_of_company: DataLoader[
+            tuple[uuid.UUID, tuple[bool | None, PageRequest, TaskListArgs]], Page[ProjectRow]
+        ] = self._loader(self._per_args(self._projects_with_tasks))
 
     def _loader(self, load: Callable[[AsyncSession, list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         async def batch(keys: list[K]) -> Sequence[V]:
@@ -86,7 +92,7 @@ class Loaders:
 
         return load
 
-    async def _subtasks(self, session: AsyncSession, task_ids: list[uuid.UUID]) -> list[list[Subtask]]:
+    async def _subtasks(self, session: AsyncSession, task_ids: list[uuid.UUID]) -> list[list[SubtaskRow]]:
         grouped = await task_queries.subtasks_of(session, task_ids)
         return [grouped[task_id] for task_id in task_ids]
 
@@ -106,6 +112,19 @@ class Loaders:
         archived, request = args
         return await reads.projects_per_company(session, company_ids, archived, request)
 
+    async def _projects_with_tasks(
+        self, session: AsyncSession, company_ids: list[uuid.UUID], args: tuple[bool | None, PageRequest, TaskListArgs]
+    ) -> dict[uuid.UUID, Page[ProjectRow]]:
+        archived, request, task_args = args
+        task_filter, field, descending, task_request = task_args
+        sort = task_queries.task_sort(field, descending=descending)
+        projects, tasks = await task_queries.projects_with_tasks_per_company(
+            session, company_ids, archived, request, (task_filter, sort, task_request)
+        )
+        for project_id, page in tasks.items():
+            self.tasks_of_project.prime((project_id, task_args), page)
+        return projects
+
     @staticmethod
     async def _members(
         session: AsyncSession, company_ids: list[uuid.UUID], request: PageRequest
@@ -115,10 +134,10 @@ class Loaders:
     @staticmethod
     def _tasks_by(
         parent_column: str,
-    ) -> Callable[[AsyncSession, list[uuid.UUID], TaskListArgs], Awaitable[dict[uuid.UUID, Page[Task]]]]:
+    ) -> Callable[[AsyncSession, list[uuid.UUID], TaskListArgs], Awaitable[dict[uuid.UUID, Page[TaskRow]]]]:
         async def fetch(
             session: AsyncSession, parent_ids: list[uuid.UUID], args: TaskListArgs
-        ) -> dict[uuid.UUID, Page[Task]]:
+        ) -> dict[uuid.UUID, Page[TaskRow]]:
             task_filter, field, descending, request = args
             sort = task_queries.task_sort(field, descending=descending)
             return await task_queries.tasks_per_parent(session, parent_column, parent_ids, task_filter, sort, request)

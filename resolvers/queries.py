@@ -15,6 +15,7 @@ from resolvers.context import Info
 from resolvers.jobs.types import Jobs
 from resolvers.mutation import signed_in
 from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
+from resolvers.tasks.lookahead import load_task_relations
 from resolvers.tasks.types import Task
 from resolvers.users.viewer import Viewer
 
@@ -64,6 +65,7 @@ class Query:
         async with info.context.transaction.lock:
             session = await info.context.transaction.session()
             page = await task_queries.list_tasks(session, task_filter, sort, request)
+        await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)
 
     @strawberry.field(

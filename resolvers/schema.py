@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.calendars.mutations import CalendarMutations
 from resolvers.companies.mutations import CompanyMutations
-from resolvers.extensions import ErrorFormatter, TransactionBoundary
+from resolvers.extensions import DocumentCache, ErrorFormatter, TransactionBoundary, ValidDocuments
 from resolvers.focus.mutations import FocusMutations
 from resolvers.jobs.mutations import JobMutations
 from resolvers.live.subscriptions import Subscription
@@ -63,6 +63,13 @@ class RhythmSchema(strawberry.Schema):
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
+    # The limiters' rules are built once, so every operation validates with the same rule classes and the
+    # document cache can recognise a document that already passed them.
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
+    documents = ValidDocuments()
     return RhythmSchema(
         query=Query,
         mutation=Mutation,
@@ -70,9 +77,9 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         # Factories, so every operation gets extensions of its own.
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: DocumentCache(documents),
             SubscriptionsOverWebSocket,
             ErrorFormatter,
             TransactionBoundary,

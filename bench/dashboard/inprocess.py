@@ -15,6 +15,7 @@ from typing import Any
 
 import strawberry
 
+from app.main import settle_heap
 from app.settings import Settings
 from bench.dashboard.counting import Statement, StatementCounter, Tally
 from bench.dashboard.queries import Case, shape_of
@@ -47,7 +48,12 @@ class App:
 @asynccontextmanager
 async def app(url: str) -> AsyncIterator[App]:
     settings = Settings(database_url=url, jwt_secret=secrets.token_urlsafe(48))
-    engine = create_engine(url, pool_size=settings.database_pool_size)
+    engine = create_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        pre_ping=settings.database_pool_pre_ping,
+        recycle_seconds=settings.database_pool_recycle_seconds,
+    )
     services = Services(
         sessions=create_sessionmaker(engine),
         tokens=TokenConfig(
@@ -59,6 +65,8 @@ async def app(url: str) -> AsyncIterator[App]:
         max_page_size=settings.graphql_max_page_size,
     )
     schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
+    # As `rhythm serve` does once the app is built.
+    settle_heap()
     try:
         yield App(schema=schema, services=services, counter=StatementCounter(engine))
     finally:

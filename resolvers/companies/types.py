@@ -10,14 +10,18 @@ from strawberry import relay
 
 from db import models
 from db.models import MembershipRole
+from domain.errors import DomainError
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
+from resolvers.lookahead import item_selections
 from resolvers.nodes import nodes_by_ids, required
 from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
+from resolvers.tasks.lookahead import load_task_relations
 from resolvers.users.types import User
 
 if TYPE_CHECKING:
     from resolvers.api_keys.types import ApiKey
+    from resolvers.loaders import TaskListArgs
     from resolvers.projects.types import Project
     from resolvers.tasks.types import Task
     from resolvers.webhooks.types import WebhookEndpoint
@@ -67,8 +71,13 @@ class Company(relay.Node):
         from resolvers.projects.types import Project
 
         request = page_request(first, after, info.context.services.max_page_size)
-        page = await info.context.get_loaders().projects_of_company.load((self.id, (archived, request)))
-        return connection_of(page, Project.from_model)
+        loaders = info.context.get_loaders()
+        task_args = _tasks_looked_ahead(info)
+        if task_args is None:
+            page = await loaders.projects_of_company.load((self.id, (archived, request)))
+            return connection_of(page, Project.from_model)
+        rows = await loaders.projects_with_tasks_of_company.load((self.id, (archived, request, task_args)))
+        return connection_of(rows, Project.from_model)
 
     @strawberry.field(description="The company's tasks.")
     async def tasks(
@@ -83,6 +92,7 @@ class Company(relay.Node):
 
         args = task_list_args(info, filter, order_by, first, after)
         page = await info.context.get_loaders().tasks_of_company.load((self.id, args))
+        await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)
 
     @strawberry.field(description="The company's API keys; visible to owners and admins only.")
@@ -98,6 +108,26 @@ class Company(relay.Node):
 
         rows = await info.context.get_loaders().webhooks.endpoints_of_company.load(self.id)
         return [WebhookEndpoint.from_model(row) for row in rows]
+
+
+def _tasks_looked_ahead(info: Info) -> TaskListArgs | None:
+    """The arguments of the projects' `tasks`, when they can be read ahead: one `tasks` selection whose only
+    argument is a valid `first`. Anything else (a filter, an order, a cursor, two aliased selections) loads
+    the tasks when each project's `tasks` resolves, where a bad argument is reported on that field.
+    """
+    selections = [field for field in item_selections(info) if field.name == "tasks"]
+    if len(selections) != 1 or not set(selections[0].arguments) <= {"first"}:
+        return None
+    # A literal arrives as its source text (validated as an Int), a variable as the JSON number sent.
+    first = selections[0].arguments.get("first")
+    if isinstance(first, str) and first.lstrip("-").isdigit():
+        first = int(first)
+    if first is not None and not isinstance(first, int):
+        return None
+    try:
+        return task_list_args(info, None, None, first, None)
+    except DomainError:
+        return None
 
 
 @strawberry.type(description="A person's membership in a company, with their role.")

@@ -9,10 +9,12 @@ import strawberry
 from strawberry import relay
 
 from db import models
+from domain.reads import ProjectRow
 from resolvers.connections import After, Connection, First, connection_of
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required
 from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
+from resolvers.tasks.lookahead import load_task_relations
 
 if TYPE_CHECKING:
     from resolvers.companies.types import Company
@@ -30,7 +32,7 @@ class Project(relay.Node):
     updated_at: datetime = strawberry.field(description="When the project last changed.")
 
     @classmethod
-    def from_model(cls, row: models.Project) -> Project:
+    def from_model(cls, row: models.Project | ProjectRow) -> Project:
         return cls(
             id=row.id,
             company_id=row.company_id,
@@ -66,4 +68,5 @@ class Project(relay.Node):
 
         args = task_list_args(info, filter, order_by, first, after)
         page = await info.context.get_loaders().tasks_of_project.load((self.id, args))
+        await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +10,9 @@ from strawberry import relay
 
 from db import models
 from db.models import TaskPriority, TaskStatus
+from domain.tasks.queries import SubtaskRow, TaskRow
 from resolvers.context import Info
+from resolvers.lookahead import loaded, then
 from resolvers.nodes import nodes_by_ids, required
 from resolvers.scheduling.task_fields import TaskSchedulingFields
 from resolvers.users.types import User
@@ -18,6 +20,9 @@ from resolvers.users.types import User
 if TYPE_CHECKING:
     from resolvers.companies.types import Company
     from resolvers.projects.types import Project
+
+CompanyRef = Annotated["Company", strawberry.lazy("resolvers.companies.types")]
+ProjectRef = Annotated["Project", strawberry.lazy("resolvers.projects.types")]
 
 
 @strawberry.type(description="A piece of work in one company, optionally in a project and assigned to a member.")
@@ -41,7 +46,7 @@ class Task(relay.Node, TaskSchedulingFields):
     updated_at: datetime = strawberry.field(description="When the task last changed.")
 
     @classmethod
-    def from_model(cls, row: models.Task) -> Task:
+    def from_model(cls, row: models.Task | TaskRow) -> Task:
         return cls(
             id=row.id,
             company_id=row.company_id,
@@ -68,39 +73,48 @@ class Task(relay.Node, TaskSchedulingFields):
     ) -> list[Task | None]:
         return await nodes_by_ids(info.context.get_loaders().task, node_ids, cls.from_model)
 
-    @strawberry.field(description="The company the task belongs to.")
-    async def company(self, info: Info) -> Annotated[Company, strawberry.lazy("resolvers.companies.types")]:
+    # The relations resolve synchronously when the list holding the task loaded them ahead (resolvers/lookahead.py),
+    # and through the dataloaders otherwise; `graphql_type` names what the schema shows either way.
+    @strawberry.field(description="The company the task belongs to.", graphql_type=CompanyRef)
+    def company(self, info: Info) -> Company | Awaitable[Company]:
         from resolvers.companies.types import Company
 
-        return Company.from_model(required(await info.context.get_loaders().company.load(self.company_id)))
+        row = loaded(info.context.get_loaders().company, self.company_id)
+        return then(row, lambda found: Company.from_model(required(found)))
 
-    @strawberry.field(description="The project, if the task is in one.")
-    async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("resolvers.projects.types")] | None:
+    @strawberry.field(description="The project, if the task is in one.", graphql_type=ProjectRef | None)
+    def project(self, info: Info) -> Project | Awaitable[Project] | None:
         from resolvers.projects.types import Project
 
         if self.project_id is None:
             return None
-        return Project.from_model(required(await info.context.get_loaders().project.load(self.project_id)))
+        row = loaded(info.context.get_loaders().project, self.project_id)
+        return then(row, lambda found: Project.from_model(required(found)))
 
-    @strawberry.field(description="The member the task is assigned to.")
-    async def assignee(self, info: Info) -> User | None:
-        return await _user(info, self.assignee_id)
+    @strawberry.field(description="The member the task is assigned to.", graphql_type=User | None)
+    def assignee(self, info: Info) -> User | Awaitable[User | None] | None:
+        return _user(info, self.assignee_id)
 
-    @strawberry.field(description="Who made the task (null for an API key or a removed account).")
-    async def created_by(self, info: Info) -> User | None:
-        return await _user(info, self.created_by_id)
+    @strawberry.field(
+        description="Who made the task (null for an API key or a removed account).", graphql_type=User | None
+    )
+    def created_by(self, info: Info) -> User | Awaitable[User | None] | None:
+        return _user(info, self.created_by_id)
 
-    @strawberry.field(description="The task's checklist, in order.")
-    async def subtasks(self, info: Info) -> list[Subtask]:
-        rows = await info.context.get_loaders().subtasks_of_task.load(self.id)
-        return [Subtask.from_model(row) for row in rows]
+    @strawberry.field(description="The task's checklist, in order.", graphql_type=list["Subtask"])
+    def subtasks(self, info: Info) -> list[Subtask] | Awaitable[list[Subtask]]:
+        rows = loaded(info.context.get_loaders().subtasks_of_task, self.id)
+        return then(rows, lambda found: [Subtask.from_model(row) for row in found])
 
 
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
+def _user(info: Info, user_id: uuid.UUID | None) -> User | Awaitable[User | None] | None:
     if user_id is None:
         return None
     # A former colleague is no longer visible: show nobody rather than fail.
-    row = await info.context.get_loaders().user.load(user_id)
+    return then(loaded(info.context.get_loaders().user, user_id), _visible_user)
+
+
+def _visible_user(row: models.User | None) -> User | None:
     return None if row is None else User.from_model(row)
 
 
@@ -113,7 +127,7 @@ class Subtask(relay.Node):
     position: int = strawberry.field(description="Its place in the checklist, from 0.")
 
     @classmethod
-    def from_model(cls, row: models.Subtask) -> Subtask:
+    def from_model(cls, row: models.Subtask | SubtaskRow) -> Subtask:
         return cls(id=row.id, task_id=row.task_id, title=row.title, done=row.done, position=row.position)
 
     @classmethod

@@ -130,5 +130,47 @@ async def test_a_nested_dashboard_sends_as_many_statements_for_ten_times_the_row
     assert len(task_titles(large_data)) == large.task_count
     print(f"statements per dashboard request: {small_count} (x1), {large_count} (x10)")
     assert small_count == large_count
-    # Caller settings, then one statement a level: companies, members, users, projects, tasks, subtasks.
-    assert large_count <= 8
+    # Caller settings, companies, members, projects with their tasks (one statement, read ahead), the people
+    # (members and assignees in one batch), subtasks.
+    assert large_count <= 6
+
+
+PROJECT_TASKS = """
+query ProjectTasks($first: Int) {
+  viewer {
+    companies(first: 10) {
+      nodes {
+        projects(first: 2) {
+          pageInfo { hasNextPage }
+          nodes {
+            name
+            tasks(first: $first%s) {
+              pageInfo { hasNextPage endCursor }
+              edges { cursor node { title assignee { displayName } subtasks { title } } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_projects_read_with_their_tasks_in_one_statement_page_as_when_each_project_loads_its_own(
+    app: Litestar, graphql: GraphQL, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = await sign_up(graphql, name="Look-ahead Owner")
+    colleague = await sign_up(graphql, name="Look-ahead Colleague")
+    await _populate(sessions, owner, colleague, Shape(companies=2, projects=3, tasks=4, subtasks=2))
+
+    with counting(app.state.engine) as read_ahead_statements:
+        read_ahead = await graphql(PROJECT_TASKS % "", {"first": 3}, caller=owner)
+    # An explicit order is not read ahead: each project's `tasks` loads its page.
+    with counting(app.state.engine) as per_project_statements:
+        per_project = await graphql(
+            PROJECT_TASKS % ", orderBy: {field: CREATED_AT, direction: ASC}", {"first": 3}, caller=owner
+        )
+
+    assert read_ahead == per_project
+    assert len(read_ahead_statements) == len(per_project_statements) - 1
