@@ -1,4 +1,5 @@
-"""`live` reaction: every committed event becomes a small message on its company's live channel.
+"""`live` reaction: every committed event becomes a small message on its company's live channel, or on its
+person's alone when it concerns their own things (their schedule).
 
 The API process that runs the jobs itself (no Redis) installs a publisher that hands the message to its own
 channels plugin. A `rhythm worker` process has none, and publishes to Redis, on the very channel names the
@@ -78,4 +79,6 @@ async def publish(message: LiveMessage) -> None:
 
 @reacts
 async def broadcast(event: OutboxEvent) -> None:
-    await publish(LiveMessage(id=event.id, type=event.type, company_id=event.company_id, subject_id=event.subject_id))
+    message = LiveMessage.of_event(event.id, event.type, event.company_id, event.subject_id)
+    if message is not None:
+        await publish(message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,12 +96,49 @@ class TimeBlock(SQLModel, table=True):
     id: uuid.UUID = id_field()
     company_id: uuid.UUID = tenant_field()
     user_id: uuid.UUID
-    task_id: uuid.UUID
+    # Exactly one of them: the block places a task, or one occurrence of a habit.
+    task_id: uuid.UUID | None = None
+    habit_id: uuid.UUID | None = None
     starts_at: datetime = timestamp_field()
     ends_at: datetime = timestamp_field()
     state: str = "planned"
     pinned: bool = False
     created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class Habit(SQLModel, table=True):
+    __tablename__ = "habits"
+
+    id: uuid.UUID = id_field()
+    company_id: uuid.UUID = tenant_field()
+    user_id: uuid.UUID
+    title: str = Field(max_length=500)
+    rrule: str = Field(max_length=1000)
+    time_zone: str = Field(max_length=64)
+    starts_on: date
+    window_start: time
+    window_end: time
+    ideal_time: time | None = None
+    duration_minutes: int
+    times_per_period: int = 1
+    period: str = "week"
+    priority: int = 2
+    work_kind: str = "shallow"
+    active: bool = True
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class MembershipWorkHours(SQLModel, table=True):
+    __tablename__ = "membership_work_hours"
+
+    company_id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)
+    time_zone: str = Field(max_length=64)
+    work_day_start: time
+    work_day_end: time
+    work_days: list[int] = Field(sa_column=sa.Column(postgresql.ARRAY(sa.SmallInteger), nullable=False))
     updated_at: datetime = timestamp_field(default_now=True)
 
 

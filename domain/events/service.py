@@ -41,6 +41,7 @@ class EventType(enum.StrEnum):
     FOCUS_SESSION_COMPLETED = "focus_session.completed"
     FOCUS_SESSION_RATED = "focus_session.rated"
     FOCUS_SESSION_ABANDONED = "focus_session.abandoned"
+    SCHEDULE_UPDATED = "schedule.updated"
 
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -22,11 +22,14 @@ def company_channel(company_id: uuid.UUID) -> str:
 
 def user_channel(user_id: uuid.UUID) -> str:
     """One person's: changes to their memberships, so their subscriptions follow the companies they join or leave,
-    and what is meant for them alone (their notifications)."""
+    and what is meant for them alone (their notifications, changes to their schedule)."""
     return f"{CHANNEL_PREFIX}user:{user_id}"
 
 
 NOTIFICATION_CREATED = "notification.created"
+#: Areas whose events concern one person's own things (their schedule), the event's subject: they travel on that
+#: person's channel alone, never on their companies'.
+PERSONAL_AREAS = frozenset({"schedule"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,17 @@ class LiveMessage:
             subject_id=notification_id,
             user_id=user_id,
         )
+
+    @classmethod
+    def of_event(
+        cls, event_id: uuid.UUID, event_type: str, company_id: uuid.UUID, subject_id: uuid.UUID | None
+    ) -> LiveMessage | None:
+        """The message of a committed outbox event; None for a personal one without its person."""
+        if event_type.partition(".")[0] not in PERSONAL_AREAS:
+            return cls(id=event_id, type=event_type, company_id=company_id, subject_id=subject_id)
+        if subject_id is None:
+            return None
+        return cls(id=event_id, type=event_type, company_id=company_id, subject_id=subject_id, user_id=subject_id)
 
     @property
     def area(self) -> str:

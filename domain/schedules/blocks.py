@@ -13,6 +13,7 @@ from sqlmodel import col
 from db.models import CalendarEvent, TimeBlock
 from domain.db_errors import refusals
 from domain.errors import Forbidden, NotFound
+from domain.schedules import changes
 from domain.schedules.problem import events_of
 from domain.scheduling import BlockState
 
@@ -26,23 +27,26 @@ async def get_block(session: AsyncSession, block_id: uuid.UUID) -> TimeBlock:
     return block
 
 
-async def _change(session: AsyncSession, block_id: uuid.UUID, **values: object) -> TimeBlock:
+async def _change(session: AsyncSession, block_id: uuid.UUID, cause: str, **values: object) -> TimeBlock:
     block = await get_block(session, block_id)
+    changed = any(getattr(block, name) != value for name, value in values.items())
     for name, value in values.items():
         setattr(block, name, value)
     block.updated_at = datetime.now(UTC)
     async with refusals(refused=REFUSED):
         await session.flush()
+    if changed:
+        await changes.record_block(session, block, cause)
     return block
 
 
 async def set_pinned(session: AsyncSession, block_id: uuid.UUID, *, pinned: bool) -> TimeBlock:
-    return await _change(session, block_id, pinned=pinned)
+    return await _change(session, block_id, "pin" if pinned else "unpin", pinned=pinned)
 
 
 async def set_state(session: AsyncSession, block_id: uuid.UUID, state: BlockState) -> TimeBlock:
     # A missed block no longer holds its time: the next plan places that work again.
-    return await _change(session, block_id, state=state.value)
+    return await _change(session, block_id, state.value, state=state.value)
 
 
 async def week_blocks(session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[TimeBlock]:

@@ -1,5 +1,6 @@
 """Planning a person: a preview runs the engine and writes nothing; applying also replaces the movable blocks
-and records the run. Pinned, started, done and today's blocks are locked: the engine keeps them as they are."""
+(those placed again keep their rows), records the run, and a `schedule.updated` event for each company whose
+blocks changed. Pinned, started, done and today's blocks are locked: the engine keeps them as they are."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from sqlmodel import col
 from db.models import ScheduleRun, TimeBlock
 from db.tenant import caller_of
 from domain.errors import Conflict
+from domain.schedules import changes
+from domain.schedules.changes import Span
 from domain.schedules.problem import PersonProblem, build_problem
 from domain.scheduling import PlanOptions, Schedule, ScheduledBlock, plan
 
@@ -56,26 +59,23 @@ def _key(block: ScheduledBlock) -> tuple[str, datetime, datetime]:
     return (block.task_id, block.start, block.end)
 
 
-async def apply(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> Planned:
+async def apply(session: AsyncSession, user_id: uuid.UUID, now: datetime, *, cause: str = "apply") -> Planned:
+    """`cause` names what asked for the plan (`apply`, `replan`) in the `schedule.updated` events it records."""
     planned = await preview(session, user_id, now)
     person = planned.person
-    locked_until = person.problem.locked_until or now
-    in_plan = [uuid.UUID(task_id) for task_id in person.companies]
-    movable = sa.and_(
-        col(TimeBlock.user_id) == user_id,
-        col(TimeBlock.state) == "planned",
-        sa.not_(col(TimeBlock.pinned)),
-        col(TimeBlock.starts_at) >= now,
-        sa.or_(col(TimeBlock.starts_at) >= locked_until, col(TimeBlock.task_id).not_in(in_plan)),
-    )
-    await session.execute(sa.delete(TimeBlock).where(movable))
-    rows = {key: row_id for key, row_id in person.existing.items()}
     new = [block for block in planned.schedule.blocks if not block.locked]
+    kept, stale = await _replace_movable(session, planned, {_key(block) for block in new})
+    rows = {**person.existing, **kept}
+    added: list[Span] = []
     for block in new:
+        if _key(block) in kept:
+            continue
+        habit_id = person.habits.get(block.task_id)
         row = TimeBlock(
             company_id=planned.company_of(block.task_id),
             user_id=user_id,
-            task_id=uuid.UUID(block.task_id),
+            task_id=None if habit_id is not None else uuid.UUID(block.task_id),
+            habit_id=habit_id,
             starts_at=block.start,
             ends_at=block.end,
             created_at=now,
@@ -83,9 +83,54 @@ async def apply(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> Pla
         )
         session.add(row)
         rows[_key(block)] = row.id
+        added.append(Span(row.company_id, row.task_id, row.starts_at, row.ends_at))
     await session.flush()
     await _record_run(session, planned)
+    await changes.record_plan(session, user_id, removed=stale, added=added, cause=cause, run_id=uuid.uuid4())
     return Planned(person=person, schedule=planned.schedule, rows=rows, applied=True, ran_at=now)
+
+
+async def _replace_movable(
+    session: AsyncSession, planned: Planned, wanted: set[tuple[str, datetime, datetime]]
+) -> tuple[dict[tuple[str, datetime, datetime], uuid.UUID], list[Span]]:
+    """Delete the movable blocks the new plan no longer has; those it has again stay, with their ids (a client
+    holding one still finds it). Returns the rows kept by key, and where the deleted ones were."""
+    person, now = planned.person, planned.ran_at
+    locked_until = person.problem.locked_until or now
+    in_plan = person.task_ids()
+    movable = sa.and_(
+        col(TimeBlock.user_id) == person.user_id,
+        col(TimeBlock.state) == "planned",
+        sa.not_(col(TimeBlock.pinned)),
+        col(TimeBlock.starts_at) >= now,
+        sa.or_(
+            col(TimeBlock.starts_at) >= locked_until,
+            col(TimeBlock.task_id).not_in(in_plan),
+            col(TimeBlock.id).in_(person.dropped),
+        ),
+    )
+    found = await session.execute(
+        sa.select(
+            col(TimeBlock.id),
+            col(TimeBlock.company_id),
+            col(TimeBlock.task_id),
+            col(TimeBlock.starts_at),
+            col(TimeBlock.ends_at),
+        ).where(movable)
+    )
+    kept: dict[tuple[str, datetime, datetime], uuid.UUID] = {}
+    stale: list[tuple[uuid.UUID, Span]] = []
+    # Habit blocks go by their occurrence's engine id.
+    engine_ids = {row_id: key[0] for key, row_id in person.existing.items()}
+    for block_id, company_id, task_id, starts_at, ends_at in found:
+        key = (engine_ids.get(block_id, str(task_id)), starts_at, ends_at)
+        if key in wanted and key not in kept:
+            kept[key] = block_id
+        else:
+            stale.append((block_id, Span(company_id, task_id, starts_at, ends_at)))
+    if stale:
+        await session.execute(sa.delete(TimeBlock).where(col(TimeBlock.id).in_([block_id for block_id, _ in stale])))
+    return kept, [span for _, span in stale]
 
 
 async def _record_run(session: AsyncSession, planned: Planned) -> None:

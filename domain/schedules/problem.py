@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +18,11 @@ from sqlmodel import col
 from db.models import Calendar, CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
 from domain.reads import any_of
 from domain.schedules.durations import models_of
+from domain.schedules.habits import habits_of
 from domain.schedules.profile import person_profile
 from domain.schedules.task_fields import dependencies_of, settings_of
+from domain.schedules.windows import company_windows, habit_block_ids, habit_occurrences, nowhere, opened
+from domain.schedules.work_hours import hours_of
 from domain.scheduling import (
     BlockState,
     Deadline,
@@ -26,6 +30,7 @@ from domain.scheduling import (
     DurationModel,
     EventRecord,
     Interval,
+    PersonProfile,
     PlanBlock,
     Problem,
     Response,
@@ -47,11 +52,18 @@ OPEN = (TaskStatus.TODO.value, TaskStatus.IN_PROGRESS.value)
 class PersonProblem:
     user_id: uuid.UUID
     problem: Problem
-    # The company of every task in the problem, by the engine's task id.
+    # The company of every task and habit occurrence in the problem, by the engine's task id.
     companies: dict[str, uuid.UUID]
     # Existing blocks the plan keeps when locked, by (task id, start, end): their rows.
     existing: dict[tuple[str, datetime, datetime], uuid.UUID]
     today: datetime
+    # The habit of every habit occurrence in the problem, by the engine's task id.
+    habits: dict[str, uuid.UUID] = field(default_factory=dict)
+    # Movable blocks of habit occurrences the plan no longer has (the habit changed or stopped).
+    dropped: tuple[uuid.UUID, ...] = ()
+
+    def task_ids(self) -> list[uuid.UUID]:
+        return [uuid.UUID(engine_id) for engine_id in self.companies if engine_id not in self.habits]
 
 
 def _mine(user_id: uuid.UUID) -> sa.ColumnElement[bool]:
@@ -84,9 +96,10 @@ async def _done_before(session: AsyncSession, user_id: uuid.UUID, before: dateti
     statement = (
         sa.select(col(TimeBlock.task_id), minutes)
         .where(col(TimeBlock.user_id) == user_id, col(TimeBlock.state) == "done", col(TimeBlock.ends_at) <= before)
+        .where(col(TimeBlock.task_id).is_not(None))
         .group_by(col(TimeBlock.task_id))
     )
-    return {task_id: int(total) for task_id, total in await session.execute(statement)}
+    return {task_id: int(total) for task_id, total in await session.execute(statement) if task_id is not None}
 
 
 def _present(value: T | None) -> T:
@@ -155,8 +168,48 @@ def _engine_task(
     )
 
 
-def _plan_block(block: TimeBlock) -> PlanBlock:
-    return PlanBlock(str(block.task_id), block.starts_at, block.ends_at, BlockState(block.state), block.pinned)
+def _engine_id(block: TimeBlock, habit_ids: dict[uuid.UUID, str]) -> str:
+    return habit_ids.get(block.id) or str(block.task_id)
+
+
+def _plan_block(block: TimeBlock, engine_id: str) -> PlanBlock:
+    return PlanBlock(engine_id, block.starts_at, block.ends_at, BlockState(block.state), block.pinned)
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """The engine's tasks with the companies and habits behind them, and the profile they are planned under."""
+
+    person: PersonProfile
+    tasks: tuple[EngineTask, ...]
+    companies: dict[str, uuid.UUID]
+    habits: dict[str, uuid.UUID]
+    zones: dict[uuid.UUID, ZoneInfo]
+
+
+async def _work(
+    session: AsyncSession, user_id: uuid.UUID, person: PersonProfile, tasks: list[Task], engine_tasks: list[EngineTask],
+    now: datetime, horizon_end: datetime,
+) -> _Work:  # fmt: skip
+    """Tasks as they are, unless company hours or habits need each piece of work confined to its own windows."""
+    companies = {str(task.id): task.company_id for task in tasks}
+    habits = await habits_of(session, user_id, active_only=True)
+    hours = await hours_of(session, user_id)
+    zones = {habit.id: ZoneInfo(habit.time_zone) for habit in habits}
+    if not habits and not any(task.company_id in hours for task in tasks):
+        return _Work(person, tuple(engine_tasks), companies, {}, zones)
+    windows = {
+        company: company_windows(person, hours.get(company), now, horizon_end) or nowhere(horizon_end)
+        for company in {task.company_id for task in tasks}
+    }
+    confined = [replace(t, windows=windows[task.company_id]) for t, task in zip(engine_tasks, tasks, strict=True)]
+    by_habit: dict[str, uuid.UUID] = {}
+    for habit in habits:
+        for occurrence in habit_occurrences(habit, now, horizon_end):
+            confined.append(occurrence)
+            by_habit[occurrence.id] = habit.id
+            companies[occurrence.id] = habit.company_id
+    return _Work(opened(person), tuple(confined), companies, by_habit, zones)
 
 
 async def build_problem(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> PersonProblem:
@@ -170,26 +223,29 @@ async def build_problem(session: AsyncSession, user_id: uuid.UUID, now: datetime
     statuses = await _statuses(session, sorted({d for deps in depends.values() for d in deps}))
     model = (await models_of(session, [user_id]))[user_id]
     done = await _done_before(session, user_id, today)
-    engine_tasks = tuple(
+    engine_tasks = [
         _engine_task(task, settings.get(task.id), model, done.get(task.id, 0), depends[task.id]) for task in tasks
-    )
-    in_plan = {str(task_id) for task_id in ids}
+    ]
+    work = await _work(session, user_id, person, tasks, engine_tasks, now, horizon_end)
     blocks = [b for b in await blocks_of(session, user_id, today) if b.state != BlockState.MISSED.value]
-    kept = [b for b in blocks if str(b.task_id) in in_plan]
+    habit_ids = habit_block_ids(blocks, work.zones)
+    kept = [b for b in blocks if _engine_id(b, habit_ids) in work.companies]
     # Fixed blocks of tasks outside the plan (done, reassigned) still take the person's time.
-    fixed = [b for b in blocks if str(b.task_id) not in in_plan and (b.pinned or b.state != "planned")]
+    outside = [b for b in blocks if _engine_id(b, habit_ids) not in work.companies]
+    fixed = [b for b in outside if b.pinned or b.state != "planned"]
+    dropped = tuple(b.id for b in outside if b.habit_id is not None and b not in fixed and b.starts_at >= now)
     events = [event_record(event, calendar.affects_availability) for event, calendar in await events_of(
         session, user_id, now, horizon_end
     )]  # fmt: skip
     busy = busy_intervals(events, person.zone, now, horizon_end)
     extra = [Interval(max(b.starts_at, now), b.ends_at) for b in fixed if b.ends_at > now]
     problem = Problem(
-        person=person,
+        person=work.person,
         now=now,
         horizon_end=horizon_end,
-        tasks=engine_tasks,
+        tasks=work.tasks,
         busy=tuple(sorted((*busy, *extra), key=lambda i: i.start)),
-        existing_blocks=tuple(_plan_block(b) for b in kept),
+        existing_blocks=tuple(_plan_block(b, _engine_id(b, habit_ids)) for b in kept),
         locked_until=tomorrow,
         completed_task_ids=frozenset(str(t) for t, status in statuses.items() if status == TaskStatus.DONE.value),
         slot_minutes=SLOT_MINUTES,
@@ -197,7 +253,9 @@ async def build_problem(session: AsyncSession, user_id: uuid.UUID, now: datetime
     return PersonProblem(
         user_id=user_id,
         problem=problem,
-        companies={str(task.id): task.company_id for task in tasks},
-        existing={(str(b.task_id), b.starts_at, b.ends_at): b.id for b in kept},
+        companies=work.companies,
+        existing={(_engine_id(b, habit_ids), b.starts_at, b.ends_at): b.id for b in kept},
         today=today,
+        habits=work.habits,
+        dropped=dropped,
     )

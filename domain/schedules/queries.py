@@ -42,7 +42,8 @@ async def blocks_per_task(session: AsyncSession, task_ids: Sequence[uuid.UUID]) 
     )
     grouped: dict[uuid.UUID, list[TimeBlock]] = defaultdict(list)
     for row in (await session.execute(statement)).scalars():
-        grouped[row.task_id].append(row)
+        if row.task_id is not None:
+            grouped[row.task_id].append(row)
     return grouped
 
 

@@ -64,5 +64,5 @@ async def run(sessions: Sessions, user_id: uuid.UUID, now: datetime) -> timedelt
         if (await session.execute(taken)).first() is None:
             due_at = (await session.execute(sa.select(col(ReplanRequest.due_at)).where(mine))).scalar_one_or_none()
             return None if due_at is None else due_at - now
-        await plans.apply(session, user_id, now)
+        await plans.apply(session, user_id, now, cause="replan")
         return None

@@ -12,8 +12,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
+
 from domain.scheduling.localtime import local_days, localize, window_on
 from domain.scheduling.model import Deadline, DeadlineKind, Interval, Task, TimeWindow, WorkKind
+from domain.scheduling.recurrence import RecurringEvent, expand, local_until
 
 
 class Period(StrEnum):
@@ -32,6 +35,8 @@ class Habit:
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday is 0
     priority: int = 3
     kind: WorkKind = WorkKind.SHALLOW
+    # The dates it may happen on (such as an RRULE's, from `rule_days`), in place of `weekdays` when given.
+    days: frozenset[date] | None = None
 
     def __post_init__(self) -> None:
         if self.times_per_period < 1:
@@ -52,7 +57,10 @@ class HabitOccurrence:
 def _chosen_days(habit: Habit, days: list[date]) -> list[tuple[date, int]]:
     """Which days get an occurrence, and how many: daily habits every eligible day, weekly ones
     spread evenly over each week's eligible days."""
-    eligible = [d for d in days if d.weekday() in habit.weekdays]
+    if habit.days is not None:
+        eligible = [d for d in days if d in habit.days]
+    else:
+        eligible = [d for d in days if d.weekday() in habit.weekdays]
     if habit.period is Period.DAY:
         return [(d, habit.times_per_period) for d in eligible]
     weeks: dict[tuple[int, int], list[date]] = {}
@@ -64,6 +72,19 @@ def _chosen_days(habit: Habit, days: list[date]) -> list[tuple[date, int]]:
         step = len(week_days) / count
         chosen += [(week_days[int(i * step)], 1) for i in range(count)]
     return chosen
+
+
+def rule_days(rule: str, first_day: date, zone: ZoneInfo, start: datetime, end: datetime) -> frozenset[date]:
+    """The local dates an RRULE starting on `first_day` names within [start, end), a day of margin each side."""
+    event = RecurringEvent(start=first_day, duration=timedelta(days=1), rrule=rule)
+    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    days = {o.start for o in expand(event, lo, hi, zone)}
+    # DTSTART is an occurrence of an event even when the rule skips it; the first day of a habit is not.
+    first = datetime.combine(first_day, time(0))
+    body = rule.split(":", 1)[1] if rule.upper().startswith("RRULE:") else rule
+    if first not in rrulestr(local_until(body, zone, True), dtstart=first):
+        days.discard(first_day)
+    return frozenset(days)
 
 
 def expand_habit(habit: Habit, zone: ZoneInfo, start: datetime, end: datetime) -> list[HabitOccurrence]:

@@ -75,7 +75,7 @@ def _wall(value: When, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time(0))
 
 
-def _local_until(rule: str, zone: ZoneInfo, all_day: bool) -> str:
+def local_until(rule: str, zone: ZoneInfo, all_day: bool) -> str:
     """Rewrites UNTIL as a floating wall-clock value, which is what a naive DTSTART requires."""
 
     def rewrite(match: re.Match[str]) -> str:
@@ -98,7 +98,7 @@ def _rule_set(event: RecurringEvent, zone: ZoneInfo) -> rruleset:
     for line in re.split(r"[\r\n]+", event.rrule.strip()):
         body = line.split(":", 1)[1] if line.upper().startswith("RRULE:") else line
         if body and not line.upper().startswith("DTSTART"):
-            parsed = rrulestr(_local_until(body, zone, event.all_day), dtstart=first)
+            parsed = rrulestr(local_until(body, zone, event.all_day), dtstart=first)
             if not isinstance(parsed, rrule):
                 raise ValueError(f"expected a single RRULE, got {body!r}")
             rules.rrule(parsed)

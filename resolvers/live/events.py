@@ -13,6 +13,8 @@ from resolvers.live.types import (
     MembershipEventType,
     NotificationEvent,
     NotificationEventType,
+    ScheduleEvent,
+    ScheduleEventType,
     TaskEvent,
     TaskEventType,
 )
@@ -74,6 +76,22 @@ async def notification_event(info: Info, message: LiveMessage) -> NotificationEv
             return None
         unread = await queries.unread_count(session, viewer)
     return NotificationEvent(type=kind, notification=Notification.from_model(row), unread_count=unread)
+
+
+async def schedule_event(info: Info, message: LiveMessage) -> ScheduleEvent | None:
+    kind = next((kind for kind in ScheduleEventType if kind.value == message.action), None)
+    viewer = info.context.caller.user_id
+    # The subscriber's own schedule only, in a company whose blocks they may still read.
+    if kind is None or viewer is None or message.subject_id != viewer:
+        return None
+    if not await _may_read(info, "schedules", message):
+        return None
+    return ScheduleEvent(
+        type=kind,
+        company_id=global_id("Company", message.company_id),
+        user_id=viewer,
+        company_uuid=message.company_id,
+    )
 
 
 async def _may_read(info: Info, resource: str, message: LiveMessage) -> bool:

@@ -10,13 +10,14 @@ from strawberry import relay
 
 from resolvers.context import Info
 from resolvers.ids import optional_uuid_of
-from resolvers.live.events import membership_event, notification_event, task_event
+from resolvers.live.events import membership_event, notification_event, schedule_event, task_event
 from resolvers.live.stream import Topic, live_events
-from resolvers.live.types import MembershipEvent, NotificationEvent, TaskEvent
+from resolvers.live.types import MembershipEvent, NotificationEvent, ScheduleEvent, TaskEvent
 
 TASKS = Topic(area="task", resource="tasks")
 MEMBERSHIPS = Topic(area="membership", resource="members")
 NOTIFICATIONS = Topic(area="notification", resource=None)
+SCHEDULES = Topic(area="schedule", resource=None)
 
 CompanyFilter = Annotated[
     relay.GlobalID | None,
@@ -43,3 +44,10 @@ class Subscription:
     )
     def notification_events(self, info: Info) -> AsyncGenerator[NotificationEvent, None]:
         return live_events(info, NOTIFICATIONS, None, notification_event)
+
+    @strawberry.subscription(
+        description="Changes to the signed-in person's own schedule (their time blocks), one event per company "
+        "whose blocks changed. A person only: an API key may not subscribe."
+    )
+    def schedule_events(self, info: Info) -> AsyncGenerator[ScheduleEvent, None]:
+        return live_events(info, SCHEDULES, None, schedule_event)

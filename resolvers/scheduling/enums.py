@@ -7,6 +7,7 @@ import strawberry
 from db.models import CalendarSource
 from domain.scheduling import BlockState, DeadlineKind, Response, Transparency, UnplacedReason, WorkKind
 from domain.scheduling.energy import PeakSource
+from domain.scheduling.habits import Period
 
 BlockStateEnum = strawberry.enum(
     BlockState, name="BlockState", description="Where a time block stands: planned, started, done or missed."
@@ -35,4 +36,7 @@ PeakSourceEnum = strawberry.enum(
     PeakSource,
     name="PeakHoursSource",
     description="DECLARED: the peak hours the person set; LEARNED: hours where their focus ratings are highest.",
+)
+HabitPeriodEnum = strawberry.enum(
+    Period, name="HabitPeriod", description="What a habit's times are counted per: a DAY or an ISO WEEK."
 )

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from db.models import Calendar, CalendarEvent, Task, TaskScheduling, TimeBlock
+from db.models import Calendar, CalendarEvent, Habit, Task, TaskScheduling, TimeBlock
 from domain import reads
 from domain.pagination import Page, PageRequest
 from domain.schedules import queries
@@ -28,6 +28,7 @@ class SchedulingLoaders:
         self.calendar: DataLoader[uuid.UUID, Calendar | None] = self._loader(self._rows(Calendar))
         self.event: DataLoader[uuid.UUID, CalendarEvent | None] = self._loader(self._rows(CalendarEvent))
         self.block: DataLoader[uuid.UUID, TimeBlock | None] = self._loader(self._rows(TimeBlock))
+        self.habit: DataLoader[uuid.UUID, Habit | None] = self._loader(self._rows(Habit))
         self.settings_of_task: DataLoader[uuid.UUID, TaskScheduling | None] = self._loader(self._settings)
         self.dependencies_of_task: DataLoader[uuid.UUID, list[uuid.UUID]] = self._loader(self._dependencies)
         self.blocks_of_task: DataLoader[uuid.UUID, list[TimeBlock]] = self._loader(self._blocks)

@@ -19,7 +19,9 @@ from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
 from resolvers.mutation import person
+from resolvers.scheduling.habits import HabitMutations
 from resolvers.scheduling.types import SchedulePlan, SchedulingProfile, TaskScheduling, TimeBlock
+from resolvers.scheduling.work_hours import WorkHoursMutations
 
 UNSET: Any = strawberry.UNSET
 
@@ -102,7 +104,7 @@ def _now() -> datetime:
 
 
 @strawberry.type
-class SchedulingMutations:
+class SchedulingMutations(HabitMutations, WorkHoursMutations):
     @strawberry.mutation(
         description="Plan the viewer's open tasks around their busy time in every company, without storing anything."
     )

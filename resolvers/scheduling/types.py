@@ -24,9 +24,11 @@ from resolvers.users.types import User
 
 if TYPE_CHECKING:
     from resolvers.companies.types import Company
+    from resolvers.scheduling.habits import Habit
     from resolvers.tasks.types import Task
 
 TaskRef = Annotated["Task", strawberry.lazy("resolvers.tasks.types")]
+HabitRef = Annotated["Habit", strawberry.lazy("resolvers.scheduling.habits")]
 
 
 async def _task(info: Info, task_id: uuid.UUID) -> Task | None:
@@ -36,12 +38,27 @@ async def _task(info: Info, task_id: uuid.UUID) -> Task | None:
     return None if row is None else Task.from_model(row)
 
 
-@strawberry.type(description="A chunk of a task on one person's week; it belongs to its task's company.")
+async def _habit(info: Info, habit_id: uuid.UUID | None) -> Habit | None:
+    from resolvers.scheduling.habits import Habit
+
+    row = None if habit_id is None else await info.context.get_loaders().scheduling.habit.load(habit_id)
+    return None if row is None else Habit.from_model(row)
+
+
+def habit_of_engine_id(engine_id: str) -> uuid.UUID | None:
+    """The habit of a habit occurrence's engine id (`<habit id>@<day>#<n>`); None for a task's id."""
+    return uuid.UUID(engine_id.split("@", 1)[0]) if "@" in engine_id else None
+
+
+@strawberry.type(
+    description="A chunk of a task, or one occurrence of a habit, on one person's week; it belongs to their company."
+)
 class TimeBlock(relay.Node):
     id: relay.NodeID[uuid.UUID]
     company_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID]
-    task_id: strawberry.Private[uuid.UUID]
+    task_id: strawberry.Private[uuid.UUID | None]
+    habit_id: strawberry.Private[uuid.UUID | None]
     starts_at: datetime = strawberry.field(description="When the block starts.")
     ends_at: datetime = strawberry.field(description="When the block ends.")
     state: BlockState = strawberry.field(description="Planned, started, done or missed.")
@@ -54,6 +71,7 @@ class TimeBlock(relay.Node):
             company_id=row.company_id,
             user_id=row.user_id,
             task_id=row.task_id,
+            habit_id=row.habit_id,
             starts_at=row.starts_at,
             ends_at=row.ends_at,
             state=BlockState(row.state),
@@ -66,11 +84,15 @@ class TimeBlock(relay.Node):
     ) -> list[TimeBlock | None]:
         return await nodes_by_ids(info.context.get_loaders().scheduling.block, node_ids, cls.from_model)
 
-    @strawberry.field(description="The task this block works on.")
-    async def task(self, info: Info) -> TaskRef:
-        return required(await _task(info, self.task_id))
+    @strawberry.field(description="The task this block works on; null for a habit's block.")
+    async def task(self, info: Info) -> TaskRef | None:
+        return None if self.task_id is None else required(await _task(info, self.task_id))
 
-    @strawberry.field(description="The company of the block's task.")
+    @strawberry.field(description="The habit this block places an occurrence of; null for a task's block.")
+    async def habit(self, info: Info) -> HabitRef | None:
+        return await _habit(info, self.habit_id)
+
+    @strawberry.field(description="The company of the block's task or habit.")
     async def company(self, info: Info) -> Annotated[Company, strawberry.lazy("resolvers.companies.types")]:
         from resolvers.companies.types import Company
 
@@ -83,7 +105,8 @@ class TimeBlock(relay.Node):
 
 @strawberry.type(description="A block of a plan: new, or kept from before (locked).")
 class PlannedBlock:
-    task_id: strawberry.Private[uuid.UUID]
+    task_id: strawberry.Private[uuid.UUID | None]
+    habit_id: strawberry.Private[uuid.UUID | None]
     block_id: strawberry.Private[uuid.UUID | None]
     starts_at: datetime = strawberry.field(description="When the block starts.")
     ends_at: datetime = strawberry.field(description="When the block ends.")
@@ -91,9 +114,13 @@ class PlannedBlock:
     pinned: bool = strawberry.field(description="Whether the block is pinned.")
     locked: bool = strawberry.field(description="Kept as it was: pinned, started, done, or today's.")
 
-    @strawberry.field(description="The task this block works on.")
-    async def task(self, info: Info) -> TaskRef:
-        return required(await _task(info, self.task_id))
+    @strawberry.field(description="The task this block works on; null for a habit's block.")
+    async def task(self, info: Info) -> TaskRef | None:
+        return None if self.task_id is None else required(await _task(info, self.task_id))
+
+    @strawberry.field(description="The habit this block places an occurrence of; null for a task's block.")
+    async def habit(self, info: Info) -> HabitRef | None:
+        return await _habit(info, self.habit_id)
 
     @strawberry.field(description="The stored block, once the plan is applied; null in a preview.")
     async def time_block(self, info: Info) -> TimeBlock | None:
@@ -103,15 +130,26 @@ class PlannedBlock:
         return None if row is None else TimeBlock.from_model(row)
 
 
-@strawberry.type(description="A task the plan could not place, and why.")
+@strawberry.type(description="A task or habit occurrence the plan could not place, and why.")
 class UnplacedTask:
-    task_id: strawberry.Private[uuid.UUID]
+    task_id: strawberry.Private[uuid.UUID | None]
+    habit_id: strawberry.Private[uuid.UUID | None]
     reason: UnplacedReason = strawberry.field(description="Why it could not be placed.")
     detail: str = strawberry.field(description="The particulars, in words.")
 
-    @strawberry.field(description="The task.")
-    async def task(self, info: Info) -> TaskRef:
-        return required(await _task(info, self.task_id))
+    @strawberry.field(description="The task; null for a habit occurrence.")
+    async def task(self, info: Info) -> TaskRef | None:
+        return None if self.task_id is None else required(await _task(info, self.task_id))
+
+    @strawberry.field(description="The habit of an occurrence that could not be placed; null for a task.")
+    async def habit(self, info: Info) -> HabitRef | None:
+        return await _habit(info, self.habit_id)
+
+    @classmethod
+    def of(cls, engine_id: str, reason: UnplacedReason, detail: str) -> UnplacedTask:
+        habit_id = habit_of_engine_id(engine_id)
+        task_id = None if habit_id is not None else uuid.UUID(engine_id)
+        return cls(task_id=task_id, habit_id=habit_id, reason=reason, detail=detail)
 
 
 @strawberry.type(description="How good a plan is: the objective the engine minimises and its parts (lower is better).")
@@ -150,7 +188,8 @@ class SchedulePlan:
             horizon_end=problem.horizon_end,
             blocks=[
                 PlannedBlock(
-                    task_id=uuid.UUID(block.task_id),
+                    task_id=None if block.task_id in planned.person.habits else uuid.UUID(block.task_id),
+                    habit_id=planned.person.habits.get(block.task_id),
                     block_id=planned.rows.get((block.task_id, block.start, block.end)),
                     starts_at=block.start,
                     ends_at=block.end,
@@ -160,10 +199,7 @@ class SchedulePlan:
                 )
                 for block in schedule.blocks
             ],
-            unplaced=[
-                UnplacedTask(task_id=uuid.UUID(item.task_id), reason=item.reason, detail=item.detail)
-                for item in schedule.unplaced
-            ],
+            unplaced=[UnplacedTask.of(item.task_id, item.reason, item.detail) for item in schedule.unplaced],
             quality=PlanQuality(
                 objective=schedule.quality.objective,
                 lateness=terms.lateness,
@@ -187,6 +223,7 @@ class ScheduleRun:
     horizon_end: datetime = strawberry.field(description="...to here.")
     quality: PlanQuality = strawberry.field(description="The plan's quality figures.")
     unplaced_ids: strawberry.Private[list[tuple[uuid.UUID, str, str]]]
+    unplaced_habits: strawberry.Private[list[tuple[uuid.UUID, str, str]]]
 
     @classmethod
     def from_model(cls, row: models.ScheduleRun) -> ScheduleRun:
@@ -207,16 +244,30 @@ class ScheduleRun:
                 moved_blocks=row.moved_blocks,
                 strategy=row.strategy,
             ),
-            unplaced_ids=[(uuid.UUID(item["task_id"]), item["reason"], item["detail"]) for item in row.unplaced],
+            unplaced_ids=[
+                (uuid.UUID(item["task_id"]), item["reason"], item["detail"])
+                for item in row.unplaced
+                if habit_of_engine_id(item["task_id"]) is None
+            ],
+            unplaced_habits=[
+                (habit_id, item["reason"], item["detail"])
+                for item in row.unplaced
+                if (habit_id := habit_of_engine_id(item["task_id"])) is not None
+            ],
         )
 
     @strawberry.field(description="The tasks it could not place, with reasons (those the caller may still see).")
     async def unplaced(self, info: Info) -> list[UnplacedTask]:
         visible = await info.context.get_loaders().task.load_many([task_id for task_id, _, _ in self.unplaced_ids])
+        habits = await info.context.get_loaders().scheduling.habit.load_many([h for h, _, _ in self.unplaced_habits])
         return [
-            UnplacedTask(task_id=task_id, reason=UnplacedReason(reason), detail=detail)
+            UnplacedTask(task_id=task_id, habit_id=None, reason=UnplacedReason(reason), detail=detail)
             for (task_id, reason, detail), row in zip(self.unplaced_ids, visible, strict=True)
             if row is not None
+        ] + [
+            UnplacedTask(task_id=None, habit_id=habit_id, reason=UnplacedReason(reason), detail=detail)
+            for (habit_id, reason, detail), habit in zip(self.unplaced_habits, habits, strict=True)
+            if habit is not None
         ]
 
 

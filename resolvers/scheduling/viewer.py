@@ -10,11 +10,15 @@ import strawberry
 
 from domain.errors import invalid
 from domain.schedules import blocks, plans, queries
+from domain.schedules.habits import habits_of
 from domain.schedules.profile import energy_of_person, profile_of
+from domain.schedules.work_hours import hours_of
 from resolvers.calendars.types import Calendar, CalendarEvent
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
+from resolvers.scheduling.habits import Habit
 from resolvers.scheduling.types import ScheduleRun, SchedulingProfile, TimeBlock, WeekView
+from resolvers.scheduling.work_hours import CompanyWorkHours
 
 WeekStart = Annotated[datetime, strawberry.argument(description="The first instant to show, such as a Monday 00:00.")]
 Days = Annotated[int, strawberry.argument(description="How many days to show (1 to 31).")]
@@ -62,3 +66,15 @@ class ViewerSchedule:
             row = await profile_of(session, self.user_id)
             energy = await energy_of_person(session, self.user_id)
         return SchedulingProfile.from_model(row, energy)
+
+    @strawberry.field(description="The person's habits in every company, in the order they were made.")
+    async def habits(self, info: Info) -> list[Habit]:
+        async with info.context.transaction.lock:
+            rows = await habits_of(await info.context.transaction.session(), self.user_id)
+        return [Habit.from_model(row) for row in rows]
+
+    @strawberry.field(description="The hours the person keeps for particular companies, in place of their own.")
+    async def company_work_hours(self, info: Info) -> list[CompanyWorkHours]:
+        async with info.context.transaction.lock:
+            found = await hours_of(await info.context.transaction.session(), self.user_id)
+        return [CompanyWorkHours.from_model(row) for _, row in sorted(found.items())]

@@ -39,6 +39,7 @@ NODE_TYPES_COVERED_ELSEWHERE = {
     "Calendar": "test_scheduling.py",
     "CalendarEvent": "test_scheduling.py",
     "TimeBlock": "test_scheduling.py",
+    "Habit": "test_scheduling.py",
     "FocusSession": "test_focus.py",
 }
 

@@ -11,6 +11,7 @@ import pytest
 from tests.graphql import GraphQL
 from tests.isolation.documents import mutation_document
 from tests.isolation.world import Tenants
+from tests.resolvers.scheduling.habits_world import HABITS, create_habit, set_hours
 from tests.resolvers.scheduling.world import create_calendar, create_event, now, plan, week, work_always
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
@@ -23,10 +24,13 @@ async def alices_schedule(graphql: GraphQL, tenants: Tenants) -> dict[str, str]:
     calendar = await create_calendar(graphql, alice, company_id=tenants.a.company_id, name=f"Cal {tenants.a.marker}")
     event = await create_event(graphql, alice, calendar_id=calendar, title=f"Meet {tenants.a.marker}",
                                start=now() + timedelta(hours=1), end=now() + timedelta(hours=2))  # fmt: skip
+    habit = await create_habit(graphql, alice, company_id=tenants.a.company_id, title=f"Run {tenants.a.marker}")
+    await set_hours(graphql, alice, company_id=tenants.a.company_id, timeZone="UTC", workDayStart="00:00",
+                    workDayEnd="23:59", workDays=[1, 2, 3, 4, 5, 6, 7])  # fmt: skip
     await plan(graphql, alice, apply=True)
     blocks = (await week(graphql, alice, start=now() - timedelta(hours=1)))["blocks"]
-    [block] = [b for b in blocks if b["task"]["id"] == tenants.a.task_id]
-    return {"calendar": calendar, "event": event, "block": block["id"]}
+    [block] = [b for b in blocks if b["task"] is not None and b["task"]["id"] == tenants.a.task_id]
+    return {"calendar": calendar, "event": event, "block": block["id"], "habit": habit["id"]}
 
 
 ATTACKS: list[tuple[str, Callable[[dict[str, str], Tenants], dict[str, Any]] | None, str]] = [
@@ -47,6 +51,13 @@ ATTACKS: list[tuple[str, Callable[[dict[str, str], Tenants], dict[str, Any]] | N
     ("previewSchedule", None, "SchedulePlan"),
     ("applySchedule", None, "SchedulePlan"),
     ("updateSchedulingProfile", lambda ids, t: {"bufferMinutes": 15}, "SchedulingProfile"),
+    ("createHabit", lambda ids, t: {"companyId": t.a.company_id, "title": "Pwned", "rrule": "FREQ=DAILY",
+     "timeZone": "UTC", "windowStart": "07:00", "windowEnd": "08:00", "durationMinutes": 30}, "NotFound"),
+    ("updateHabit", lambda ids, t: {"id": ids["habit"], "title": "Pwned", "active": False}, "NotFound"),
+    ("deleteHabit", lambda ids, t: {"id": ids["habit"]}, "NotFound"),
+    ("setCompanyWorkHours", lambda ids, t: {"companyId": t.a.company_id, "timeZone": "UTC", "workDayStart": "01:00",
+     "workDayEnd": "02:00", "workDays": [1]}, "NotFound"),
+    ("clearCompanyWorkHours", lambda ids, t: {"companyId": t.a.company_id}, "NotFound"),
 ]  # fmt: skip
 
 MUTATIONS = {mutation for mutation, _, _ in ATTACKS}
@@ -59,6 +70,7 @@ async def test_outsiders_cannot_reach_company_as_schedule_through(
     ids = await alices_schedule(graphql, tenants)
     variables = None if make_input is None else {"input": make_input(ids, tenants)}
     before = await week(graphql, tenants.alice, start=now() - timedelta(hours=1))
+    habits_before = await graphql(HABITS, caller=tenants.alice)
 
     by_bob = await graphql.post(mutation_document(mutation), variables, caller=tenants.bob)
     by_key = await graphql.post(mutation_document(mutation), variables, caller=tenants.b.api_key.caller())
@@ -68,14 +80,15 @@ async def test_outsiders_cannot_reach_company_as_schedule_through(
     assert by_bob.json()["data"][mutation]["__typename"] == expect
     assert by_key.json()["data"][mutation]["__typename"] == "Forbidden"
     assert await week(graphql, tenants.alice, start=now() - timedelta(hours=1)) == before
+    assert await graphql(HABITS, caller=tenants.alice) == habits_before
 
 
-async def test_bob_gets_null_for_alices_calendar_event_and_block(graphql: GraphQL, tenants: Tenants) -> None:
+async def test_bob_gets_null_for_alices_calendar_event_block_and_habit(graphql: GraphQL, tenants: Tenants) -> None:
     ids = await alices_schedule(graphql, tenants)
 
     answers = [await graphql.post(NODE, {"id": value}, caller=tenants.bob) for value in ids.values()]
     seen_by_alice = [await graphql(NODE, {"id": value}, caller=tenants.alice) for value in ids.values()]
 
-    assert [answer.json()["data"]["node"] for answer in answers] == [None, None, None]
+    assert [answer.json()["data"]["node"] for answer in answers] == [None, None, None, None]
     assert all(data["node"] is not None for data in seen_by_alice)
     assert all(tenants.a.marker not in answer.text for answer in answers)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from domain.scheduling.engine import plan
 from domain.scheduling.grid import Grid, PeakProfile
-from domain.scheduling.habits import Habit, Period, expand_habit, habit_tasks
+from domain.scheduling.habits import Habit, Period, expand_habit, habit_tasks, rule_days
 from domain.scheduling.model import TimeWindow
 from domain.scheduling.validate import check_hard_constraints
 from tests.domain.scheduling.factories import BERLIN, MONDAY, at, make_problem
@@ -74,3 +74,26 @@ def test_peak_profile_counts_overlap_in_minutes() -> None:
 
 def test_at_helper_is_berlin_time() -> None:
     assert at(0, 9).utcoffset() == timedelta(hours=2)
+
+
+def test_an_rrule_names_the_days_a_habit_may_happen_on() -> None:
+    days = rule_days("FREQ=WEEKLY;BYDAY=TU,TH", MONDAY.date(), BERLIN, *WEEK)
+    habit = Habit("swim", 45, TimeWindow(time(7), time(9)), times_per_period=2, period=Period.WEEK, days=days)
+
+    occurrences = expand_habit(habit, BERLIN, *WEEK)
+
+    assert [o.day.weekday() for o in occurrences] == [1, 3]
+    assert all(o.window.start.astimezone(BERLIN).time() == time(7) for o in occurrences)
+
+
+def test_rule_days_follow_the_rule_across_the_spring_dst_change() -> None:
+    start = datetime(2025, 3, 24, tzinfo=BERLIN)  # the week ending on the last Sunday of March
+    days = rule_days("FREQ=DAILY;INTERVAL=3", start.date(), BERLIN, start, start + timedelta(days=9))
+    habit = Habit("stretch", 30, TimeWindow(time(7), time(8)), weekdays=(), days=days)
+
+    windows = [o.window for o in expand_habit(habit, BERLIN, start, start + timedelta(days=9))]
+
+    assert [w.start.astimezone(BERLIN).day for w in windows] == [24, 27, 30]
+    assert [w.start.astimezone(BERLIN).hour for w in windows] == [7, 7, 7]
+    offsets = [w.start.astimezone(BERLIN).utcoffset() for w in windows]
+    assert offsets == [timedelta(hours=1), timedelta(hours=1), timedelta(hours=2)]
