@@ -1,0 +1,188 @@
+"""The same operations in each server's GraphQL dialect, and what their answers hold.
+
+Rhythm's documents are the dashboard bench's, plus one company's projects and tasks (111 objects, no people
+or checklists). PostGraphile's ask for the same objects in the same order:
+companies, their projects and their tasks oldest first (created_at, then id), ten of each; every task's
+assignee and its checklist by position. PostGraphile names relations after foreign keys (tasks and subtasks
+refer to their parent with company_id in the key); the assignee comes through a virtual foreign key
+(postgraphile/postgraphile.tags.json5).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from bench.dashboard.queries import DASHBOARD, TASK, Case, cases, global_id
+
+PG_DASHBOARD = """
+query Dashboard {
+  allCompanies(first: 10, orderBy: [CREATED_AT_ASC, ID_ASC]) {
+    nodes {
+      name
+      projectsByCompanyId(first: 10, orderBy: [CREATED_AT_ASC, ID_ASC]) {
+        nodes {
+          name
+          tasksByCompanyIdAndProjectId(first: 10, orderBy: [CREATED_AT_ASC, ID_ASC]) {
+            nodes {
+              id title status priority dueAt
+              userByAssigneeId { displayName }
+              subtasksByCompanyIdAndTaskId(orderBy: [POSITION_ASC, ID_ASC]) { nodes { title done } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+# One company's projects and their tasks, without people or checklists: 111 objects from a large company.
+COMPANY = """
+query Company($id: ID!) {
+  node(id: $id) {
+    ... on Company {
+      name
+      projects(first: 10) { nodes { name tasks(first: 10) { nodes { id title status priority dueAt } } } }
+    }
+  }
+}
+"""
+
+PG_COMPANY = """
+query Company($id: UUID!) {
+  companyById(id: $id) {
+    name
+    projectsByCompanyId(first: 10, orderBy: [CREATED_AT_ASC, ID_ASC]) {
+      nodes {
+        name
+        tasksByCompanyIdAndProjectId(first: 10, orderBy: [CREATED_AT_ASC, ID_ASC]) {
+          nodes { id title status priority dueAt }
+        }
+      }
+    }
+  }
+}
+"""
+
+PG_TASK = """
+query Task($id: UUID!) {
+  taskById(id: $id) { title status projectByCompanyIdAndProjectId { name } userByAssigneeId { displayName } }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    document: str
+    variables: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One operation as each server spells it, run by the same person."""
+
+    name: str
+    email: str
+    by_server: dict[str, Operation]
+
+
+def _uuid_of(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().partition(":")[2]
+
+
+def _pair(case: Case) -> Pair:
+    if case.document == DASHBOARD:
+        postgraphile = Operation(PG_DASHBOARD, ({},))
+    elif case.document == TASK:
+        postgraphile = Operation(PG_TASK, tuple({"id": _uuid_of(v["id"])} for v in case.variables))
+    else:
+        raise ValueError(f"no PostGraphile document for {case.name}")
+    return Pair(
+        name=case.name,
+        email=case.email,
+        by_server={"rhythm": Operation(case.document, case.variables), "postgraphile": postgraphile},
+    )
+
+
+async def _largest_company(url: str, user_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """The shared company of `user_id` with the most tasks, and its name."""
+    connection = await asyncpg.connect(url)
+    try:
+        record = await connection.fetchrow(
+            "SELECT c.id, c.name FROM companies c JOIN memberships m ON m.company_id = c.id AND m.user_id = $1"
+            " WHERE NOT c.is_personal ORDER BY (SELECT count(*) FROM tasks t WHERE t.company_id = c.id) DESC"
+            " LIMIT 1",
+            user_id,
+        )
+    finally:
+        await connection.close()
+    return record["id"], record["name"]
+
+
+async def pairs(url: str) -> list[Pair]:
+    found = await cases(url)
+    typical = found[0]
+    company_id, _ = await _largest_company(url, typical.user_id)
+    company = Pair(
+        name="one company",
+        email=typical.email,
+        by_server={
+            "rhythm": Operation(COMPANY, ({"id": global_id("Company", company_id)},)),
+            "postgraphile": Operation(PG_COMPANY, ({"id": str(company_id)},)),
+        },
+    )
+    dashboards = [_pair(case) for case in found if case.document == DASHBOARD]
+    return [*dashboards, company, *(_pair(case) for case in found if case.document != DASHBOARD)]
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """What one answer holds: object counts, and what identifies it (task ids in order, or the task's names)."""
+
+    counts: dict[str, int]
+    identity: tuple[str, ...]
+    sameness: str  # what equal identities show
+
+    def describe(self) -> str:
+        return ", ".join(f"{count} {name}" for name, count in self.counts.items())
+
+
+def _dashboard(companies: list[dict[str, Any]], server: str) -> Contents:
+    rhythm = server == "rhythm"
+    projects = [p for c in companies for p in c["projects" if rhythm else "projectsByCompanyId"]["nodes"]]
+    tasks = [t for p in projects for t in p["tasks" if rhythm else "tasksByCompanyIdAndProjectId"]["nodes"]]
+    counts = {"companies": len(companies), "projects": len(projects), "tasks": len(tasks)}
+    if any("assignee" in t or "userByAssigneeId" in t for t in tasks):
+        counts["assignees"] = sum(1 for t in tasks if t["assignee" if rhythm else "userByAssigneeId"])
+        lists = (t["subtasks"] if rhythm else t["subtasksByCompanyIdAndTaskId"]["nodes"] for t in tasks)
+        counts["subtasks"] = sum(len(items) for items in lists)
+    ids = tuple(_uuid_of(t["id"]) if rhythm else t["id"] for t in tasks)
+    return Contents(
+        counts=counts | {"objects": sum(counts.values())}, identity=ids, sameness="the same tasks in the same order"
+    )
+
+
+def _task(task: dict[str, Any]) -> Contents:
+    project = task.get("project") or task.get("projectByCompanyIdAndProjectId")
+    assignee = task.get("assignee") or task.get("userByAssigneeId")
+    counts = {"tasks": 1, "projects": int(project is not None), "assignees": int(assignee is not None)}
+    names = (task["title"], (project or {}).get("name", ""), (assignee or {}).get("displayName", ""))
+    return Contents(counts=counts, identity=names, sameness="the same task, project and assignee")
+
+
+def contents(server: str, data: dict[str, Any]) -> Contents:
+    if "viewer" in data:
+        return _dashboard(data["viewer"]["companies"]["nodes"], server)
+    if "allCompanies" in data:
+        return _dashboard(data["allCompanies"]["nodes"], server)
+    found = data.get("node") or data.get("taskById") or data.get("companyById")
+    if not found:
+        return Contents(counts={"objects": 0}, identity=(), sameness="nothing")
+    if "projects" in found or "projectsByCompanyId" in found:
+        return _dashboard([found], server)
+    return _task(found)

@@ -1,0 +1,199 @@
+"""Both servers as subprocesses on free loopback ports, and the memory of their process trees.
+
+Rhythm runs as production runs its API: `rhythm serve --workers N` with its default settings (INFO logs, one
+JSON access line per request), `RHYTHM_ENVIRONMENT=production`, and its background jobs left to `rhythm worker`
+processes, as a deployment with Redis does (none run here: the bench only reads). `jobs=True` runs them inside
+the API processes instead, the one-command default without Redis. PostGraphile runs `postgraphile/server.js`:
+library mode in a node cluster of N workers, with the production options its documentation recommends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.dashboard.server import REPOSITORY, free_port
+
+POSTGRAPHILE_DIR = Path(__file__).resolve().parent / "postgraphile"
+READY_TIMEOUT = 180.0
+READY_QUERY = b'{"query":"{ __typename }"}'
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    name: str
+    base_url: str
+    pid: int
+    processes: int
+
+
+def install_postgraphile() -> str:
+    """`npm ci` when node_modules is missing or older than the lock file; returns node's version."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        sys.exit("bench: the comparison needs node (18 or newer) and npm on PATH to run PostGraphile.")
+    modules = POSTGRAPHILE_DIR / "node_modules"
+    lock = POSTGRAPHILE_DIR / "package-lock.json"
+    stamp = modules / ".package-lock.json"
+    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S607
+            cwd=POSTGRAPHILE_DIR,
+            check=True,
+        )
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)  # noqa: S607
+    return version.stdout.strip()
+
+
+def _popen(command: list[str], cwd: Path, environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(  # noqa: S603  (our own interpreter, or node on our own script)
+            command, cwd=cwd, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _start_rhythm(
+    url: str, workers: int, pool_size: int, secret: str, work_dir: Path, port: int, jobs: bool
+) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "RHYTHM_ENVIRONMENT": "production",
+        "RHYTHM_JWT_SECRET": secret,
+        "RHYTHM_DATA_DIR": str(work_dir / "rhythm"),
+        "RHYTHM_SEED_DEMO": "false",
+        "RHYTHM_DATABASE_POOL_SIZE": str(pool_size),
+        "RHYTHM_RUN_WORKERS_IN_PROCESS": "true" if jobs else "false",
+    }
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return _popen([*command, "--workers", str(workers)], REPOSITORY, environment, work_dir / "rhythm.log")
+
+
+def _start_postgraphile(
+    url: str, workers: int, pool_size: int, secret: str, work_dir: Path, port: int, jobs: bool
+) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "RHYTHM_JWT_SECRET": secret,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(workers),
+        "POOL_SIZE": str(pool_size),
+        "NODE_ENV": "production",
+    }
+    return _popen(["node", "server.js"], POSTGRAPHILE_DIR, environment, work_dir / "postgraphile.log")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+    # The server's own process group (its workers), which start_new_session gave it: nothing else.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.exists() else ""
+
+
+async def _wait_ready(name: str, base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{_tail(log)}")
+            try:
+                if (await client.post("/graphql", content=READY_QUERY, headers=headers)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.25)
+    raise RuntimeError(f"{name} was not ready after {READY_TIMEOUT:.0f} s:\n{_tail(log)}")
+
+
+STARTERS = {"rhythm": _start_rhythm, "postgraphile": _start_postgraphile}
+
+
+@asynccontextmanager
+async def serving(
+    name: str, url: str, workers: int, pool_size: int, secret: str, work_dir: Path, jobs: bool = False
+) -> AsyncIterator[Running]:
+    port = free_port()
+    process = await asyncio.to_thread(STARTERS[name], url, workers, pool_size, secret, work_dir, port, jobs)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        await _wait_ready(name, base_url, process, work_dir / f"{name}.log")
+        yield Running(name=name, base_url=base_url, pid=process.pid, processes=len(process_tree(process.pid)))
+    finally:
+        await asyncio.to_thread(_stop, process)
+
+
+def _parents() -> dict[int, int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command may hold spaces and parentheses: the fields after the last ')' are fixed.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def process_tree(pid: int) -> list[int]:
+    parents = _parents()
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree.extend(frontier)
+    return tree
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+@asynccontextmanager
+async def rss_peak(pid: int, period: float = 0.25) -> AsyncIterator[list[int]]:
+    """Samples the tree's RSS while the block runs; the list holds the peak when it ends."""
+    peak = [tree_rss(pid)]
+
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(period)
+            peak[0] = max(peak[0], tree_rss(pid))
+
+    task = asyncio.create_task(sample())
+    try:
+        yield peak
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        peak[0] = max(peak[0], tree_rss(pid))
