@@ -58,6 +58,12 @@ def _earliest_end(instance: Instance, job: Job) -> int | None:
     return None
 
 
+def splits_exist(job: Job) -> bool:
+    """Whether the job's size is a sum of chunk sizes it allows (105 minutes in 60 to 90 is not)."""
+    low, high = job.min_chunk, job.max_chunk
+    return any(k * low <= job.size <= k * high for k in range(1, job.size // low + 1))
+
+
 def relaxation_bound(problem: Problem, time_limit_s: float = 10.0) -> tuple[float, bool]:
     """A lower bound on one person's optimum from a relaxation solved by CP-SAT; (bound, proven).
 
@@ -67,7 +73,8 @@ def relaxation_bound(problem: Problem, time_limit_s: float = 10.0) -> tuple[floa
       its minimum chunk) is at least L, one buffer each, fit in the free runs of [a, b) of length L
       or more, plus one buffer per run;
     - a task is placed only if it fits alone (a long enough run for an unsplittable task, enough
-      room in runs of its minimum chunk otherwise) and only if its predecessors are placed;
+      room in runs of its minimum chunk otherwise), only if its size splits into chunks it allows,
+      and only if its predecessors are placed;
     - lateness: a placed task ends no earlier than it would alone on an empty calendar;
     - deep work: the minutes in peak hours cannot exceed the free peak minutes;
     - fragmentation: a task longer than its largest chunk has at least the chunks that takes.
@@ -87,7 +94,7 @@ def relaxation_bound(problem: Problem, time_limit_s: float = 10.0) -> tuple[floa
         end = _earliest_end(instance, job)
         x = m.new_bool_var(f"placed {job.id}")
         placed[job.index] = x
-        if end is None:
+        if end is None or not splits_exist(job):
             m.add(x == 0)
         terms.append(costs.unplaced_cost(job) * (1 - x))
         if end is not None and job.due_minute is not None:

@@ -4,7 +4,7 @@
 
 Each part also runs on its own:
     .venv/bin/python -m bench.scheduling.quality     # S tier against CP-SAT's optimum
-    .venv/bin/python -m bench.scheduling.scale       # L tier: time, violations, CP-SAT polish
+    .venv/bin/python -m bench.scheduling.scale       # L tier: time, violations, polish
     .venv/bin/python -m bench.scheduling.stability   # a meeting on a planned block
     .venv/bin/python -m bench.scheduling.replan      # replanning latency on the M tier
 `--quick` runs fewer instances with shorter CP-SAT limits, to check that everything works.

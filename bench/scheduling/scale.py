@@ -1,11 +1,12 @@
-"""L tier: 18 people x 20 working days (about 1,000 tasks), the default engine and the CP-SAT polish.
+"""L tier: 18 people x 20 working days (about 1,000 tasks), the default engine and the polish.
 
     .venv/bin/python -m bench.scheduling.scale [--seed 0] [--polish 5] [--workers 2]
 
 Prints one row per person and the totals: wall and CPU time, objective, hard violations, unplaced
 and late tasks, for the baseline, the default engine and the engine followed by the polish
-(`--polish` seconds per person; 0 skips it). Per person it also prints a lower bound on the optimum
-(bench/scheduling/bounds.py: a relaxation solved by CP-SAT), and so the most any solver could gain.
+(`--polish` seconds per person: iterated local search, then CP-SAT windows; 0 skips it). Per
+person it also prints a lower bound on the optimum (bench/scheduling/bounds.py: a relaxation
+solved by CP-SAT), and so the most any solver could gain.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def run(seed: int, polish_seconds: float, workers: int) -> None:
     if polish_seconds > 0:
         options = PlanOptions(polish=PolishOptions(time_limit_s=polish_seconds, workers=workers))
         polished, wall, cpu = _timed(problems, lambda p: plan(p, options))
-        rows.append(_totals(f"engine + CP-SAT polish {polish_seconds:g}s/person", polished, wall, cpu))
+        rows.append(_totals(f"engine + polish {polish_seconds:g}s/person", polished, wall, cpu))
     bounds = [relaxation_bound(p) for p in problems]
     per_person = []
     for i, (problem, b, e) in enumerate(zip(problems, plain, engine, strict=True)):

@@ -8,7 +8,8 @@ Entry points:
   into busy time; `expand(recurring_event, start, end)` expands RRULEs inside a horizon;
   `habit_tasks(habit, zone, start, end)` turns habits into tasks.
 - `DurationModel.fit(history).predict(estimate, kind)` learns how long work really takes.
-- `PlanOptions(polish=PolishOptions(...))` adds a CP-SAT polish (needs the optional ortools).
+- `PlanOptions(polish=PolishOptions(...))` adds a time-limited polish: CP-SAT, after an iterated local
+  search on large problems (needs the optional ortools).
 """
 
 from domain.scheduling.durations import DurationModel, DurationPrediction, DurationSample

@@ -49,11 +49,19 @@ SMALL = 30
 
 @dataclass(frozen=True, slots=True)
 class PolishOptions:
-    """CP-SAT polish settings; `deterministic_time` (solver work units) makes the result repeatable."""
+    """Polish settings. Problems of more than 25 tasks get an iterated local search (up to
+    `search_share` of the time and at most `search_rounds` rounds, seeded by `seed`), then CP-SAT
+    window by window in whatever time is left; smaller ones go to CP-SAT whole. The search is
+    repeatable when the round count, not the clock, ends it; CP-SAT when `deterministic_time`
+    (solver work units) bounds it.
+    """
 
     time_limit_s: float = 5.0
     workers: int = 2
     deterministic_time: float | None = None
+    search_share: float = 1.0
+    search_rounds: int = 1_000_000
+    seed: int = 20250303
 
 
 @dataclass(frozen=True, slots=True)

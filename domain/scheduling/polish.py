@@ -1,4 +1,5 @@
-"""CP-SAT on top of the heuristic: a time-limited polish, and an exact solve for benchmarks.
+"""On top of the heuristic: a time-limited polish (CP-SAT, and for large problems an iterated local
+search first), and an exact CP-SAT solve for benchmarks.
 
 ortools is an optional dependency: this module imports it only inside its functions, so the rest of
 the engine (and this module itself) loads without it.
@@ -30,6 +31,8 @@ POLISH_MAX_CHUNKS = 4
 HINT_SECONDS = 1.0
 # Up to this many jobs the polish hands CP-SAT the whole problem; beyond, it works window by window.
 WHOLE_MODEL_JOBS = 25
+# Below this, the time left after the local search is not worth a CP-SAT window sweep.
+WINDOW_MIN_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +136,11 @@ def _slot_chunks(instance: Instance, schedule: Schedule) -> list[list[Span]]:
 
 
 def polish(problem: Problem, schedule: Schedule, options: PolishOptions, instance: Instance | None = None) -> Schedule:
-    """CP-SAT started from `schedule`; returns whichever of the two is better (never a worse one).
+    """A time-limited search started from `schedule`; returns whichever is better (never a worse one).
 
-    Small problems go to CP-SAT whole; larger ones window by window (see cpsat_lns).
+    Small problems go to CP-SAT whole; larger ones get the iterated local search (deep_search),
+    then CP-SAT window by window (cpsat_lns) if time is left.
     """
-    from domain.scheduling.cpsat_lns import polish_by_windows
-
     instance = instance if instance is not None else compile_problem(problem)
     start = _slot_chunks(instance, schedule)
     if len(instance.jobs) <= WHOLE_MODEL_JOBS:
@@ -152,13 +154,32 @@ def polish(problem: Problem, schedule: Schedule, options: PolishOptions, instanc
         )
         chunks = result.chunks
     else:
-        # Window models are small: one CP-SAT worker follows the hint and proves them fastest.
-        chunks = polish_by_windows(instance, start, time_limit_s=options.time_limit_s, workers=1)
+        chunks = _search_then_windows(instance, start, options)
     if chunks is None:
         return schedule
     polished = to_schedule(problem, plan_from_chunks(instance, chunks, "cp-sat-polish"))
     better = polished.quality.objective < schedule.quality.objective
     return polished if better and polished.quality.hard_violations == 0 else schedule
+
+
+def _search_then_windows(instance: Instance, start: list[list[Span]], options: PolishOptions) -> list[list[Span]]:
+    """Iterated local search for `search_share` of the time (it chooses which work to leave out far
+    better than CP-SAT can on a whole month), then CP-SAT window by window on what it found."""
+    from domain.scheduling.cpsat_lns import polish_by_windows
+    from domain.scheduling.deep_search import deep_search
+
+    started = time.perf_counter()
+    searched = deep_search(
+        plan_from_chunks(instance, start, "heuristic"),
+        rounds=options.search_rounds,
+        time_limit_s=options.time_limit_s * options.search_share,
+        seed=options.seed,
+    )
+    left = options.time_limit_s - (time.perf_counter() - started)
+    if left <= WINDOW_MIN_SECONDS:
+        return searched.chunks
+    # Window models are small: one CP-SAT worker follows the hint and proves them fastest.
+    return polish_by_windows(instance, searched.chunks, time_limit_s=left, workers=1)
 
 
 def solve_exact(
