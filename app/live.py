@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -28,7 +28,7 @@ class LiveChannels:
         # Bytes in and out: the pub/sub backend decodes channel names itself.
         self._redis = None if redis_url is None else Redis.from_url(redis_url)
         backend: ChannelsBackend = (
-            MemoryChannelsBackend() if self._redis is None else RedisChannelsPubSubBackend(redis=self._redis)
+            MemoryChannelsBackend() if self._redis is None else OneConnectionPubSubBackend(redis=self._redis)
         )
         self.plugin = ChannelsPlugin(
             backend=backend,
@@ -51,6 +51,29 @@ class LiveChannels:
             live_jobs.install(previous)
             if self._redis is not None:
                 await self._redis.aclose()
+
+
+class OneConnectionPubSubBackend(RedisChannelsPubSubBackend):
+    """Litestar's Redis pub/sub backend, its subscribes and unsubscribes one at a time.
+
+    redis-py's asyncio PubSub takes its connection from the pool on the first SUBSCRIBE, unguarded: two
+    subscriptions starting together on a fresh process (clients reconnecting after a restart) each take one, and
+    the later replaces the earlier. Channels subscribed on the replaced connection stay subscribed in Redis, where
+    PUBLISH counts them as heard, on a connection nothing reads; and as the plugin subscribes a channel only for
+    its first subscriber, that channel stays silent in this process for as long as anyone follows it.
+    """
+
+    def __init__(self, *, redis: Redis) -> None:
+        super().__init__(redis=redis)
+        self._changing = asyncio.Lock()
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        async with self._changing:
+            await super().subscribe(channels)
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        async with self._changing:
+            await super().unsubscribe(channels)
 
 
 class LoopPublisher:

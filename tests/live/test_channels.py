@@ -1,0 +1,41 @@
+"""The live channels on Redis, in one process: every listener hears its channels, also those that start together
+on a fresh process."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from litestar import Litestar
+from redis.asyncio import Redis
+
+from app.live import LiveChannels
+from domain.live.messages import company_channel, user_channel
+
+
+async def test_listeners_that_start_together_on_a_fresh_process_each_hear_their_channels(redis_url: str) -> None:
+    people = [uuid.uuid4() for _ in range(4)]
+    channels = {person: [user_channel(person), company_channel(uuid.uuid4())] for person in people}
+    live = LiveChannels(redis_url)
+    publisher = Redis.from_url(redis_url)
+    try:
+        async with (
+            live.lifespan(Litestar()),
+            live.plugin,
+            live.feed.listen() as first,
+            live.feed.listen() as second,
+            live.feed.listen() as third,
+            live.feed.listen() as fourth,
+        ):
+            listeners = dict(zip(people, [first, second, third, fourth], strict=True))
+            # Nothing subscribed yet in this process: the listeners' first subscriptions race each other.
+            await asyncio.gather(*(listeners[person].follow(channels[person]) for person in people))
+            for person in people:
+                for channel in channels[person]:
+                    await publisher.publish(channel, channel.encode())
+
+            for person in people:
+                heard = {(await asyncio.wait_for(anext(listeners[person]), 10)).decode() for _ in range(2)}
+                assert heard == set(channels[person])
+    finally:
+        await publisher.aclose()
