@@ -28,6 +28,9 @@ class RelayInEachWorker(Middleware):
         self.database_url = database_url
         self.stop: asyncio.Event | None = None
 
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        runtime.size_pool_for(worker.worker_threads)
+
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware starts the loop first"

@@ -12,15 +12,28 @@ from app.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from db.tenant import Caller, tenant_session, worker_for
 
+#: Loops on the actors' event loop beside them that take connections from the same pool: the outbox relay, the
+#: webhook dispatcher, the reminders and the dead-letter replayer.
+BACKGROUND_LOOPS = 4
+
 _database_url: str | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None
 _settings: Settings | None = None
+_threads = 4
 
 
 def configure(database_url: str, settings: Settings | None = None) -> None:
     """Name the database (and the settings) for this process's actors (the API does, when it runs them in process)."""
     global _database_url, _sessions, _settings
     _database_url, _sessions, _settings = database_url, None, settings
+
+
+def size_pool_for(threads: int) -> None:
+    """Keep a connection for each worker thread (an actor holds one at a time) and each background loop. A pool
+    smaller than that opens a connection past it for a transaction and closes it after: a new server process,
+    a login and every statement prepared again, for most deliveries under load."""
+    global _threads, _sessions
+    _threads, _sessions = threads, None
 
 
 def settings() -> Settings:
@@ -37,7 +50,14 @@ def database_url() -> str:
 def sessions() -> async_sessionmaker[AsyncSession]:
     global _sessions
     if _sessions is None:
-        _sessions = create_sessionmaker(create_engine(database_url(), pool_size=4))
+        config = settings()
+        engine = create_engine(
+            database_url(),
+            pool_size=_threads + BACKGROUND_LOOPS,
+            pre_ping=config.database_pool_pre_ping,
+            recycle_seconds=config.database_pool_recycle_seconds,
+        )
+        _sessions = create_sessionmaker(engine)
     return _sessions
 
 

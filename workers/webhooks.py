@@ -1,5 +1,6 @@
 """Webhook actors: `webhooks.deliver` (one attempt), `webhooks.dispatch_due` (hand out due retries and lapsed
-leases), and the fan-out reaction that turns every committed event into deliveries."""
+leases), and the fan-out reaction that turns every committed event into deliveries and makes their first
+attempts."""
 
 from __future__ import annotations
 
@@ -50,10 +51,18 @@ def enqueue(due: Sequence[Due]) -> None:
 
 @reacts
 async def fan_out(event: OutboxEvent) -> None:
-    made = await webhook_jobs.fan_out(runtime.sessions(), event, now=webhook_jobs.utcnow(), policy=delivery_policy())
-    if made:
-        # After commit: a broker that fails here leaves them to the dispatcher once their hold lapses.
-        await asyncio.to_thread(enqueue, made)
+    policy = delivery_policy()
+    made = await webhook_jobs.fan_out(runtime.sessions(), event, now=webhook_jobs.utcnow(), policy=policy)
+    # The first attempts are made here, after the fan-out's commit, rather than through a message each: its
+    # enqueue, fetch, start count and acknowledgement (Redis round trips and thread hops) cost more than the
+    # attempt. Retries, and deliveries this call did not reach (the worker died), go through `webhooks.deliver`
+    # once the dispatcher finds them due.
+    await asyncio.gather(
+        *(
+            webhook_jobs.deliver(runtime.sessions(), sender(), due, now=webhook_jobs.utcnow(), policy=policy)
+            for due in made
+        )
+    )
 
 
 @dramatiq.actor(

@@ -3,7 +3,9 @@
 Two measurements against a loopback receiver that answers 204 at once:
 - burst: N events committed in one transaction; deliveries per second until the last arrives, and the latency
   of each from that commit to its arrival (so it includes the queue the burst builds);
-- steady: events committed one per transaction at a fixed rate; latency from each commit to its arrival.
+- steady: events committed one per transaction at a fixed rate; latency from each commit to its arrival;
+then the receiver's posts against its distinct `webhook-id`s, over the whole run: a repeat is a delivery posted
+more than once.
 """
 
 from __future__ import annotations
@@ -59,10 +61,11 @@ async def run(options: argparse.Namespace, admin_url: str, redis_url: str) -> li
             # Warm up connections and caches, then measure.
             await commit_events(sessions, tenant, 50)
             await _wait_for(receiver, 50, 60)
-            base = receiver.count()
+            base, posts_before = receiver.count(), receiver.posts
 
             committed = await commit_events(sessions, tenant, options.events)
             await _wait_for(receiver, base + options.events, 600)
+            burst_posts = receiver.posts - posts_before
             arrivals = sorted(receiver.first_seen.values())[base:]
             burst = [arrival - committed for arrival in arrivals]
             rate = options.events / (arrivals[-1] - committed)
@@ -76,10 +79,13 @@ async def run(options: argparse.Namespace, admin_url: str, redis_url: str) -> li
             await _wait_for(receiver, base + len(commits), 120)
             steady_arrivals = sorted(receiver.first_seen.values())[base:]
             steady = [arrival - commit for arrival, commit in zip(steady_arrivals, commits, strict=True)]
+        # Counted after the worker stopped, so a repeat that came late is counted too.
+        repeats = receiver.posts - receiver.count()
         return [
             f"{'run':<8} {'events':>7} {'p50 ms':>10} {'p99 ms':>10}",
-            _line("burst", burst, f"{rate:.0f} deliveries/s ({receiver.posts} posts)"),
+            _line("burst", burst, f"{rate:.0f} deliveries/s ({burst_posts} posts)"),
             _line("steady", steady, f"{options.rate:g} events/s offered"),
+            f"receiver: {receiver.posts} posts for {receiver.count()} webhook-ids with the warm-up, {repeats} repeated",
         ]
     finally:
         receiver.stop()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -39,37 +39,72 @@ class Due:
     company_id: uuid.UUID
 
 
-def _is_due(delivery: WebhookDelivery, now: datetime) -> bool:
-    if delivery.status in WAITING:
-        return delivery.next_attempt_at is not None and delivery.next_attempt_at <= now
-    if delivery.status == DeliveryStatus.DELIVERING:
-        return delivery.lease_until is not None and delivery.lease_until <= now
-    return False
-
-
 async def claim(
     session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime, policy: DeliveryPolicy
 ) -> Claim | None:
     """Lease a due delivery for one attempt; None when it is not due, or another worker holds it."""
+    claimed = await _claim_waiting(session, delivery_id, now=now, policy=policy)
+    if claimed is not None:
+        return claimed
+    return await _take_over_lapsed(session, delivery_id, now=now, policy=policy)
+
+
+async def _claim_waiting(
+    session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime, policy: DeliveryPolicy
+) -> Claim | None:
+    """The usual claim, of a pending or failed delivery that is due, in one statement."""
+    due = (
+        sa.select(col(WebhookDelivery.id))
+        .where(
+            col(WebhookDelivery.id) == delivery_id,
+            col(WebhookDelivery.status).in_(WAITING),
+            col(WebhookDelivery.next_attempt_at) <= now,
+        )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.update(WebhookDelivery)
+        .where(col(WebhookDelivery.id) == due)
+        .values(
+            attempts=col(WebhookDelivery.attempts) + 1,
+            status=DeliveryStatus.DELIVERING.value,
+            lease_until=now + policy.lease,
+            dispatched_until=None,
+            updated_at=now,
+        )
+        .returning(WebhookDelivery)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    delivery = (await session.execute(statement)).scalar_one_or_none()
+    return None if delivery is None else Claim(delivery=delivery, attempt=delivery.attempts)
+
+
+async def _take_over_lapsed(
+    session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime, policy: DeliveryPolicy
+) -> Claim | None:
+    """Claim a delivery whose last attempt's worker died (its lease lapsed): log that attempt as interrupted, and
+    count it, so a delivery that kills workers runs out."""
     statement = (
         sa.select(WebhookDelivery)
-        .where(col(WebhookDelivery.id) == delivery_id)
+        .where(
+            col(WebhookDelivery.id) == delivery_id,
+            col(WebhookDelivery.status) == DeliveryStatus.DELIVERING.value,
+            col(WebhookDelivery.lease_until) <= now,
+        )
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
     delivery = (await session.execute(statement)).scalar_one_or_none()
-    if delivery is None or not _is_due(delivery, now):
+    if delivery is None:
         return None
-    if delivery.status == DeliveryStatus.DELIVERING:
-        # The last attempt's worker died: log it, and count it, so a delivery that kills workers runs out.
-        await _log_attempt(session, delivery, delivery.attempts, now, Response(None, 0, INTERRUPTED))
-        delivery.failures += 1
-        if policy.retry_delay(delivery.failures) is None:
-            _finish(delivery, DeliveryStatus.ABANDONED, now, error=INTERRUPTED)
-            await session.flush()
-            return None
+    await _log_attempt(session, delivery, delivery.attempts, now, Response(None, 0, INTERRUPTED))
+    delivery.failures += 1
+    if policy.retry_delay(delivery.failures) is None:
+        _finish(delivery, DeliveryStatus.ABANDONED, now, error=INTERRUPTED)
+        await session.flush()
+        return None
     delivery.attempts += 1
-    delivery.status = DeliveryStatus.DELIVERING.value
     delivery.lease_until = now + policy.lease
     delivery.dispatched_until = None
     delivery.updated_at = now
@@ -118,8 +153,9 @@ async def record(
 async def _record_success(
     session: AsyncSession, claimed: Claim, response: Response, now: datetime, endpoint_failing: bool
 ) -> bool:
-    """The usual case in one fenced UPDATE; False when another attempt took over (or the delivery is gone)."""
-    statement = (
+    """The usual case in one statement, a fenced UPDATE that logs the attempt as it succeeds; False when another
+    attempt took over (or the delivery is gone)."""
+    done = (
         sa.update(WebhookDelivery)
         .where(
             col(WebhookDelivery.id) == claimed.delivery.id,
@@ -139,12 +175,13 @@ async def _record_success(
             last_error=None,
         )
         .returning(col(WebhookDelivery.endpoint_id))
-        .execution_options(synchronize_session=False)
+        .cte("done")
     )
+    logged = _attempt_insert(claimed.delivery, claimed.attempt, now, response, only_if=done).cte("logged")
+    statement = sa.select(done.c.endpoint_id).add_cte(logged)
     endpoint_id = (await session.execute(statement)).scalar_one_or_none()
     if endpoint_id is None:
         return False
-    await _log_attempt(session, claimed.delivery, claimed.attempt, now, response)
     if endpoint_failing:
         await health.clear_failures(session, endpoint_id)
     return True
@@ -182,23 +219,32 @@ def _finish(delivery: WebhookDelivery, status: DeliveryStatus, now: datetime, *,
 async def _log_attempt(
     session: AsyncSession, delivery: WebhookDelivery, attempt: int, now: datetime, response: Response
 ) -> None:
+    await session.execute(_attempt_insert(delivery, attempt, now, response))
+
+
+def _attempt_insert(
+    delivery: WebhookDelivery, attempt: int, now: datetime, response: Response, *, only_if: sa.CTE | None = None
+) -> Insert:
+    """The attempt's log row; with `only_if`, written only when that statement returned a row."""
+    values = {
+        "id": uuid.uuid4(),
+        "company_id": delivery.company_id,
+        "delivery_id": delivery.id,
+        "attempt": attempt,
+        "started_at": now,
+        "latency_ms": response.latency_ms,
+        "response_status": response.status,
+        "error": None if response.error is None else response.error[:ERROR_LIMIT],
+        "succeeded": response.succeeded,
+    }
+    if only_if is None:
+        statement = insert(WebhookAttempt).values(**values)
+    else:
+        columns = WebhookAttempt.__table__.c  # type: ignore[attr-defined]
+        row = sa.select(*(sa.literal(value, columns[name].type) for name, value in values.items()))
+        statement = insert(WebhookAttempt).from_select(list(values), row.select_from(only_if))
     # A worker that lost its lease and the one that took over may both log an attempt number; the first stays.
-    statement = (
-        insert(WebhookAttempt)
-        .values(
-            id=uuid.uuid4(),
-            company_id=delivery.company_id,
-            delivery_id=delivery.id,
-            attempt=attempt,
-            started_at=now,
-            latency_ms=response.latency_ms,
-            response_status=response.status,
-            error=None if response.error is None else response.error[:ERROR_LIMIT],
-            succeeded=response.succeeded,
-        )
-        .on_conflict_do_nothing(constraint="webhook_attempts_once_key")
-    )
-    await session.execute(statement)
+    return statement.on_conflict_do_nothing(constraint="webhook_attempts_once_key")
 
 
 async def redeliver(session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime) -> WebhookDelivery:

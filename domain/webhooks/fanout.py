@@ -18,45 +18,43 @@ from db.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpo
 from domain.webhooks.payload import webhook_payload
 
 
-async def subscribed_endpoints(session: AsyncSession, company_id: uuid.UUID, event_type: str) -> list[uuid.UUID]:
-    subscribed = sa.or_(
-        sa.func.cardinality(col(WebhookEndpoint.event_types)) == 0,
-        col(WebhookEndpoint.event_types).any_() == event_type,
+def _subscribed(company_id: uuid.UUID, event_type: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(WebhookEndpoint.company_id) == company_id,
+        col(WebhookEndpoint.enabled),
+        sa.or_(
+            sa.func.cardinality(col(WebhookEndpoint.event_types)) == 0,
+            col(WebhookEndpoint.event_types).any_() == event_type,
+        ),
     )
-    statement = sa.select(col(WebhookEndpoint.id)).where(
-        col(WebhookEndpoint.company_id) == company_id, col(WebhookEndpoint.enabled), subscribed
-    )
-    return list((await session.execute(statement)).scalars())
 
 
 async def create_deliveries(
     session: AsyncSession, event: OutboxEvent, *, now: datetime, hold: timedelta
 ) -> list[uuid.UUID]:
-    """The deliveries this call made (none on a repeat). They are due at once and held for `hold`, since the
-    caller hands them to the broker itself after commit; the periodic dispatcher takes them if it could not."""
-    endpoint_ids = await subscribed_endpoints(session, event.company_id, event.type)
-    if not endpoint_ids:
-        return []
-    payload = webhook_payload(event)
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "company_id": event.company_id,
-            "endpoint_id": endpoint_id,
-            "event_id": event.id,
-            "event_type": event.type,
-            "payload": payload,
-            "status": DeliveryStatus.PENDING.value,
-            "next_attempt_at": now,
-            "dispatched_until": now + hold,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for endpoint_id in endpoint_ids
-    ]
+    """The deliveries this call made (none on a repeat), in one statement whatever the number of endpoints. They
+    are due at once and held for `hold`, since the caller attempts them itself after commit; the periodic
+    dispatcher takes them if it could not."""
+    columns = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    same = {
+        "company_id": event.company_id,
+        "event_id": event.id,
+        "event_type": event.type,
+        "payload": webhook_payload(event),
+        "status": DeliveryStatus.PENDING.value,
+        "next_attempt_at": now,
+        "dispatched_until": now + hold,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = sa.select(
+        sa.func.gen_random_uuid(),
+        col(WebhookEndpoint.id),
+        *(sa.literal(value, columns[name].type) for name, value in same.items()),
+    ).where(_subscribed(event.company_id, event.type))
     statement = (
         insert(WebhookDelivery)
-        .values(rows)
+        .from_select(["id", "endpoint_id", *same], rows)
         .on_conflict_do_nothing(constraint="webhook_deliveries_once_per_event")
         .returning(col(WebhookDelivery.id))
     )
