@@ -19,12 +19,12 @@ mutation($input: ClearCompanyWorkHoursInput!) {
 }"""
 
 
-def next_window(after: datetime) -> tuple[datetime, datetime]:
-    """The next 09:00-11:00 in Tokyo starting after `after`."""
-    day = local(after, TOKYO).date()
+def first_open_window(after: datetime) -> tuple[datetime, datetime]:
+    """The first 09:00-11:00 in Tokyo that ends after `after`: the one under way, or else the next."""
+    day = local(after, TOKYO).date() - timedelta(days=1)
     while True:
         start = datetime.combine(day, time(9), TOKYO)
-        if start > after:
+        if start + timedelta(hours=2) > after:
             return start, start + timedelta(hours=2)
         day += timedelta(days=1)
 
@@ -37,7 +37,8 @@ async def test_a_task_of_a_company_is_placed_inside_that_companys_hours_around_a
     await work_always(graphql, ada, horizon_days=4)
     hours = await set_hours(graphql, ada, company_id=acme, timeZone="Asia/Tokyo", workDayStart="09:00",
                             workDayEnd="11:00", workDays=[1, 2, 3, 4, 5, 6, 7])  # fmt: skip
-    meeting_start, meeting_end = next_window(now() + timedelta(hours=2))
+    # The meeting fills the first Acme window that still has time left, whatever the hour the test runs at.
+    meeting_start, meeting_end = first_open_window(now())
     calendar = await create_calendar(graphql, ada, company_id=ada.personal_company_id)
     await create_event(graphql, ada, calendar_id=calendar, title="Dentist", start=meeting_start, end=meeting_end)
     acme_task = await create_task(graphql, ada, company_id=acme, title="Acme report", estimatedMinutes=60,
@@ -54,7 +55,9 @@ async def test_a_task_of_a_company_is_placed_inside_that_companys_hours_around_a
     assert end.time() <= time(11)
     assert start.date() == end.date()
     assert start >= meeting_end, "the meeting of the personal company still takes that morning"
-    assert datetime.fromisoformat(own_block["startsAt"]) < meeting_start, "the person's own hours are open all day"
+    own_start, own_end = datetime.fromisoformat(own_block["startsAt"]), datetime.fromisoformat(own_block["endsAt"])
+    assert own_end <= meeting_start or own_start >= meeting_end
+    assert own_start < datetime.fromisoformat(acme_block["startsAt"]), "the person's own hours are open all day"
     assert applied["quality"]["hardViolations"] == 0
     assert hours["workDays"] == [1, 2, 3, 4, 5, 6, 7]
     assert listed == [{"timeZone": "Asia/Tokyo", "workDayStart": "09:00:00", "company": {"id": acme}}]
