@@ -50,7 +50,8 @@ SMALL = 30
 @dataclass(frozen=True, slots=True)
 class PolishOptions:
     """Polish settings. Problems of more than 25 tasks get an iterated local search (up to
-    `search_share` of the time and at most `search_rounds` rounds, seeded by `seed`), then CP-SAT
+    `search_share` of `time_limit_s` and at most `search_rounds` rounds, seeded by `seed`; when
+    work is left out and `selection` is on, in two halves of that, see polish.py), then CP-SAT
     window by window in whatever time is left; smaller ones go to CP-SAT whole. The search is
     repeatable when the round count, not the clock, ends it; CP-SAT when `deterministic_time`
     (solver work units) bounds it.
@@ -62,6 +63,8 @@ class PolishOptions:
     search_share: float = 1.0
     search_rounds: int = 1_000_000
     seed: int = 20250303
+    # Off by default: on the L tier it won on one search seed and lost on another (bench/README.md).
+    selection: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from domain.scheduling.instance import Instance, Job, Span
 from domain.scheduling.objective import CostModel
-from domain.scheduling.occupancy import free_runs, runs_in
+from domain.scheduling.occupancy import runs_in
 
 # How far past the earliest feasible start the search looks for a cheaper one-piece spot (in days).
 LOOKAHEAD_DAYS = 7
@@ -170,14 +170,14 @@ class Placer:
         return job.weight * self.costs.weights.late_per_minute * max(0, late)
 
     def _peak_first(self, job: Job, free: bytearray, lo: int, hi: int) -> list[Span] | None:
-        """Deep work split over peak hours first, the rest as early as possible."""
-        if not job.task.is_deep or job.windows is not None or job.min_chunk == job.size:
+        """Deep work split over peak hours first, the rest as early as possible; inside the task's windows."""
+        if not job.task.is_deep or job.min_chunk == job.size:
             return None
         peak_runs = (
             run
             for p_lo, p_hi in self.peaks[bisect_right(self.peak_ends, lo) :]
             if p_lo < hi
-            for run in free_runs(free, max(lo, p_lo), min(hi, p_hi))
+            for run in runs_in(free, max(lo, p_lo), min(hi, p_hi), job.windows)
         )
         in_peak, left = self.fill(peak_runs, job.size, job)
         if not left:
@@ -186,7 +186,7 @@ class Placer:
         for s, e in in_peak:
             a, b = max(0, s - self.pad), min(len(trial), e + self.pad)
             trial[a:b] = bytes(b - a)
-        rest, left = self.fill(free_runs(trial, lo, hi), left, job)
+        rest, left = self.fill(runs_in(trial, lo, hi, job.windows), left, job)
         return sorted(in_peak + rest) if not left else None
 
     def _fewest_chunks(self, job: Job, free: bytearray, lo: int, hi: int) -> list[Span] | None:

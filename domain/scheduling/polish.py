@@ -164,17 +164,29 @@ def polish(problem: Problem, schedule: Schedule, options: PolishOptions, instanc
 
 def _search_then_windows(instance: Instance, start: list[list[Span]], options: PolishOptions) -> list[list[Span]]:
     """Iterated local search for `search_share` of the time (it chooses which work to leave out far
-    better than CP-SAT can on a whole month), then CP-SAT window by window on what it found."""
+    better than CP-SAT can on a whole month), then CP-SAT window by window on what it found.
+
+    When the heuristic leaves work out, the search runs in two halves: the first from the
+    heuristic's plan, the second from whichever is cheaper, the first half's result or a plan built
+    around the capacity relaxation's choice of what to leave out (selection.py), which often lies
+    in a better basin than local search reaches.
+    """
     from domain.scheduling.cpsat_lns import polish_by_windows
     from domain.scheduling.deep_search import deep_search
+    from domain.scheduling.selection import selection_start
 
     started = time.perf_counter()
-    searched = deep_search(
-        plan_from_chunks(instance, start, "heuristic"),
-        rounds=options.search_rounds,
-        time_limit_s=options.time_limit_s * options.search_share,
-        seed=options.seed,
-    )
+    budget = options.time_limit_s * options.search_share
+    searched = plan_from_chunks(instance, start, "heuristic")
+    chosen = None
+    if options.selection and not all(searched.placed(j) for j in range(len(instance.jobs))):
+        chosen = selection_start(instance)
+    halves = [options.seed] if chosen is None else [options.seed, options.seed + 1]
+    for i, seed in enumerate(halves):
+        if i and chosen is not None and chosen.total < searched.total:
+            searched = chosen
+        share = (budget - (time.perf_counter() - started)) / (len(halves) - i)
+        searched = deep_search(searched, rounds=options.search_rounds, time_limit_s=share, seed=seed)
     left = options.time_limit_s - (time.perf_counter() - started)
     if left <= WINDOW_MIN_SECONDS:
         return searched.chunks

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.scheduling.model import Interval, PersonProfile, Problem, Task, TimeWindow, week
+from domain.scheduling.model import Deadline, Interval, PersonProfile, Problem, Task, TimeWindow, WorkKind, week
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 2 June 2025, 08:00 in Berlin: a week without DST changes or public holidays in the way.
@@ -45,3 +45,24 @@ def make_problem(
         tasks=tasks,
         **fields,
     )
+
+
+def overloaded_week() -> Problem:
+    """About 1.4 weeks of work in one week: which work is left out decides the objective."""
+    tasks = tuple(
+        Task(
+            f"t{i}",
+            (45, 60, 90, 120, 105)[i % 5],
+            priority=1 + i % 4,
+            effort=1 + i % 5,
+            kind=WorkKind.DEEP if i % 3 == 0 else WorkKind.SHALLOW,
+            splittable=i % 5 in (2, 3, 4),
+            min_chunk_minutes=(30, 60)[i % 2],
+            max_chunk_minutes=(None, 90)[i % 2],
+            deadline=Deadline(at(i % 5, 16)) if i % 4 == 1 else None,
+            depends_on=(f"t{i - 7}",) if i % 9 == 8 else (),
+        )
+        for i in range(36)
+    )
+    busy = tuple(span(day, (10, 0), (10, 30)) for day in range(5))
+    return make_problem(tasks=tasks, busy=busy, person=standard_person(buffer_minutes=10))

@@ -7,31 +7,9 @@ import pytest
 from domain.scheduling.deep_search import deep_search
 from domain.scheduling.engine import PlanOptions, PolishOptions, heuristic_plan, plan
 from domain.scheduling.instance import compile_problem
-from domain.scheduling.model import Deadline, Problem, Task, WorkKind
 from domain.scheduling.output import to_schedule
 from domain.scheduling.validate import check_hard_constraints
-from tests.domain.scheduling.factories import at, make_problem, span, standard_person
-
-
-def overloaded_week() -> Problem:
-    """About 1.4 weeks of work in one week: which work is left out decides the objective."""
-    tasks = tuple(
-        Task(
-            f"t{i}",
-            (45, 60, 90, 120, 105)[i % 5],
-            priority=1 + i % 4,
-            effort=1 + i % 5,
-            kind=WorkKind.DEEP if i % 3 == 0 else WorkKind.SHALLOW,
-            splittable=i % 5 in (2, 3, 4),
-            min_chunk_minutes=(30, 60)[i % 2],
-            max_chunk_minutes=(None, 90)[i % 2],
-            deadline=Deadline(at(i % 5, 16)) if i % 4 == 1 else None,
-            depends_on=(f"t{i - 7}",) if i % 9 == 8 else (),
-        )
-        for i in range(36)
-    )
-    busy = tuple(span(day, (10, 0), (10, 30)) for day in range(5))
-    return make_problem(tasks=tasks, busy=busy, person=standard_person(buffer_minutes=10))
+from tests.domain.scheduling.factories import overloaded_week
 
 
 def test_the_search_never_makes_a_plan_worse_and_keeps_it_valid() -> None:

@@ -59,6 +59,19 @@ def test_deep_work_goes_to_peak_hours() -> None:
     assert blocks(plan(problem), "think") == [(at(0, 14), at(0, 16))]
 
 
+def test_split_deep_work_goes_to_peak_hours_inside_its_windows_too() -> None:
+    # Windows as per-company hours give them: the whole working day, so they change nothing here.
+    think = Task("think", 180, kind=WorkKind.DEEP, splittable=True, min_chunk_minutes=60, max_chunk_minutes=60)
+    days = tuple(Interval(at(day, 9), at(day, 17)) for day in range(5))
+    person = standard_person(peak=(14, 16))
+
+    free = blocks(plan(make_problem(tasks=(think,), person=person)), "think")
+    windowed = blocks(plan(make_problem(tasks=(replace(think, windows=days),), person=person)), "think")
+
+    assert windowed == free
+    assert sum(1 for start, end in windowed if at(0, 14) <= start and end <= at(0, 16)) == 2
+
+
 def test_meetings_and_their_buffer_are_kept_free() -> None:
     problem = make_problem(
         tasks=(Task("write", 60),), busy=(span(0, (9, 0), (10, 0)),), person=standard_person(buffer_minutes=15)
