@@ -34,10 +34,14 @@ class AuthenticationFailed(DomainError):
 class ValidationFailed(DomainError):
     message = "Some fields are invalid."
 
-    def __init__(self, fields: Mapping[str, str], message: str | None = None) -> None:
+    def __init__(
+        self, fields: Mapping[str, str], message: str | None = None, codes: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.fields = dict(fields)
+        # A machine-readable reason for some fields (such as RRULE_TOO_FREQUENT), for clients that switch on it.
+        self.codes = dict(codes or {})
 
 
-def invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed({field: message})
+def invalid(field: str, message: str, code: str | None = None) -> ValidationFailed:
+    return ValidationFailed({field: message}, codes=None if code is None else {field: code})

@@ -25,8 +25,11 @@ class Checks:
 
     def __init__(self) -> None:
         self.errors: dict[str, str] = {}
+        self.codes: dict[str, str] = {}
 
-    def fail(self, field: str, message: str) -> None:
+    def fail(self, field: str, message: str, code: str | None = None) -> None:
+        if field not in self.errors and code is not None:
+            self.codes[field] = code
         self.errors.setdefault(field, message)
 
     def text(self, field: str, value: str | None, *, max_length: int, required: bool = True) -> None:
@@ -71,4 +74,4 @@ class Checks:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise ValidationFailed(self.errors)
+            raise ValidationFailed(self.errors, codes=self.codes)

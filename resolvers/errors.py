@@ -36,6 +36,9 @@ class AuthenticationFailed(Error):
 class FieldError:
     field: str = strawberry.field(description="The input field, named as in the schema.")
     message: str = strawberry.field(description="What is wrong with it.")
+    code: str | None = strawberry.field(
+        default=None, description="A machine-readable reason, where the check names one (such as RRULE_TOO_FREQUENT)."
+    )
 
 
 @strawberry.type(description="Some input fields are invalid; nothing was changed.")
@@ -51,7 +54,10 @@ def as_error(error: domain.DomainError) -> ErrorType:
     if isinstance(error, domain.ValidationFailed):
         return ValidationFailed(
             message=error.message,
-            fields=[FieldError(field=name, message=text) for name, text in sorted(error.fields.items())],
+            fields=[
+                FieldError(field=name, message=text, code=error.codes.get(name))
+                for name, text in sorted(error.fields.items())
+            ],
         )
     kinds: dict[type[domain.DomainError], type[Error]] = {
         domain.NotFound: NotFound,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.calendars.mutations import CalendarMutations
+from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
 from resolvers.extensions import DocumentCache, ErrorFormatter, TransactionBoundary, ValidDocuments
 from resolvers.focus.mutations import FocusMutations
@@ -42,6 +43,7 @@ class Mutation(
     NotificationMutations,
     JobMutations,
     CalendarMutations,
+    OccurrenceMutations,
     SchedulingMutations,
     FocusMutations,
 ):
@@ -56,12 +58,16 @@ class Limits:
 
 
 class RhythmSchema(strawberry.Schema):
+    # What build_schema validates every operation with, beyond the specification's rules.
+    limits: Limits
+    limit_rules: tuple[type[ASTValidationRule], ...]
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # ErrorFormatter logs the unexpected errors once, with the request id; expected ones are not news.
         return
 
 
-def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+def build_schema(limits: Limits | None = None) -> RhythmSchema:
     limits = limits or Limits()
     # The limiters' rules are built once, so every operation validates with the same rule classes and the
     # document cache can recognise a document that already passed them.
@@ -70,7 +76,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
     documents = ValidDocuments()
-    return RhythmSchema(
+    schema = RhythmSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -85,3 +91,6 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
             TransactionBoundary,
         ],
     )
+    schema.limits = limits
+    schema.limit_rules = tuple(rules)
+    return schema

@@ -86,6 +86,22 @@ class CalendarEvent(SQLModel, table=True):
     response: str | None = None
     cancelled: bool = False
     external_uid: str | None = None
+    # A series: an RFC 5545 rule repeating the event's own span on the wall clock of `time_zone`, and the
+    # original starts (timed) or dates (all-day) of the occurrences it skips.
+    rrule: str | None = Field(default=None, max_length=1000)
+    time_zone: str | None = Field(default=None, max_length=64)
+    exception_starts: list[datetime] = Field(
+        default_factory=list,
+        sa_column=sa.Column(postgresql.ARRAY(sa.TIMESTAMP(timezone=True)), nullable=False, server_default="{}"),
+    )
+    exception_dates: list[date] = Field(
+        default_factory=list, sa_column=sa.Column(postgresql.ARRAY(sa.Date), nullable=False, server_default="{}")
+    )
+    # An override: one occurrence of the series `recurring_event_id`, named by its original start, changed or
+    # cancelled.
+    recurring_event_id: uuid.UUID | None = None
+    original_start: datetime | None = timestamp_field(nullable=True)
+    original_date: date | None = None
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
 

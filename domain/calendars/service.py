@@ -7,12 +7,15 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from db.models import Calendar, CalendarEvent, Company
+from db.models import Calendar, CalendarEvent, Company, User
+from domain.calendars.recurrence import MAX_EXCEPTIONS, normalized, rule_problem
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
-from domain.errors import Forbidden, NotFound
+from domain.errors import Forbidden, NotFound, invalid
 from domain.events.service import EventType, record, snapshot
 from domain.validation import Checks
 
@@ -41,6 +44,11 @@ class EventChanges:
     transparency: Change[str] = UNCHANGED
     response: Change[str | None] = UNCHANGED
     cancelled: Change[bool] = UNCHANGED
+    # A series: its rule (None: a single event), the zone it repeats in, and the occurrences it skips.
+    rrule: Change[str | None] = UNCHANGED
+    time_zone: Change[str | None] = UNCHANGED
+    exception_starts: Change[list[datetime]] = UNCHANGED
+    exception_dates: Change[list[date]] = UNCHANGED
 
     def given(self) -> dict[str, object]:
         return {f.name: v for f in fields(self) if not isinstance(v := getattr(self, f.name), Unchanged)}
@@ -116,30 +124,66 @@ def check_event(event: CalendarEvent) -> None:
         checks.fail("transparency", "Must be busy or free.")
     if event.response is not None and event.response not in RESPONSES:
         checks.fail("response", "Is not a known response.")
+    _check_recurrence(checks, event)
     checks.raise_if_any()
 
 
+def _check_recurrence(checks: Checks, event: CalendarEvent) -> None:
+    if event.rrule is None:
+        return
+    if event.recurring_event_id is not None:
+        checks.fail("recurrence", "An occurrence of a series cannot repeat itself.")
+    elif (problem := rule_problem(event.rrule)) is not None:
+        checks.fail("recurrence.rrule", problem.message, problem.code)
+    checks.time_zone("recurrence.timeZone", event.time_zone)
+    exceptions = event.exception_dates if event.all_day else event.exception_starts
+    if len(exceptions) > MAX_EXCEPTIONS:
+        checks.fail("recurrence", f"At most {MAX_EXCEPTIONS} exceptions.")
+    if event.all_day and event.exception_starts:
+        checks.fail("recurrence.exceptionStarts", "An all-day series skips dates: use exceptionDates.")
+    if not event.all_day and event.exception_dates:
+        checks.fail("recurrence.exceptionDates", "A timed series skips starts: use exceptionStarts.")
+
+
 def _apply(event: CalendarEvent, changes: EventChanges) -> None:
-    for name, value in changes.given().items():
+    given = changes.given()
+    for name, value in given.items():
         if name == "title" and isinstance(value, str):
             value = value.strip()
+        if name == "rrule" and isinstance(value, str):
+            value = normalized(value)
+        if name in ("exception_starts", "exception_dates") and isinstance(value, list):
+            value = sorted(set(value))
         setattr(event, name, value)
     # One kind of span at a time, as the table requires.
     if event.all_day:
         event.starts_at = event.ends_at = None
     else:
         event.start_date = event.end_date = None
+    # Exceptions of the other kind go when a series changes kind, unless the change names them.
+    if event.rrule is None or (event.all_day and "exception_starts" not in given):
+        event.exception_starts = []
+    if event.rrule is None or (not event.all_day and "exception_dates" not in given):
+        event.exception_dates = []
+
+
+async def _zone_of_owner(session: AsyncSession, event: CalendarEvent) -> None:
+    """A timed series repeats on its owner's wall clock unless it names a zone of its own."""
+    if event.rrule is not None and not event.all_day and event.time_zone is None:
+        owner = await session.get(User, event.user_id)
+        event.time_zone = owner.time_zone if owner is not None else "UTC"
 
 
 async def create_event(session: AsyncSession, *, calendar_id: uuid.UUID, changes: EventChanges) -> CalendarEvent:
     calendar = await get_calendar(session, calendar_id)
     event = CalendarEvent(company_id=calendar.company_id, calendar_id=calendar.id, user_id=calendar.owner_id, title="")
     _apply(event, changes)
+    await _zone_of_owner(session, event)
     check_event(event)
     async with refusals(refused=REFUSED):
         session.add(event)
         await session.flush()
-    await _record(session, EventType.EVENT_CREATED, event)
+    await record_change(session, EventType.EVENT_CREATED, event)
     return event
 
 
@@ -152,28 +196,37 @@ async def get_event(session: AsyncSession, event_id: uuid.UUID) -> CalendarEvent
 
 async def update_event(session: AsyncSession, event_id: uuid.UUID, changes: EventChanges) -> CalendarEvent:
     event = await get_event(session, event_id)
+    was_series = event.rrule is not None
+    if event.recurring_event_id is not None and changes.given().get("all_day", event.all_day) != event.all_day:
+        raise invalid("allDay", "An occurrence keeps its series' kind (timed or all-day).")
     _apply(event, changes)
+    await _zone_of_owner(session, event)
     check_event(event)
     event.updated_at = datetime.now(UTC)
     async with refusals(refused=REFUSED):
         await session.flush()
-    await _record(session, EventType.EVENT_UPDATED, event)
+        if was_series and event.rrule is None:
+            # No longer a series: its changed and cancelled occurrences have nothing left to replace.
+            overrides = sa.delete(CalendarEvent).where(col(CalendarEvent.recurring_event_id) == event.id)
+            await session.execute(overrides)
+    await record_change(session, EventType.EVENT_UPDATED, event)
     return event
 
 
 async def delete_event(session: AsyncSession, event_id: uuid.UUID) -> None:
     event = await get_event(session, event_id)
-    await _record(session, EventType.EVENT_DELETED, event)
+    await record_change(session, EventType.EVENT_DELETED, event)
     await delete_visible(session, CalendarEvent, event_id, what="event", refused=REFUSED)
 
 
 SNAPSHOT = (
     "id", "company_id", "calendar_id", "user_id", "all_day", "starts_at", "ends_at", "start_date", "end_date",
-    "transparency", "response", "cancelled", "updated_at",
+    "transparency", "response", "cancelled", "rrule", "time_zone", "exception_starts", "exception_dates",
+    "recurring_event_id", "original_start", "original_date", "updated_at",
 )  # fmt: skip
 
 
-async def _record(session: AsyncSession, event_type: EventType, event: CalendarEvent) -> None:
+async def record_change(session: AsyncSession, event_type: EventType, event: CalendarEvent) -> None:
     # Times and ids only: webhooks of the company may receive it, and the replanner needs no more.
     await record(
         session, event_type, company_id=event.company_id, subject_id=event.id,

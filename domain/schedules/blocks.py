@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import CalendarEvent, TimeBlock
+from db.models import TimeBlock, User
 from domain.db_errors import refusals
 from domain.errors import Forbidden, NotFound
 from domain.schedules import changes
-from domain.schedules.problem import events_of
+from domain.schedules.occurrences import EventOccurrence, occurrences_of
 from domain.scheduling import BlockState
 
 REFUSED = Forbidden("Only the person whose block it is may change it.")
@@ -56,5 +57,10 @@ async def week_blocks(session: AsyncSession, user_id: uuid.UUID, start: datetime
     return list((await session.execute(statement.order_by(col(TimeBlock.starts_at), col(TimeBlock.id)))).scalars())
 
 
-async def week_events(session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[CalendarEvent]:
-    return [event for event, _ in await events_of(session, user_id, start, end)]
+async def week_events(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> list[EventOccurrence]:
+    """The person's events touching the window, recurring ones expanded (all-day ones on the person's days)."""
+    person = await session.get(User, user_id)
+    zone = ZoneInfo(person.time_zone if person is not None else "UTC")
+    return await occurrences_of(session, user_id, zone, start, end)

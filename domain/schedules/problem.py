@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import Calendar, CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
+from db.models import CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
 from domain.reads import any_of
 from domain.schedules.durations import models_of
 from domain.schedules.habits import habits_of
+from domain.schedules.occurrences import occurrences_of, record_of
 from domain.schedules.profile import person_profile
 from domain.schedules.task_fields import dependencies_of, settings_of
 from domain.schedules.windows import company_windows, habit_block_ids, habit_occurrences, nowhere, opened
@@ -126,25 +127,6 @@ def event_record(event: CalendarEvent, affects: bool) -> EventRecord:
     )
 
 
-async def events_of(
-    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
-) -> list[tuple[CalendarEvent, Calendar]]:
-    """The person's events (from their calendars in every company the caller may see) touching [start, end)."""
-    timed = sa.and_(col(CalendarEvent.starts_at) < end, col(CalendarEvent.ends_at) > start)
-    # All-day dates are local to the person: a day of margin each side, clipped later.
-    dated = sa.and_(
-        col(CalendarEvent.start_date) <= (end + timedelta(days=1)).date(),
-        col(CalendarEvent.end_date) >= (start - timedelta(days=1)).date(),
-    )
-    statement = (
-        sa.select(CalendarEvent, Calendar)
-        .join(Calendar, col(Calendar.id) == col(CalendarEvent.calendar_id))
-        .where(col(CalendarEvent.user_id) == user_id, sa.or_(timed, dated))
-        .order_by(col(CalendarEvent.starts_at), col(CalendarEvent.start_date), col(CalendarEvent.id))
-    )
-    return [(event, calendar) for event, calendar in await session.execute(statement)]
-
-
 def _engine_task(
     task: Task, settings: TaskScheduling | None, model: DurationModel, done: int, depends_on: list[uuid.UUID]
 ) -> EngineTask:
@@ -234,9 +216,7 @@ async def build_problem(session: AsyncSession, user_id: uuid.UUID, now: datetime
     outside = [b for b in blocks if _engine_id(b, habit_ids) not in work.companies]
     fixed = [b for b in outside if b.pinned or b.state != "planned"]
     dropped = tuple(b.id for b in outside if b.habit_id is not None and b not in fixed and b.starts_at >= now)
-    events = [event_record(event, calendar.affects_availability) for event, calendar in await events_of(
-        session, user_id, now, horizon_end
-    )]  # fmt: skip
+    events = [record_of(o) for o in await occurrences_of(session, user_id, person.zone, now, horizon_end)]
     busy = busy_intervals(events, person.zone, now, horizon_end)
     extra = [Interval(max(b.starts_at, now), b.ends_at) for b in fixed if b.ends_at > now]
     problem = Problem(

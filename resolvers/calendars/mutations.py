@@ -54,6 +54,23 @@ class CalendarIdInput:
     id: relay.GlobalID = strawberry.field(description="The calendar.")
 
 
+@strawberry.input(description="How an event repeats: an RFC 5545 rule and the occurrences it skips.")
+class RecurrenceInput:
+    rrule: str = strawberry.field(
+        description="One RRULE such as FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20271231T000000Z (no DTSTART, EXDATE or RDATE; "
+        "FREQ is required, COUNT and UNTIL exclude each other, at most hourly and 24 times a day). The event's own "
+        "start is the first occurrence."
+    )
+    time_zone: str | None = strawberry.field(
+        default=None,
+        description="The IANA zone whose wall clock a timed series keeps across DST changes; the owner's by default.",
+    )
+    exception_starts: list[datetime] = strawberry.field(
+        default_factory=list, description="Original starts of the occurrences a timed series skips."
+    )
+    exception_dates: list[date] = strawberry.field(default_factory=list, description="Dates an all-day series skips.")
+
+
 @strawberry.input(description="A new event: give startsAt and endsAt, or allDay with startDate and endDate.")
 class CreateCalendarEventInput:
     calendar_id: relay.GlobalID = strawberry.field(description="The calendar (the viewer's own).")
@@ -67,6 +84,9 @@ class CreateCalendarEventInput:
     end_date: date | None = strawberry.field(default=None, description="The day after its last day.")
     transparency: Transparency = strawberry.field(default=Transparency.BUSY, description="Busy or free.")
     response: Response | None = strawberry.field(default=None, description="The answer to an invitation.")
+    recurrence: RecurrenceInput | None = strawberry.field(
+        default=None, description="Makes it a recurring event (a series) starting with this occurrence."
+    )
 
 
 @strawberry.input(description="Changes to an event; omitted fields stay as they are.")
@@ -83,6 +103,11 @@ class UpdateCalendarEventInput:
     transparency: Transparency | None = strawberry.field(default=UNSET, description="Busy or free.")
     response: Response | None = strawberry.field(default=UNSET, description="The answer to an invitation, or null.")
     cancelled: bool | None = strawberry.field(default=UNSET, description="Whether it was cancelled.")
+    recurrence: RecurrenceInput | None = strawberry.field(
+        default=UNSET,
+        description="A new rule and exceptions for the whole series, or null to make it a single event again "
+        "(which drops its changed and cancelled occurrences).",
+    )
 
 
 @strawberry.input(description="Names one event.")
@@ -116,6 +141,15 @@ def _event_changes(input: CreateCalendarEventInput | UpdateCalendarEventInput) -
         if isinstance(value, Transparency | Response):
             value = value.value
         setattr(changes, name, value)
+    recurrence = getattr(input, "recurrence", UNSET)
+    if recurrence is None and isinstance(input, UpdateCalendarEventInput):
+        changes.rrule = None
+    elif isinstance(recurrence, RecurrenceInput):
+        changes.rrule = recurrence.rrule
+        changes.exception_starts = list(recurrence.exception_starts)
+        changes.exception_dates = list(recurrence.exception_dates)
+        if recurrence.time_zone is not None:
+            changes.time_zone = recurrence.time_zone
     return changes
 
 

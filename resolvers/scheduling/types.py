@@ -276,7 +276,11 @@ class WeekView:
     start: datetime = strawberry.field(description="The first instant shown.")
     end: datetime = strawberry.field(description="The instant after the last one shown.")
     blocks: list[TimeBlock] = strawberry.field(description="The viewer's time blocks, in time order.")
-    events: list[CalendarEvent] = strawberry.field(description="The events of the viewer's calendars.")
+    events: list[CalendarEvent] = strawberry.field(
+        description="The events of the viewer's calendars, in time order: each occurrence of a recurring event in "
+        "the window as an event with an id of its own and its `series` (exceptions and cancelled occurrences left "
+        "out, changed ones as their own events)."
+    )
 
 
 @strawberry.type(description="A wall-clock window within a day, in the person's zone.")

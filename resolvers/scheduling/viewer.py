@@ -43,7 +43,7 @@ class ViewerSchedule:
             start=start,
             end=end,
             blocks=[TimeBlock.from_model(row) for row in block_rows],
-            events=[CalendarEvent.from_model(row) for row in event_rows],
+            events=[CalendarEvent.from_occurrence(occurrence) for occurrence in event_rows],
         )
 
     @strawberry.field(description="The person's calendars in every company, in the order they were made.")

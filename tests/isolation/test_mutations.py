@@ -40,6 +40,8 @@ COVERED_ELSEWHERE = {
     "createCalendarEvent": "test_scheduling.py",
     "updateCalendarEvent": "test_scheduling.py",
     "deleteCalendarEvent": "test_scheduling.py",
+    "updateCalendarEventOccurrence": "test_scheduling.py",
+    "cancelCalendarEventOccurrence": "test_scheduling.py",
     "pinTimeBlock": "test_scheduling.py",
     "unpinTimeBlock": "test_scheduling.py",
     "markTimeBlockDone": "test_scheduling.py",
