@@ -6,12 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any, ClassVar
 
 import orjson
 import strawberry
+from litestar import Request, Response
+from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import Headers
+from litestar.di import Provide
 from litestar.enums import ScopeType
-from litestar.types import Scope
+from litestar.types import Dependencies, Scope
+from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -19,10 +24,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from app.callers import identify
 from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
+from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
 
 
-def graphql_controller(schema: strawberry.Schema, services: Services) -> type:
+def graphql_controller(schema: strawberry.Schema, services: Services, compiled: CompiledReads | None = None) -> type:
     # `scope` rather than `request`: the same getter serves HTTP and websocket connections.
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
@@ -36,7 +42,7 @@ def graphql_controller(schema: strawberry.Schema, services: Services) -> type:
             await context.transaction.finish(commit=False)
 
     return with_websocket_auth(
-        _with_fast_json(
+        _with_compiled_reads(
             make_graphql_controller(
                 schema,
                 path="/graphql",
@@ -46,13 +52,53 @@ def graphql_controller(schema: strawberry.Schema, services: Services) -> type:
                 # The legacy `graphql-ws` protocol stays off.
                 subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                 connection_init_wait_timeout=timedelta(seconds=10),
-            )
+            ),
+            compiled,
         )
     )
 
 
-def _with_fast_json(controller: type[GraphQLController]) -> type[GraphQLController]:
-    class FastJsonController(controller):  # type: ignore[valid-type,misc]
+def _sub_response() -> Response[Any]:
+    # As Strawberry's own getter: headers, cookies and status a resolver may set on the response.
+    return Response({}, background=BackgroundTasks([]))
+
+
+def _with_compiled_reads(
+    controller: type[GraphQLController], compiled: CompiledReads | None
+) -> type[GraphQLController]:
+    class RhythmController(controller):  # type: ignore[valid-type,misc]
+        # Strawberry builds each request's sub-response in a worker thread (`sync_to_thread=True`): a thread hop
+        # per request for a constructor. Built inline instead.
+        dependencies: ClassVar[Dependencies] = {
+            **controller.dependencies,
+            "response": Provide(_sub_response, sync_to_thread=False),
+        }
+
+        async def execute_operation(
+            self,
+            request: Request[Any, Any, Any],
+            request_adapter: Any,  # cross_web.AsyncHTTPRequestAdapter
+            request_data: GraphQLRequestData | list[GraphQLRequestData],
+            context: Context,
+            root_value: Any,
+            sub_response: Response[bytes],
+        ) -> Any:
+            # One operation posted as plain JSON; batches, streams and GET take the full executor.
+            if (
+                compiled is not None
+                and isinstance(request_data, GraphQLRequestData)
+                and request_data.protocol == "http"
+                and request_adapter.method == "POST"
+            ):
+                result = await compiled.execute(
+                    context, request_data.query, request_data.variables, request_data.operation_name
+                )
+                if result is not None:
+                    return result
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+
         def encode_json(self, data: object) -> str:
             # orjson writes a dashboard response about ten times faster than json.dumps; text, because websocket
             # messages are text frames. What orjson refuses (an integer beyond 64 bits) takes the slow path.
@@ -61,4 +107,4 @@ def _with_fast_json(controller: type[GraphQLController]) -> type[GraphQLControll
             except TypeError:
                 return json.dumps(data, separators=(",", ":"))
 
-    return FastJsonController
+    return RhythmController

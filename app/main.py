@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, Request, Response
+from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
 from app.graphql import graphql_controller
@@ -20,6 +21,7 @@ from app.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
+from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.schema import Limits, build_schema
 from workers.queues import reader as queue_reader
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         queues=queue_reader(settings.redis_url),
     )
     schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
+    compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -83,13 +86,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[graphql_controller(schema, services), health, ready],
+        route_handlers=[graphql_controller(schema, services, compiled), health, ready],
         middleware=[request_id_middleware],
         exception_handlers={NotAuthorizedException: _unauthenticated},
         lifespan=[lifespan, live.lifespan],
         plugins=[live.plugin],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
+        state=State({"compiled_reads": compiled}),
     )
 
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_tokens: int = Field(default=2000, ge=50)
     graphql_max_page_size: int = Field(default=100, ge=1)
+    # Queries whose every field maps onto the tables run as one SQL statement (resolvers/compiled); off, every
+    # operation runs through the resolvers.
+    graphql_compiled_reads: bool = True
 
     # Webhooks. Private, loopback, link-local and reserved targets are refused unless allowed (tests, local dev).
     webhooks_allow_private_targets: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -10,7 +11,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.litestar.controller import BaseContext
 
-from db.tenant import ANONYMOUS, Caller, begin_as
+from db.tenant import ANONYMOUS, Caller, begin_as, read_as
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.jobs.queues import QueueReader
@@ -55,6 +56,18 @@ class Transaction:
             await begin_as(session, self.caller)
             self._session = session
         return self._session
+
+    async def read(self, sql: str, params: Sequence[Any]) -> Any:
+        """The single value one read statement returns, as the caller.
+
+        Inside the transaction when one is open (looking up an API key opens it); otherwise in a transaction of
+        its own that has committed when this returns, so `finish` has nothing left to do.
+        """
+        if self._session is not None:
+            connection = await self._session.connection()
+            return (await connection.exec_driver_sql(sql, tuple(params))).scalar_one()
+        bind = self._sessions.kw["bind"]
+        return await read_as(bind, self.caller, sql, params)
 
     async def act_as(self, caller: Caller) -> None:
         self.caller = caller

@@ -19,6 +19,8 @@ from resolvers.context import Context
 log = structlog.get_logger("rhythm.graphql")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+# Query texts longer than this are never kept by a cache (a dashboard query is about 500 characters).
+MAX_KEPT_QUERY_CHARS = 16_384
 
 
 class ValidDocuments:
@@ -55,8 +57,10 @@ class DocumentCache(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.query is not None and context.graphql_document is None:
-            self._key = (context.query, tuple(sorted(context.parse_options.items())), context.validation_rules)
+        query = context.query
+        # A long text (a huge string literal is still one token) is parsed each time rather than kept.
+        if query is not None and len(query) <= MAX_KEPT_QUERY_CHARS and context.graphql_document is None:
+            self._key = (query, tuple(sorted(context.parse_options.items())), context.validation_rules)
             document = self._documents.get(self._key)
             if document is not None:
                 context.graphql_document = document

@@ -161,6 +161,24 @@ def graphql(client: AsyncTestClient[Litestar]) -> GraphQL:
 
 
 @pytest.fixture(scope="session")
+def plain_app(settings: Settings) -> Litestar:
+    """The app with compiled reads off: every operation runs through the resolvers (the reference)."""
+    # The session app runs the in-process workers; one set is enough.
+    return create_app(settings.model_copy(update={"graphql_compiled_reads": False, "run_workers_in_process": False}))
+
+
+@pytest.fixture(scope="session")
+async def plain_client(plain_app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=plain_app, base_url="http://rhythm.test") as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def plain_graphql(plain_client: AsyncTestClient[Litestar]) -> GraphQL:
+    return GraphQL(plain_client)
+
+
+@pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine for tests that work below the API (factories for bulk data, catalog checks)."""
     engine = create_engine(database_url, pool_size=2)

@@ -49,9 +49,10 @@ async def _in_process(options: Options, url: str, targets: list[Case]) -> tuple[
     notes: list[str] = []
     async with inprocess.app(url) as app:
         for case in targets:
-            progress(f"in process: {case.name} x {options.runs}")
-            result = await inprocess.measure(app, case, options.runs, options.in_process_seconds)
-            measurements.append(result.measurement)
+            for executor in inprocess.EXECUTORS:
+                progress(f"in process: {case.name} x {options.runs}, {executor}")
+                result = await inprocess.measure(app, case, options.runs, options.in_process_seconds, executor)
+                measurements.append(result.measurement)
             notes.append(f"{case.name}: {result.response}")
             if options.explain:
                 print(f"\nEXPLAIN (ANALYZE) of {case.name}, as rhythm_app for {case.email}:")

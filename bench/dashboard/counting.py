@@ -1,8 +1,8 @@
-"""What one operation sends to PostgreSQL, counted with SQLAlchemy events on the in-process engine.
+"""What one operation sends to PostgreSQL, counted at the driver on the in-process engine's connections.
 
-`statements` are the cursor executions (the caller settings and every query). `round trips` adds what the
-driver sends around them: BEGIN and COMMIT/ROLLBACK, and the pool's pre-ping on checkout, which asyncpg
-runs as BEGIN; `;`; ROLLBACK (three round trips) when the connection has no transaction open.
+`statements` are the caller settings and every query. `round trips` adds what the driver sends around them:
+BEGIN and COMMIT/ROLLBACK, and the pool's pre-ping on checkout, which asyncpg runs as BEGIN; `;`; ROLLBACK
+(three round trips) when the connection has no transaction open.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 PING_ROUND_TRIPS = 3
+TRANSACTION_COMMANDS = ("BEGIN", "COMMIT", "ROLLBACK")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,13 @@ class Tally:
 
 
 class StatementCounter:
-    """Attach to an engine for a while; `take()` returns and resets what was sent since the last call."""
+    """Attach to an engine for a while; `take()` returns and resets what was sent since the last call.
+
+    Statements sent through SQLAlchemy are counted with its cursor events (its driver adapter runs them as
+    prepared statements, which asyncpg's query loggers do not see); everything else (BEGIN, COMMIT, the
+    pre-ping, statements sent straight through the driver by compiled reads) with asyncpg's query loggers,
+    on every connection the pool hands out.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.sync_engine
@@ -60,32 +67,35 @@ class StatementCounter:
         started, statement, parameters = self._started.pop(id(cursor))
         self._tally.statements.append(Statement(statement, parameters, time.perf_counter() - started))
 
-    def _transaction_command(self, *_: Any) -> None:
-        self._tally.transaction_commands += 1
+    def _log(self, query: Any) -> None:
+        text = query.query.strip().rstrip(";").strip().upper()
+        if text.startswith(TRANSACTION_COMMANDS):
+            self._tally.transaction_commands += 1
+        elif not text:
+            # The pool's pre-ping: `;` between a BEGIN and a ROLLBACK counted above as its three round trips.
+            self._tally.pings += 1
+            self._tally.transaction_commands -= 2
+        else:
+            self._tally.statements.append(Statement(query.query, query.args, query.elapsed))
+
+    def _checkout(self, dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(self._log)
+
+    def _checkin(self, dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(self._log)
 
     @contextmanager
     def attached(self) -> Iterator[StatementCounter]:
-        dialect = self._engine.dialect
-        ping: Callable[[Any], bool] = dialect.do_ping
-
-        def counted_ping(dbapi_connection: Any) -> bool:
-            self._tally.pings += 1
-            return ping(dbapi_connection)
-
-        listeners: list[tuple[str, Callable[..., None]]] = [
-            ("before_cursor_execute", self._before),
-            ("after_cursor_execute", self._after),
-            ("begin", self._transaction_command),
-            ("commit", self._transaction_command),
-            ("rollback", self._transaction_command),
+        listeners: list[tuple[Any, str, Callable[..., None]]] = [
+            (self._engine, "before_cursor_execute", self._before),
+            (self._engine, "after_cursor_execute", self._after),
+            (self._engine.pool, "checkout", self._checkout),
+            (self._engine.pool, "checkin", self._checkin),
         ]
-        for name, listener in listeners:
-            event.listen(self._engine, name, listener)
-        # Only this engine's dialect instance: the pre-ping has no event of its own.
-        dialect.do_ping = counted_ping  # type: ignore[method-assign]
+        for target, name, listener in listeners:
+            event.listen(target, name, listener)
         try:
             yield self
         finally:
-            del dialect.do_ping
-            for name, listener in listeners:
-                event.remove(self._engine, name, listener)
+            for target, name, listener in listeners:
+                event.remove(target, name, listener)

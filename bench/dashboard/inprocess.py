@@ -1,6 +1,7 @@
 """In-process execution: the app's schema and services, as `create_app` builds them, with a real context.
 
-This times what the resolvers, the dataloaders and the database cost, without HTTP and JSON.
+This times what the resolvers, the dataloaders and the database cost, without HTTP and JSON; or, for the
+`compiled` executor, what compiled reads cost (the resolvers answering whatever they decline, as in the app).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import strawberry
 
 from app.main import settle_heap
@@ -24,6 +26,7 @@ from db.engine import create_engine, create_sessionmaker
 from db.tenant import Caller
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
+from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services, new_context
 from resolvers.schema import Limits, build_schema
 
@@ -43,6 +46,7 @@ class App:
     schema: strawberry.Schema
     services: Services
     counter: StatementCounter
+    compiled: CompiledReads
 
 
 @asynccontextmanager
@@ -68,26 +72,39 @@ async def app(url: str) -> AsyncIterator[App]:
     # As `rhythm serve` does once the app is built.
     settle_heap()
     try:
-        yield App(schema=schema, services=services, counter=StatementCounter(engine))
+        compiled = CompiledReads(schema, settings.graphql_max_page_size)
+        yield App(schema=schema, services=services, counter=StatementCounter(engine), compiled=compiled)
     finally:
         await engine.dispose()
 
 
-async def _execute(target: App, case: Case, number: int) -> tuple[float, Any]:
+EXECUTORS = ("resolvers", "compiled")
+
+
+async def _execute(target: App, case: Case, number: int, executor: str) -> tuple[float, Any]:
     context = new_context(target.services, f"bench-{number}", Caller(user_id=case.user_id))
     variables = case.variables[number % len(case.variables)]
     started = time.perf_counter()
     try:
-        result = await target.schema.execute(case.document, variable_values=variables, context_value=context)
+        result = None
+        if executor == "compiled":
+            result = await target.compiled.execute(context, case.document, variables, None)
+        if result is None:
+            result = await target.schema.execute(case.document, variable_values=variables, context_value=context)
     finally:
         await context.transaction.finish(commit=False)
     return time.perf_counter() - started, result
 
 
-async def measure(target: App, case: Case, runs: int, seconds: float) -> InProcess:
+def _data(result: Any) -> Any:
+    data = None if result is None else result.data
+    return orjson.loads(orjson.dumps(data)) if isinstance(data, orjson.Fragment) else data
+
+
+async def measure(target: App, case: Case, runs: int, seconds: float, executor: str = "resolvers") -> InProcess:
     """`runs` sequential executions, or fewer (but at least MIN_RUNS) when they take longer than `seconds`."""
     for number in range(WARMUP_RUNS):
-        await _execute(target, case, number)
+        await _execute(target, case, number, executor)
     latencies: list[float] = []
     tallies: list[Tally] = []
     errors = 0
@@ -98,7 +115,7 @@ async def measure(target: App, case: Case, runs: int, seconds: float) -> InProce
         for number in range(runs):
             if number >= MIN_RUNS and time.perf_counter() - started > seconds:
                 break
-            latency, result = await _execute(target, case, number)
+            latency, result = await _execute(target, case, number, executor)
             tallies.append(counter.take())
             if result.errors:
                 errors += 1
@@ -111,7 +128,7 @@ async def measure(target: App, case: Case, runs: int, seconds: float) -> InProce
     count = len(tallies) or 1
     measurement = Measurement(
         query=case.name,
-        mode="in-process",
+        mode=f"in-process, {executor}",
         latencies=latencies,
         elapsed=elapsed,
         errors=errors,
@@ -121,4 +138,4 @@ async def measure(target: App, case: Case, runs: int, seconds: float) -> InProce
         app_cpu=cpu / count,
     )
     last = tallies[-1].statements if tallies else []
-    return InProcess(measurement, last, shape_of(result.data if result is not None else None))
+    return InProcess(measurement, last, shape_of(_data(result)))

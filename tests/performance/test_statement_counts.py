@@ -97,6 +97,30 @@ def counting(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def counting_driver_queries(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every query the driver sends on the engine's connections, BEGIN and COMMIT included, whether it came
+    through SQLAlchemy or straight through the driver."""
+    queries: list[str] = []
+
+    def log(query: Any) -> None:
+        queries.append(query.query)
+
+    def checkout(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log)
+
+    def checkin(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(log)
+
+    event.listen(engine.sync_engine.pool, "checkout", checkout)
+    event.listen(engine.sync_engine.pool, "checkin", checkin)
+    try:
+        yield queries
+    finally:
+        event.remove(engine.sync_engine.pool, "checkout", checkout)
+        event.remove(engine.sync_engine.pool, "checkin", checkin)
+
+
 async def _statements_for_dashboard(
     app: Litestar, graphql: GraphQL, sessions: async_sessionmaker[AsyncSession], shape: Shape
 ) -> tuple[int, dict[str, Any]]:
@@ -108,23 +132,48 @@ async def _statements_for_dashboard(
     return len(statements), data
 
 
-async def test_a_nested_dashboard_sends_as_many_statements_for_ten_times_the_rows(
+SMALL = Shape(companies=1, projects=2, tasks=3, subtasks=2)
+LARGE = Shape(companies=2, projects=5, tasks=6, subtasks=2)
+
+
+def task_titles(data: dict[str, Any]) -> list[str]:
+    return [
+        task["title"]
+        for company in data["viewer"]["companies"]["nodes"]
+        for project in company["projects"]["nodes"]
+        for task in project["tasks"]["nodes"]
+    ]
+
+
+async def test_a_nested_dashboard_is_one_data_statement_when_compiled(
     app: Litestar, graphql: GraphQL, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    small = Shape(companies=1, projects=2, tasks=3, subtasks=2)
-    large = Shape(companies=2, projects=5, tasks=6, subtasks=2)
-    assert large.task_count == 10 * small.task_count
+    assert LARGE.task_count == 10 * SMALL.task_count
+    sent = []
+    for shape in (SMALL, LARGE):
+        owner = await sign_up(graphql, name="Compiled Owner")
+        await _populate(sessions, owner, await sign_up(graphql, name="Compiled Colleague"), shape)
+        with counting_driver_queries(app.state.engine) as queries:
+            data = await graphql(DASHBOARD, caller=owner)
+        assert len(task_titles(data)) == shape.task_count
+        sent.append(queries)
+
+    print(f"queries per compiled dashboard request: {len(sent[0])} (x1), {len(sent[1])} (x10)")
+    for queries in sent:
+        # As PostGraphile: the caller's settings, then the whole answer in one statement.
+        assert [query.split(None, 1)[0].rstrip(";") for query in queries] == ["BEGIN", "SELECT", "SELECT", "COMMIT"]
+        assert "set_config" in queries[1]
+        assert queries[2].startswith("SELECT json_build_object(")
+
+
+async def test_a_nested_dashboard_sends_as_many_statements_for_ten_times_the_rows(
+    plain_app: Litestar, plain_graphql: GraphQL, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    app, graphql = plain_app, plain_graphql
+    small, large = SMALL, LARGE
 
     small_count, small_data = await _statements_for_dashboard(app, graphql, sessions, small)
     large_count, large_data = await _statements_for_dashboard(app, graphql, sessions, large)
-
-    def task_titles(data: dict[str, Any]) -> list[str]:
-        return [
-            task["title"]
-            for company in data["viewer"]["companies"]["nodes"]
-            for project in company["projects"]["nodes"]
-            for task in project["tasks"]["nodes"]
-        ]
 
     assert len(task_titles(small_data)) == small.task_count
     assert len(task_titles(large_data)) == large.task_count
@@ -158,8 +207,9 @@ query ProjectTasks($first: Int) {
 
 
 async def test_projects_read_with_their_tasks_in_one_statement_page_as_when_each_project_loads_its_own(
-    app: Litestar, graphql: GraphQL, sessions: async_sessionmaker[AsyncSession]
+    plain_app: Litestar, plain_graphql: GraphQL, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
+    app, graphql = plain_app, plain_graphql
     owner = await sign_up(graphql, name="Look-ahead Owner")
     colleague = await sign_up(graphql, name="Look-ahead Colleague")
     await _populate(sessions, owner, colleague, Shape(companies=2, projects=3, tasks=4, subtasks=2))

@@ -1,0 +1,249 @@
+"""Which GraphQL fields compiled reads answer, and the SQL each one reads.
+
+Each expression renders a field exactly as the resolvers serialize it: global ids as base64 of `Type:uuid`,
+enums by name, instants as Python's `isoformat()` in UTC. A type or field missing here is not compiled: the
+document goes to the full executor. Lists use the orderings (and cursor names) of `domain.reads` and
+`domain.tasks.queries`, so a cursor from either executor continues the other's list.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from db.models import MembershipRole, TaskPriority, TaskStatus
+from domain.pagination import SortKey
+from domain.reads import COMPANY_ORDER, MEMBER_ORDER, PROJECT_ORDER
+from domain.tasks.queries import task_sort
+
+# A table alias in, an SQL expression out.
+Expr = Callable[[str], str]
+# The child's alias and the parent's (or the viewer's id parameter), an SQL condition out.
+Join = Callable[[str, str], str]
+
+
+def column(name: str) -> Expr:
+    return lambda alias: f"{alias}.{name}"
+
+
+def instant(name: str) -> Expr:
+    """`datetime.isoformat()` of a UTC instant: microseconds only when there are any."""
+
+    def render(alias: str) -> str:
+        utc = f"({alias}.{name} AT TIME ZONE 'UTC')"
+        micro = f"to_char({utc}, 'US')"
+        return (
+            f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
+            f" || CASE {micro} WHEN '000000' THEN '' ELSE '.' || {micro} END || '+00:00'"
+        )
+
+    return render
+
+
+def global_id(type_name: str, name: str = "id") -> Expr:
+    # Base64 wraps lines at 76 characters; a type name and a uuid stay shorter, the translate makes sure.
+    return lambda alias: (
+        f"translate(encode(convert_to('{type_name}:' || {alias}.{name}, 'UTF8'), 'base64'), E'\\n', '')"
+    )
+
+
+def enum_name(name: str, members: type[enum.Enum]) -> Expr:
+    """Strawberry serializes an enum by its member's name; the table stores its value."""
+
+    def render(alias: str) -> str:
+        cases = " ".join(f"WHEN {_literal(member.value)} THEN '{member.name}'" for member in members)
+        return f"CASE {alias}.{name} {cases} END"
+
+    return render
+
+
+def _literal(value: object) -> str:
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A field holding one row of `target` (null when none is visible)."""
+
+    target: str
+    join: Join
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """A field holding every visible row of `target` under the parent, in a fixed order."""
+
+    target: str
+    join: Join
+    order: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Paged:
+    """A connection field: a keyset page in one ordering, `first` and `after` as the resolvers read them.
+
+    `join` is None for the lists the policies alone narrow (the caller's companies, all their tasks).
+    `filters` are the further arguments the field takes, each a condition on the row and the argument's
+    parameter, applied when the argument is not null. Any other argument given declines compilation.
+    """
+
+    target: str
+    join: Join | None
+    sort: SortKey
+    sort_columns: tuple[str, ...]
+    filters: Mapping[str, Join] = field(default_factory=dict)
+
+
+Link = Relation | Checklist | Paged
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A GraphQL object type read from one table (`table` None: the viewer, made from the caller)."""
+
+    type_name: str
+    table: str | None
+    scalars: Mapping[str, Expr]
+    links: Mapping[str, Link] = field(default_factory=dict)
+
+
+def _by_id(target: str, parent_column: str) -> Relation:
+    return Relation(target, lambda child, parent: f"{child}.id = {parent}.{parent_column}")
+
+
+_CREATED = ("created_at", "id")
+
+
+def _tasks_of(parent_column: str | None) -> Paged:
+    """Tasks in their default order; a `filter` or `orderBy` declines compilation."""
+    join = None if parent_column is None else (lambda child, parent: f"{child}.{parent_column} = {parent}.id")
+    return Paged("Task", join, task_sort(), _CREATED)
+
+
+_COMPANIES = Paged("Company", None, COMPANY_ORDER, _CREATED)
+
+
+SHAPES: dict[str, Shape] = {
+    shape.type_name: shape
+    for shape in (
+        Shape(
+            "Viewer",
+            None,
+            {},
+            {
+                "user": Relation("User", lambda child, viewer: f"{child}.id = {viewer}"),
+                "companies": _COMPANIES,
+            },
+        ),
+        Shape(
+            "Company",
+            "companies",
+            {
+                "id": global_id("Company"),
+                "name": column("name"),
+                "isPersonal": column("is_personal"),
+                "createdAt": instant("created_at"),
+                # The caller's own membership; null for an API key, whose settings name no person.
+                "viewerRole": lambda alias: (
+                    f"(SELECT {enum_name('role', MembershipRole)('m')} FROM memberships m"
+                    f" WHERE m.company_id = {alias}.id AND m.user_id = (SELECT rhythm.current_user_id()))"
+                ),
+            },
+            {
+                "projects": Paged(
+                    "Project",
+                    lambda child, parent: f"{child}.company_id = {parent}.id",
+                    PROJECT_ORDER,
+                    _CREATED,
+                    filters={"archived": lambda child, value: f"{child}.archived = {value}"},
+                ),
+                "members": Paged(
+                    "Membership",
+                    lambda child, parent: f"{child}.company_id = {parent}.id",
+                    MEMBER_ORDER,
+                    ("created_at", "user_id"),
+                ),
+                "tasks": _tasks_of("company_id"),
+            },
+        ),
+        Shape(
+            "Membership",
+            "memberships",
+            {"role": enum_name("role", MembershipRole), "joinedAt": instant("created_at")},
+            {"user": _by_id("User", "user_id"), "company": _by_id("Company", "company_id")},
+        ),
+        Shape(
+            "Project",
+            "projects",
+            {
+                "id": global_id("Project"),
+                "name": column("name"),
+                "description": column("description"),
+                "archived": column("archived"),
+                "createdAt": instant("created_at"),
+                "updatedAt": instant("updated_at"),
+            },
+            {"company": _by_id("Company", "company_id"), "tasks": _tasks_of("project_id")},
+        ),
+        Shape(
+            "Task",
+            "tasks",
+            {
+                "id": global_id("Task"),
+                "title": column("title"),
+                "description": column("description"),
+                "status": enum_name("status", TaskStatus),
+                "priority": enum_name("priority", TaskPriority),
+                "effort": column("effort"),
+                "estimatedMinutes": column("estimated_minutes"),
+                "dueAt": instant("due_at"),
+                "startAfter": instant("start_after"),
+                "tags": column("tags"),
+                "completedAt": instant("completed_at"),
+                "createdAt": instant("created_at"),
+                "updatedAt": instant("updated_at"),
+            },
+            {
+                "company": _by_id("Company", "company_id"),
+                "project": _by_id("Project", "project_id"),
+                "assignee": _by_id("User", "assignee_id"),
+                "createdBy": _by_id("User", "created_by"),
+                "subtasks": Checklist(
+                    "Subtask",
+                    lambda child, parent: f"{child}.task_id = {parent}.id",
+                    lambda alias: f"{alias}.position, {alias}.id",
+                ),
+            },
+        ),
+        Shape(
+            "Subtask",
+            "subtasks",
+            {
+                "id": global_id("Subtask"),
+                "title": column("title"),
+                "done": column("done"),
+                "position": column("position"),
+            },
+            {"task": _by_id("Task", "task_id")},
+        ),
+        Shape(
+            "User",
+            "users",
+            {
+                "id": global_id("User"),
+                "email": column("email"),
+                "displayName": column("display_name"),
+                "timeZone": column("time_zone"),
+                "workDays": column("work_days"),
+                "createdAt": instant("created_at"),
+            },
+        ),
+    )
+}
+
+# The root lists (for signed-in callers and API keys).
+ROOT_LISTS: dict[str, Paged] = {"companies": _COMPANIES, "tasks": _tasks_of(None)}
+
+# Types `node(id)` answers from a table.
+NODE_TYPES = frozenset(name for name, shape in SHAPES.items() if shape.table and "id" in shape.scalars)

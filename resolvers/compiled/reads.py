@@ -1,0 +1,203 @@
+"""Answering a query with one statement, or declining so the full executor answers it."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import asyncpg
+import orjson
+import structlog
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    get_named_type,
+    get_operation_ast,
+    get_variable_values,
+    parse,
+    specified_rules,
+    validate,
+    visit,
+)
+from graphql.execution import VariableValues
+from sqlalchemy.exc import SQLAlchemyError
+from strawberry.types import ExecutionResult
+
+from db.tenant import Caller
+from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
+from resolvers.compiled.render import Declined, Statement
+from resolvers.context import Context
+from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
+from resolvers.schema import RhythmSchema
+
+log = structlog.get_logger("rhythm.graphql")
+
+# Statements are kept only for variables this small once encoded (ids, page sizes, cursors).
+MAX_KEPT_VARIABLES_BYTES = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A query document that parsed, validated and selects only fields compiled reads cover."""
+
+    key: tuple[str, str | None]  # the query text and operation name it came from
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+Rendered = tuple[str, tuple[object, ...]] | None
+
+
+class _Recent(Generic[K, V]):
+    """The most recently used values, at most `size` of them."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        if key in self._values:
+            self._values.move_to_end(key)
+            return self._values[key]
+        value = self._values[key] = make()
+        if len(self._values) > self._size:
+            self._values.popitem(last=False)
+        return value
+
+
+class CompiledReads:
+    """Answers the queries it covers with one SQL statement each; counts what it answered and declined."""
+
+    def __init__(self, schema: RhythmSchema, max_page_size: int, max_documents: int = 256) -> None:
+        self._schema: GraphQLSchema = schema._schema
+        self._rules = (*specified_rules, *schema.limit_rules)
+        self._max_tokens = schema.limits.max_tokens
+        self._max_page_size = max_page_size
+        self._documents: _Recent[tuple[str, str | None], Prepared | None] = _Recent(max_documents)
+        # Statements by document, caller kind and variables: a dashboard without variables renders once.
+        self._statements: _Recent[Hashable, Rendered] = _Recent(max_documents * 4)
+        self._fields = _covered_fields(self._schema)
+        self.answered = 0
+        self.declined = 0
+
+    async def execute(
+        self, context: Context, query: str | None, variables: dict[str, object] | None, operation_name: str | None
+    ) -> ExecutionResult | None:
+        """The operation's result, or None when the full executor must answer it (nothing ran yet then)."""
+        prepared = None if query is None else self._prepared(query, operation_name)
+        sql = None if prepared is None else self._render(prepared, context, variables or {})
+        if sql is None:
+            self.declined += 1
+            return None
+        transaction = context.transaction
+        try:
+            async with transaction.lock:
+                data = await transaction.read(*sql)
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            # A statement the tables refuse is a defect here, not the client's: the full executor answers.
+            log.exception("compiled_read_failed", request_id=context.request_id)
+            await transaction.finish(commit=False)
+            self.declined += 1
+            return None
+        try:
+            await transaction.finish(commit=True)
+        except SQLAlchemyError:
+            log.exception("commit_failed", request_id=context.request_id)
+            error = GraphQLError(
+                "Internal server error.", extensions={"code": INTERNAL, "requestId": context.request_id}
+            )
+            return ExecutionResult(data=None, errors=[error])
+        self.answered += 1
+        # The database wrote the JSON; the response embeds it as it is.
+        return ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
+
+    def _render(self, prepared: Prepared, context: Context, inputs: dict[str, object]) -> Rendered:
+        variables = get_variable_values(self._schema, prepared.operation.variable_definitions or (), inputs)
+        if isinstance(variables, list):
+            return None  # the full executor reports the errors
+        caller = context.caller
+        try:
+            values = orjson.dumps(variables.coerced, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            values = b""
+        if not values or len(values) > MAX_KEPT_VARIABLES_BYTES:
+            # Not kept: a client could fill memory with large variables.
+            return self._statement(prepared, variables, caller)
+        # What a statement depends on besides the document: whether there is a viewer, whether anyone calls.
+        key = (prepared.key, caller.user_id is None, caller.is_anonymous, values)
+        return self._statements.get(key, lambda: self._statement(prepared, variables, caller))
+
+    def _statement(self, prepared: Prepared, variables: VariableValues, caller: Caller) -> Rendered:
+        statement = Statement(self._schema, prepared.fragments, variables, caller, self._max_page_size)
+        try:
+            return statement.render(prepared.operation), tuple(statement.params)
+        except Declined:
+            return None
+
+    def _prepared(self, query: str, operation_name: str | None) -> Prepared | None:
+        if len(query) > MAX_KEPT_QUERY_CHARS:
+            return self._prepare(query, operation_name)  # not kept: the cache's keys would hold it
+        return self._documents.get((query, operation_name), lambda: self._prepare(query, operation_name))
+
+    def _prepare(self, query: str, operation_name: str | None) -> Prepared | None:
+        try:
+            document = parse(query, max_tokens=self._max_tokens)
+        except GraphQLError:
+            return None
+        if validate(self._schema, document, self._rules):
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        if not _selects_only(self._schema, document, self._fields):
+            return None
+        fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        return Prepared((query, operation_name), operation, fragments)
+
+
+def _covered_fields(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
+    """Per GraphQL type, the fields compiled reads can render (`__typename` everywhere)."""
+    covered: dict[str, set[str]] = {"Query": {"viewer", "node", *ROOT_LISTS}, "Node": {"id"}}
+    covered["PageInfo"] = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
+    for shape in SHAPES.values():
+        covered[shape.type_name] = {*shape.scalars, *shape.links}
+        parent = schema.get_type(shape.type_name)
+        assert isinstance(parent, GraphQLObjectType)
+        for name, link in shape.links.items():
+            if isinstance(link, Paged):
+                connection = get_named_type(parent.fields[name].type)
+                assert isinstance(connection, GraphQLObjectType)
+                covered[connection.name] = {"nodes", "edges", "pageInfo"}
+                covered[get_named_type(connection.fields["edges"].type).name] = {"cursor", "node"}
+    return {type_name: frozenset({*names, "__typename"}) for type_name, names in covered.items()}
+
+
+def _selects_only(schema: GraphQLSchema, document: object, covered: dict[str, frozenset[str]]) -> bool:
+    """Whether every field of the document, on every type it names, is one compiled reads cover."""
+    type_info = TypeInfo(schema)
+    uncovered: list[str] = []
+
+    class Check(Visitor):
+        def enter_field(self, node: FieldNode, *_: object) -> None:
+            parent = type_info.get_parent_type()
+            if parent is None or node.name.value not in covered.get(parent.name, ()):
+                uncovered.append(node.name.value)
+
+    visit(document, TypeInfoVisitor(type_info, Check()))  # type: ignore[arg-type]
+    return not uncovered

@@ -1,0 +1,355 @@
+"""One query operation rendered as one SQL statement that returns the operation's `data` as JSON text.
+
+Every value the client chose (page sizes, cursors, ids, filters) is a parameter, so documents of one shape
+share one statement text and the driver's prepared statement. Whatever the renderer does not cover raises
+`Declined`, before any SQL runs, and the full executor answers instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    NamedTypeNode,
+    OperationDefinitionNode,
+    SelectionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_argument_values,
+    get_named_type,
+    is_abstract_type,
+)
+from graphql.execution import VariableValues
+from strawberry import relay
+from strawberry.relay.types import GlobalIDValueError
+
+from db.tenant import Caller
+from domain.errors import DomainError
+from domain.pagination import decode_cursor
+from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape, instant
+from resolvers.connections import DEFAULT_PAGE_SIZE
+
+
+class Declined(Exception):
+    """The operation needs the full executor: a field, argument or value compiled reads do not cover."""
+
+
+# json_build_object takes at most 100 arguments: 50 keys and their values.
+MAX_KEYS = 50
+
+FieldNodes = list[FieldNode]
+
+
+class Statement:
+    """The SQL of one operation, and its parameters in order."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: VariableValues,
+        caller: Caller,
+        max_page_size: int,
+    ) -> None:
+        self._schema = schema
+        self._fragments = fragments
+        self._variables = variables
+        self._caller = caller
+        self._max_page_size = max_page_size
+        self._aliases = itertools.count()
+        self.params: list[Any] = []
+
+    def render(self, operation: OperationDefinitionNode) -> str:
+        fields = self.collect([operation.selection_set], "Query")
+        parts = [(key, self._root_field(nodes)) for key, nodes in fields.items()]
+        return f"SELECT {_json_object(parts)}::text"
+
+    # Root fields
+
+    def _root_field(self, nodes: FieldNodes) -> str:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return "'Query'"
+        if name == "viewer":
+            if self._caller.user_id is None:
+                return "NULL::json"  # as the resolver: no person, no viewer
+            # The person the transaction's settings name: the policies' own source.
+            return self.object_json(SHAPES["Viewer"], "(SELECT rhythm.current_user_id())", nodes)
+        if name == "node":
+            return self._node(nodes)
+        if name in ROOT_LISTS and not self._caller.is_anonymous:
+            return self._page(ROOT_LISTS[name], "", self._field_definition("Query", name), nodes)
+        raise Declined(name)
+
+    def _node(self, nodes: FieldNodes) -> str:
+        arguments = self._arguments("Query", nodes[0])
+        try:
+            global_id = relay.GlobalID.from_id(arguments["id"])
+            row_id = uuid.UUID(global_id.node_id)
+        except (GlobalIDValueError, ValueError, TypeError):
+            raise Declined("node id") from None
+        if global_id.type_name not in NODE_TYPES:
+            raise Declined(global_id.type_name)
+        shape = SHAPES[global_id.type_name]
+        alias = self._alias()
+        found = self.object_json(shape, alias, nodes)
+        return f"(SELECT {found} FROM {shape.table} {alias} WHERE {alias}.id = {self._param(row_id)})"
+
+    # Objects and their fields
+
+    def object_json(self, shape: Shape, alias: str, nodes: FieldNodes) -> str:
+        def field(name: str, field_nodes: FieldNodes) -> str:
+            if name in shape.scalars:
+                return shape.scalars[name](alias)
+            if name in shape.links:
+                return self._link(shape, name, alias, field_nodes)
+            raise Declined(f"{shape.type_name}.{name}")
+
+        return self.fields_json(shape.type_name, nodes, field)
+
+    def fields_json(self, type_name: str, nodes: FieldNodes, field: Callable[[str, FieldNodes], str]) -> str:
+        """The JSON object of the fields selected on `type_name`: its name for `__typename`, else what `field`
+        renders for each (or `Declined`)."""
+        parts: list[tuple[str, str]] = []
+        for key, field_nodes in self.collect(_selections(nodes), type_name).items():
+            name = field_nodes[0].name.value
+            parts.append((key, f"'{type_name}'" if name == "__typename" else field(name, field_nodes)))
+        return _json_object(parts)
+
+    def _link(self, shape: Shape, name: str, parent: str, nodes: FieldNodes) -> str:
+        link = shape.links[name]
+        if isinstance(link, Paged):
+            return self._page(link, parent, self._field_definition(shape.type_name, name), nodes)
+        target = SHAPES[link.target]
+        alias = self._alias()
+        found = self.object_json(target, alias, nodes)
+        if isinstance(link, Relation):
+            return f"(SELECT {found} FROM {target.table} {alias} WHERE {link.join(alias, parent)})"
+        assert isinstance(link, Checklist)
+        return (
+            f"(SELECT coalesce(json_agg({found} ORDER BY {link.order(alias)}), '[]'::json)"
+            f" FROM {target.table} {alias} WHERE {link.join(alias, parent)})"
+        )
+
+    # Connections
+
+    def _page(self, paged: Paged, parent: str, definition: Any, nodes: FieldNodes) -> str:
+        arguments = self._arguments_of(definition, nodes[0])
+        first = arguments.pop("first", None)
+        first = DEFAULT_PAGE_SIZE if first is None else first
+        if not 0 <= first <= self._max_page_size:
+            raise Declined("first")
+        after = arguments.pop("after", None) or None
+        target = SHAPES[paged.target]
+        alias = self._alias()
+        conditions = [] if paged.join is None else [paged.join(alias, parent)]
+        for name, value in arguments.items():
+            if value is None:
+                continue
+            if name not in paged.filters:
+                raise Declined(name)
+            conditions.append(paged.filters[name](alias, self._param(value)))
+        order = ", ".join(f"{alias}.{column}" for column in paged.sort_columns)
+        if after is not None:
+            try:
+                values = decode_cursor(paged.sort, after)
+            except DomainError:
+                raise Declined("after") from None
+            keys = ", ".join(self._param(value) for value in values)
+            conditions.append(f"({order}) > ({keys})")
+        connection = get_named_type(definition.type)
+        assert isinstance(connection, GraphQLObjectType)
+        page = _PageParts(self, paged, connection, alias, self._param(first), after is not None)
+        connection_json = page.connection(nodes)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        limit = f"{page.first} + 1" if page.needs_next else page.first
+        rows = (
+            f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n FROM {target.table} {alias}{where}"
+            f" ORDER BY {order} LIMIT {limit}"
+        )
+        return f"(SELECT {connection_json} FROM ({rows}) {alias})"
+
+    def cursor(self, paged: Paged, alias: str) -> str:
+        """`domain.pagination.encode_cursor`: URL-safe base64 of the JSON list [ordering name, *values]."""
+        values = " || '\",\"' || ".join(
+            instant(column)(alias) if column.endswith("_at") else f"{alias}.{column}::text"
+            for column in paged.sort_columns
+        )
+        payload = f"""'["{paged.sort.name}","' || {values} || '"]'"""
+        return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+
+    # GraphQL plumbing
+
+    def collect(self, selection_sets: Iterable[SelectionSetNode], type_name: str) -> dict[str, FieldNodes]:
+        """The fields selected on an object of `type_name`, by response key, as graphql-core collects them."""
+        fields: dict[str, FieldNodes] = {}
+        visited: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if not self._included(selection):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._applies(selection.type_condition, type_name):
+                        visit(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self._fragments.get(name)
+                    if name in visited or fragment is None:
+                        continue
+                    visited.add(name)
+                    if self._applies(fragment.type_condition, type_name):
+                        visit(fragment.selection_set)
+
+        for selection_set in selection_sets:
+            visit(selection_set)
+        return fields
+
+    def _included(self, selection: SelectionNode) -> bool:
+        for directive in selection.directives or ():
+            name = directive.name.value
+            if name not in ("skip", "include"):
+                raise Declined(f"@{name}")
+            condition = next((arg.value for arg in directive.arguments or () if arg.name.value == "if"), None)
+            if isinstance(condition, BooleanValueNode):
+                value = condition.value
+            elif isinstance(condition, VariableNode):
+                value = bool(self._variables.coerced.get(condition.name.value))
+            else:
+                raise Declined(f"@{name}")
+            if value == (name == "skip"):
+                return False
+        return True
+
+    def _applies(self, condition: NamedTypeNode | None, type_name: str) -> bool:
+        if condition is None or condition.name.value == type_name:
+            return True
+        abstract = self._schema.get_type(condition.name.value)
+        runtime = self._schema.get_type(type_name)
+        return (
+            is_abstract_type(abstract)
+            and isinstance(runtime, GraphQLObjectType)
+            and self._schema.is_sub_type(abstract, runtime)
+        )
+
+    def _field_definition(self, type_name: str, name: str) -> Any:
+        parent = self._schema.get_type(type_name)
+        assert isinstance(parent, GraphQLObjectType)
+        return parent.fields[name]
+
+    def _arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
+        return self._arguments_of(self._field_definition(type_name, node.name.value), node)
+
+    def _arguments_of(self, definition: Any, node: FieldNode) -> dict[str, Any]:
+        try:
+            return dict(get_argument_values(definition, node, self._variables))
+        except GraphQLError:
+            raise Declined("arguments") from None
+
+    def _param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}::{_sql_type(value)}"
+
+    def _alias(self) -> str:
+        return f"x{next(self._aliases)}"
+
+
+class _PageParts:
+    """The fields of one connection: nodes, edges and page info, over the page's numbered rows."""
+
+    def __init__(
+        self, statement: Statement, paged: Paged, connection: GraphQLObjectType, alias: str, first: str, after: bool
+    ) -> None:
+        self._statement = statement
+        self._paged = paged
+        self._target = SHAPES[paged.target]
+        self._connection = connection.name
+        self._edge_type = get_named_type(connection.fields["edges"].type).name
+        self._alias = alias
+        self.first = first
+        self._after = after
+        self.needs_next = False
+
+    def connection(self, nodes: FieldNodes) -> str:
+        def field(name: str, field_nodes: FieldNodes) -> str:
+            if name == "nodes":
+                return self._list(self._statement.object_json(self._target, self._alias, field_nodes))
+            if name == "edges":
+                return self._list(self._edge(field_nodes))
+            if name == "pageInfo":
+                return self._page_info(field_nodes)
+            raise Declined(name)
+
+        return self._statement.fields_json(self._connection, nodes, field)
+
+    def _list(self, item: str) -> str:
+        return f"coalesce(json_agg({item} ORDER BY {self._alias}.__n) FILTER (WHERE {self._in_page}), '[]'::json)"
+
+    @property
+    def _in_page(self) -> str:
+        return f"{self._alias}.__n <= {self.first}"
+
+    def _edge(self, nodes: FieldNodes) -> str:
+        def field(name: str, field_nodes: FieldNodes) -> str:
+            if name == "cursor":
+                return self._statement.cursor(self._paged, self._alias)
+            if name == "node":
+                return self._statement.object_json(self._target, self._alias, field_nodes)
+            raise Declined(name)
+
+        return self._statement.fields_json(self._edge_type, nodes, field)
+
+    def _page_info(self, nodes: FieldNodes) -> str:
+        def field(name: str, _: FieldNodes) -> str:
+            if name == "hasNextPage":
+                self.needs_next = True
+                return f"count(*) > {self.first}"
+            if name == "hasPreviousPage":
+                return "true" if self._after else "false"
+            if name in ("startCursor", "endCursor"):
+                cursor = self._statement.cursor(self._paged, self._alias)
+                order = f"{self._alias}.__n{'' if name == 'startCursor' else ' DESC'}"
+                return f"(array_agg({cursor} ORDER BY {order}) FILTER (WHERE {self._in_page}))[1]"
+            raise Declined(name)
+
+        return self._statement.fields_json("PageInfo", nodes, field)
+
+
+def _selections(nodes: FieldNodes) -> list[SelectionSetNode]:
+    return [node.selection_set for node in nodes if node.selection_set is not None]
+
+
+def _json_object(parts: list[tuple[str, str]]) -> str:
+    if len(parts) > MAX_KEYS:
+        raise Declined("too many fields")
+    # Response keys are GraphQL names ([_A-Za-z][_0-9A-Za-z]*): nothing to escape.
+    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in parts) + ")"
+
+
+def _sql_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, uuid.UUID):
+        return "uuid"
+    if isinstance(value, datetime):
+        return "timestamptz"
+    if isinstance(value, str):
+        return "text"
+    raise Declined(f"a parameter of type {type(value).__name__}")
