@@ -49,6 +49,8 @@ async def rename_company(session: AsyncSession, company_id: uuid.UUID, name: str
     if updated is None:
         raise Forbidden("Only owners and admins may rename a company.")
     await session.refresh(company)
+    data = {"company": snapshot(company, ("id", "name", "is_personal")), "changed": ["name"]}
+    await record(session, EventType.COMPANY_UPDATED, company_id=company.id, subject_id=company.id, data=data)
     return company
 
 
