@@ -131,3 +131,41 @@ async def test_a_member_cannot_write_the_job_ledger(owner: asyncpg.Connection, t
                 f"webhooks.fanout:{uuid.uuid4()}",
                 uuid_of(tenants.a.company_id),
             )
+
+
+async def test_leaving_a_company_is_out_of_reach_of_a_request_narrowed_to_another_and_of_an_api_key(
+    owner: asyncpg.Connection, tenants: Tenants
+) -> None:
+    company_a, bob = uuid_of(tenants.a.company_id), uuid_of(tenants.bob.user_id)
+    leave = "DELETE FROM memberships WHERE company_id = $1 AND user_id = $2"
+    transaction = owner.transaction()
+    await transaction.start()
+    try:
+        # Bob joins company A (as the owner role, below the policies) for this transaction only.
+        await owner.execute(
+            "INSERT INTO memberships (company_id, user_id, role) VALUES ($1, $2, 'member')", company_a, bob
+        )
+        await owner.execute(
+            "SELECT set_config('role', 'rhythm_app', true), set_config('rhythm.user_id', $1, true),"
+            " set_config('rhythm.company_id', $2, true)",
+            str(bob),
+            str(uuid_of(tenants.bob.personal_company_id)),
+        )
+        narrowed = await owner.execute(leave, company_a, bob)
+        await owner.execute(
+            "SELECT set_config('rhythm.company_id', '', true), set_config('rhythm.api_company_id', $1, true),"
+            " set_config('rhythm.api_scopes', 'tasks:read tasks:write', true)",
+            str(company_a),
+        )
+        by_key = await owner.execute(leave, company_a, bob)
+        await owner.execute(
+            "SELECT set_config('rhythm.api_company_id', '', true), set_config('rhythm.api_scopes', '', true)"
+        )
+        # The same statement, no longer narrowed: Bob may leave A, so the zero above is the policy.
+        whole = await owner.execute(leave, company_a, bob)
+    finally:
+        await transaction.rollback()
+
+    assert narrowed == "DELETE 0"
+    assert by_key == "DELETE 0", "no API key scope writes memberships"
+    assert whole == "DELETE 1"
