@@ -13,7 +13,7 @@ from domain.scheduling.instance import compile_problem
 from domain.scheduling.model import Problem
 from domain.scheduling.objective import CostModel
 from domain.scheduling.occupancy import free_runs
-from domain.scheduling.selection import add_capacity, earliest_end, fewest_blocks
+from domain.scheduling.selection import add_capacity, earliest_end, fewest_blocks, releases_after_predecessors
 
 
 def capacity_bound(problem: Problem) -> float:
@@ -46,9 +46,10 @@ def relaxation_bound(problem: Problem, time_limit_s: float = 10.0) -> tuple[floa
       needs with none longer than its largest chunk or the longest run it may use
       (domain/scheduling/selection.py, which the polish also uses to choose what to leave out);
     - a task is placed only if it fits alone (a long enough run for an unsplittable task, enough
-      room in runs of its minimum chunk otherwise), only if its size splits into chunks it allows,
-      and only if its predecessors are placed;
-    - lateness: a placed task ends no earlier than it would alone on an empty calendar;
+      room in runs of its minimum chunk otherwise) after the earliest its predecessors can end, only
+      if its size splits into chunks it allows, and only if its predecessors are placed;
+    - lateness: a placed task ends no earlier than it would alone on an empty calendar, started no
+      earlier than its predecessors can end;
     - deep work: the minutes in peak hours cannot exceed the free peak minutes;
     - fragmentation: a task has at least the blocks the capacity counts.
     Everything else (overlaps, exact positions) is dropped. Without ortools: the capacity bound.
@@ -63,15 +64,16 @@ def relaxation_bound(problem: Problem, time_limit_s: float = 10.0) -> tuple[floa
     constant = sum(costs.unplaced_cost(job) for job in instance.rejected_jobs)
     placed = {job.index: m.new_bool_var(f"placed {job.id}") for job in instance.jobs}
     add_capacity(m, instance, placed)
+    release = releases_after_predecessors(instance)
     peak_use = []
     for job in instance.jobs:
-        end = earliest_end(instance, job)
+        end = earliest_end(instance, job, release[job.index])
         x = placed[job.index]
         terms.append(costs.unplaced_cost(job) * (1 - x))
         if end is not None and job.due_minute is not None:
             late = max(0, end * sm - job.due_minute)
             terms.append(job.weight * w.late_per_minute * late * x)
-        terms.append(w.per_extra_chunk * (fewest_blocks(instance, job) - 1) * x)
+        terms.append(w.per_extra_chunk * (fewest_blocks(instance, job, release[job.index]) - 1) * x)
         if job.task.is_deep:
             in_peak = m.new_int_var(0, job.size * sm, f"peak {job.id}")
             m.add(in_peak <= job.size * sm * x)

@@ -10,8 +10,8 @@ plans built around the relaxation's choice:
   deadline at or before b) and whose smallest piece is at least L, with one buffer per block,
   fit in the free runs of [a, b) of length L or more, plus one buffer per run (in a run of
   length L, blocks b1..bk take sum(b_i) + (k - 1) buffers);
-- a task takes at least `fewest_blocks` blocks, is placed only if it fits alone and its size splits
-  into chunks it allows, and only with its predecessors.
+- a task takes at least `fewest_blocks` blocks, is placed only if it fits alone after the earliest
+  its predecessors can end and its size splits into chunks it allows, and only with its predecessors.
 
 The same relaxation, with its full objective, is the lower bound the L-tier benchmark prints
 (bench/scheduling/bounds.py). Requires ortools for the choice; the helpers work without it.
@@ -55,10 +55,12 @@ def usable_runs(instance: Instance, lo: int, hi: int, least: int) -> list[Span]:
     return [(s, e) for s, e in free_runs(free, lo, hi) if e - s >= least]
 
 
-def earliest_end(instance: Instance, job: Job) -> int | None:
-    """Where the job would end alone on an empty calendar (each run used as far as chunks allow)."""
+def earliest_end(instance: Instance, job: Job, release: int | None = None) -> int | None:
+    """Where the job would end alone on an empty calendar (each run used as far as chunks allow),
+    starting no earlier than `release` (its own by default)."""
     left = job.size
-    for s, e in usable_runs(instance, job.release, job.hard_end, job.min_chunk):
+    start = job.release if release is None else release
+    for s, e in usable_runs(instance, start, job.hard_end, job.min_chunk):
         if job.min_chunk == job.size:
             if e - s >= job.size:
                 return s + job.size
@@ -69,18 +71,34 @@ def earliest_end(instance: Instance, job: Job) -> int | None:
     return None
 
 
+def releases_after_predecessors(instance: Instance) -> list[int]:
+    """Per job, the earliest slot it can start: its own release, or the earliest its predecessors
+    can all end, each alone on an empty calendar. A job whose predecessor cannot be placed gets its
+    hard end (nothing fits after it): a task due before its predecessor may start is never placed.
+    """
+    jobs = instance.jobs
+    release = [job.release for job in jobs]
+    for j in topological(range(len(jobs)), [job.preds for job in jobs]):
+        job = jobs[j]
+        for p in job.preds:
+            end = earliest_end(instance, jobs[p], release[p])
+            release[j] = max(release[j], job.hard_end if end is None else end)
+    return release
+
+
 def splits_exist(job: Job) -> bool:
     """Whether the job's size is a sum of chunk sizes it allows (105 minutes in 60 to 90 is not)."""
     low, high = job.min_chunk, job.max_chunk
     return any(k * low <= job.size <= k * high for k in range(1, job.size // low + 1))
 
 
-def fewest_blocks(instance: Instance, job: Job) -> int:
+def fewest_blocks(instance: Instance, job: Job, release: int | None = None) -> int:
     """The fewest blocks the job can be placed in: none longer than its largest chunk, nor than the
     longest free run it may use (each block lies inside one free run)."""
     if job.min_chunk == job.size:
         return 1
-    runs = usable_runs(instance, job.release, job.hard_end, job.min_chunk)
+    start = job.release if release is None else release
+    runs = usable_runs(instance, start, job.hard_end, job.min_chunk)
     longest = min(job.max_chunk, max((e - s for s, e in runs), default=job.size))
     return -(-job.size // max(1, longest))
 
@@ -91,15 +109,16 @@ def add_capacity(
     """The relaxation's constraints on the placed-or-not variables (see the module docstring);
     `margin` holds back that share of each interval's room."""
     pad = instance.buffer_slots
+    release = releases_after_predecessors(instance)
     for job in instance.jobs:
-        if earliest_end(instance, job) is None or not splits_exist(job):
+        if earliest_end(instance, job, release[job.index]) is None or not splits_exist(job):
             m.add(placed[job.index] == 0)
         for p in job.preds:
             m.add_implication(placed[job.index], placed[p])
-    blocks = {job.index: fewest_blocks(instance, job) for job in instance.jobs}
-    for a in sorted({job.release for job in instance.jobs}):
+    blocks = {job.index: fewest_blocks(instance, job, release[job.index]) for job in instance.jobs}
+    for a in sorted(set(release)):
         for b in sorted({job.hard_end for job in instance.jobs}):
-            inside = [job for job in instance.jobs if job.release >= a and job.hard_end <= b]
+            inside = [job for job in instance.jobs if release[job.index] >= a and job.hard_end <= b]
             # Work whose smallest piece is at least L can only use the runs of length L or more.
             for least in sorted({shortest(job) for job in inside}):
                 needing = [job for job in inside if shortest(job) >= least]
@@ -117,10 +136,11 @@ def choose(instance: Instance, margin: float) -> set[int] | None:
     w, sm = instance.problem.weights, instance.slot_minutes
     placed = {job.index: m.new_bool_var(f"placed {job.id}") for job in instance.jobs}
     add_capacity(m, instance, placed, margin)
+    release = releases_after_predecessors(instance)
     terms: list[cp_model.LinearExprT] = []
     for job in instance.jobs:
         terms.append(costs.unplaced_cost(job) * (1 - placed[job.index]))
-        end = earliest_end(instance, job)
+        end = earliest_end(instance, job, release[job.index])
         if end is not None and job.due_minute is not None:
             terms.append(job.weight * w.late_per_minute * max(0, end * sm - job.due_minute) * placed[job.index])
     m.minimize(sum(terms))

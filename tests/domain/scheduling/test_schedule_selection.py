@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.scheduling.engine import PlanOptions, PolishOptions, plan
 from domain.scheduling.instance import compile_problem
-from domain.scheduling.model import Task
+from domain.scheduling.model import Deadline, DeadlineKind, Task
 from domain.scheduling.output import to_schedule
-from domain.scheduling.selection import fewest_blocks, selection_start
+from domain.scheduling.selection import earliest_end, fewest_blocks, releases_after_predecessors, selection_start
 from domain.scheduling.validate import check_hard_constraints
-from tests.domain.scheduling.factories import make_problem, overloaded_week
+from tests.domain.scheduling.factories import MONDAY, make_problem, overloaded_week
 
 
 def test_a_task_takes_at_least_the_blocks_its_largest_chunk_allows() -> None:
@@ -63,3 +65,23 @@ def test_the_polish_in_two_halves_is_repeatable_for_a_round_count() -> None:
     assert first.blocks == second.blocks
     assert first.quality.objective <= plan(problem).quality.objective
     assert check_hard_constraints(problem, first) == []
+
+
+def test_a_task_starts_no_earlier_than_its_predecessors_can_end() -> None:
+    # Monday 9-17 with lunch: the 4-hour first task cannot end before Monday afternoon, and the second,
+    # due by Monday 11:00 (hard), can never be placed after it.
+    first = Task("first", 240)
+    second = Task(
+        "second", 60, depends_on=("first",), deadline=Deadline(MONDAY + timedelta(hours=11), DeadlineKind.HARD)
+    )
+    third = Task("third", 60, depends_on=("first",))
+    instance = compile_problem(make_problem(tasks=(first, second, third), days=2))
+    release = releases_after_predecessors(instance)
+    first_job, second_job, third_job = instance.jobs
+
+    first_end = earliest_end(instance, first_job)
+    assert first_end is not None
+    assert release[third_job.index] == first_end
+    assert earliest_end(instance, second_job) is not None, "alone, the second task fits before its deadline"
+    assert earliest_end(instance, second_job, release[second_job.index]) is None
+    assert [u.task_id for u in plan(make_problem(tasks=(first, second, third), days=2)).unplaced] == ["second"]
