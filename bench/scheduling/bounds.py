@@ -13,7 +13,8 @@ from domain.scheduling.instance import compile_problem
 from domain.scheduling.model import Problem
 from domain.scheduling.objective import CostModel
 from domain.scheduling.occupancy import free_runs
-from domain.scheduling.selection import add_capacity, earliest_end, fewest_blocks, releases_after_predecessors
+from domain.scheduling.reach import earliest_end, releases_after_predecessors
+from domain.scheduling.selection import add_capacity, fewest_blocks
 
 
 def capacity_bound(problem: Problem) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from domain.scheduling.instance import Instance, Job
@@ -10,6 +11,7 @@ from domain.scheduling.objective import evaluate_chunks
 from domain.scheduling.occupancy import runs_in
 from domain.scheduling.placement import Rule
 from domain.scheduling.plan import Plan
+from domain.scheduling.reach import earliest_end, releases_after_predecessors
 from domain.scheduling.result import (
     Evaluation,
     Quality,
@@ -27,19 +29,34 @@ def _static_room(instance: Instance, job: Job) -> tuple[int, int]:
     return max((e - s for s, e in runs), default=0), sum(e - s for s, e in runs)
 
 
+def _after_predecessors_only(instance: Instance, job: Job, release: int) -> bool:
+    """Whether the job fits alone on an empty calendar, but not after the earliest its predecessors end."""
+    return earliest_end(instance, job, release) is None and earliest_end(instance, job) is not None
+
+
 def _no_capacity(job: Job) -> UnplacedReason:
     hard = job.task.deadline is not None and job.task.deadline.is_hard
     return UnplacedReason.NO_CAPACITY_BEFORE_DEADLINE if hard else UnplacedReason.NO_CAPACITY_IN_HORIZON
 
 
-def diagnose(plan: Plan, j: int) -> UnplacedTask:
-    """Why job j is not in the plan, checking the causes from the most to the least structural."""
+def diagnose(plan: Plan, j: int, release: Sequence[int] | None = None) -> UnplacedTask:
+    """Why job j is not in the plan, checking the causes from the most to the least structural.
+
+    `release` is the earliest each job can start once its predecessors can be done
+    (reach.releases_after_predecessors), worked out once for all the jobs left out.
+    """
     job = plan.jobs[j]
     sm = plan.instance.slot_minutes
     if any(not plan.placed(p) for p in job.preds):
         return UnplacedTask(job.id, UnplacedReason.DEPENDENCY_UNPLACED, "a predecessor is not placed")
     if job.release >= job.hard_end:
         return UnplacedTask(job.id, UnplacedReason.DEADLINE_BEFORE_START, "no time between start and deadline")
+    if job.preds and release is not None and _after_predecessors_only(plan.instance, job, release[j]):
+        if job.task.deadline is not None and job.task.deadline.is_hard:
+            detail = "its predecessors cannot be done in time to leave room before its deadline"
+            return UnplacedTask(job.id, UnplacedReason.DEADLINE_BEFORE_START, detail)
+        detail = "its predecessors cannot be done in time to leave room inside the horizon"
+        return UnplacedTask(job.id, UnplacedReason.NO_CAPACITY_IN_HORIZON, detail)
     if job.windows is not None and not any(job.release < hi and lo < job.hard_end for lo, hi in job.windows):
         return UnplacedTask(job.id, UnplacedReason.OUTSIDE_TASK_WINDOWS, "no window inside the horizon")
     longest, total = _static_room(plan.instance, job)
@@ -74,7 +91,9 @@ def to_schedule(problem: Problem, plan: Plan) -> Schedule:
         blocks += [ScheduledBlock(job.id, grid.at(s), grid.at(e), BlockState.PLANNED) for s, e in chunks]
     blocks.sort(key=lambda b: (b.start, b.end, b.task_id))
     unplaced = list(instance.rejected)
-    unplaced += [diagnose(plan, j) for j in range(len(plan.jobs)) if not plan.placed(j)]
+    left_out = [j for j in range(len(plan.jobs)) if not plan.placed(j)]
+    release = releases_after_predecessors(instance) if any(plan.jobs[j].preds for j in left_out) else None
+    unplaced += [diagnose(plan, j, release) for j in left_out]
     evaluation = evaluate_chunks(instance, plan.minute_chunks())
     draft = Schedule(
         tuple(blocks), tuple(sorted(unplaced, key=lambda u: u.task_id)), _quality(evaluation, 0, plan.strategy)

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 
 from domain.scheduling.dependencies import topological
 from domain.scheduling.improve import improve
-from domain.scheduling.instance import Instance, Job, Span
+from domain.scheduling.instance import Instance, Job
 from domain.scheduling.objective import CostModel
-from domain.scheduling.occupancy import free_runs
 from domain.scheduling.orderings import effective_due, ordered
 from domain.scheduling.placement import Placer, Rule
 from domain.scheduling.plan import Plan
+from domain.scheduling.reach import earliest_end, releases_after_predecessors, usable_runs
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -48,42 +48,6 @@ CHOICE_WORK = 2.0
 def shortest(job: Job) -> int:
     """The smallest piece the job can be placed in."""
     return job.size if job.min_chunk == job.size else job.min_chunk
-
-
-def usable_runs(instance: Instance, lo: int, hi: int, least: int) -> list[Span]:
-    free = bytearray(instance.static_free)
-    return [(s, e) for s, e in free_runs(free, lo, hi) if e - s >= least]
-
-
-def earliest_end(instance: Instance, job: Job, release: int | None = None) -> int | None:
-    """Where the job would end alone on an empty calendar (each run used as far as chunks allow),
-    starting no earlier than `release` (its own by default)."""
-    left = job.size
-    start = job.release if release is None else release
-    for s, e in usable_runs(instance, start, job.hard_end, job.min_chunk):
-        if job.min_chunk == job.size:
-            if e - s >= job.size:
-                return s + job.size
-            continue
-        if e - s >= left:
-            return s + left
-        left -= e - s
-    return None
-
-
-def releases_after_predecessors(instance: Instance) -> list[int]:
-    """Per job, the earliest slot it can start: its own release, or the earliest its predecessors
-    can all end, each alone on an empty calendar. A job whose predecessor cannot be placed gets its
-    hard end (nothing fits after it): a task due before its predecessor may start is never placed.
-    """
-    jobs = instance.jobs
-    release = [job.release for job in jobs]
-    for j in topological(range(len(jobs)), [job.preds for job in jobs]):
-        job = jobs[j]
-        for p in job.preds:
-            end = earliest_end(instance, jobs[p], release[p])
-            release[j] = max(release[j], job.hard_end if end is None else end)
-    return release
 
 
 def splits_exist(job: Job) -> bool:

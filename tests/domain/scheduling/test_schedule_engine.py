@@ -123,6 +123,19 @@ def test_hard_deadline_before_the_start_after() -> None:
     assert reason(plan(make_problem(tasks=(task,))), "odd") is UnplacedReason.DEADLINE_BEFORE_START
 
 
+def test_a_task_due_before_its_predecessor_can_be_done_is_told_so() -> None:
+    # The predecessor may start Tuesday only; the follow-up is due Monday 15:00 (hard), though alone it would fit.
+    tasks = (
+        Task("prep", 60, start_after=at(1, 9)),
+        Task("follow-up", 30, depends_on=("prep",), deadline=Deadline(at(0, 15), DeadlineKind.HARD)),
+    )
+    schedule = plan(make_problem(tasks=tasks))
+    [left_out] = schedule.unplaced
+    assert (left_out.task_id, left_out.reason) == ("follow-up", UnplacedReason.DEADLINE_BEFORE_START)
+    assert "predecessors" in left_out.detail
+    assert blocks(schedule, "prep")
+
+
 def test_soft_deadline_is_missed_rather_than_the_task_dropped() -> None:
     tasks = (
         Task("a", 240, priority=1, deadline=Deadline(at(0, 17))),

@@ -10,7 +10,8 @@ from domain.scheduling.engine import PlanOptions, PolishOptions, plan
 from domain.scheduling.instance import compile_problem
 from domain.scheduling.model import Deadline, DeadlineKind, Task
 from domain.scheduling.output import to_schedule
-from domain.scheduling.selection import earliest_end, fewest_blocks, releases_after_predecessors, selection_start
+from domain.scheduling.reach import earliest_end, releases_after_predecessors
+from domain.scheduling.selection import fewest_blocks, selection_start
 from domain.scheduling.validate import check_hard_constraints
 from tests.domain.scheduling.factories import MONDAY, make_problem, overloaded_week
 
