@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.litestar.controller import BaseContext
 
-from db.tenant import ANONYMOUS, Caller, begin_as, read_as
+from db.tenant import ANONYMOUS, NO_JIT, Caller, begin_as, read_as
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.jobs.queues import QueueReader
@@ -65,6 +65,7 @@ class Transaction:
         """
         if self._session is not None:
             connection = await self._session.connection()
+            await connection.exec_driver_sql(NO_JIT)
             return (await connection.exec_driver_sql(sql, tuple(params))).scalar_one()
         bind = self._sessions.kw["bind"]
         return await read_as(bind, self.caller, sql, params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -142,7 +143,8 @@ class CompiledReads:
     def _statement(self, prepared: Prepared, variables: VariableValues, caller: Caller) -> Rendered:
         statement = Statement(self._schema, prepared.fragments, variables, caller, self._max_page_size)
         try:
-            return statement.render(prepared.operation), tuple(statement.params)
+            # Interned: the statements kept for one document with other variables share one text.
+            return sys.intern(statement.render(prepared.operation)), tuple(statement.params)
         except Declined:
             return None
 

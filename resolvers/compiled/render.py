@@ -48,6 +48,13 @@ class Declined(Exception):
 
 # json_build_object takes at most 100 arguments: 50 keys and their values.
 MAX_KEYS = 50
+# Sub-selects one statement may hold. A document expands into one per object link and connection it names,
+# whatever the data, so a short document of nested fragments could ask for thousands (megabytes of SQL that
+# take seconds to plan); the resolvers, which only follow the rows that exist, answer those instead. The
+# dashboard needs 3, a page of tasks with their project, assignee and checklist 4.
+MAX_SUBQUERIES = 40
+# Statement text beyond this is declined as well (a statement is also kept in memory, see reads.py).
+MAX_SQL_CHARS = 32_768
 
 FieldNodes = list[FieldNode]
 
@@ -74,7 +81,10 @@ class Statement:
     def render(self, operation: OperationDefinitionNode) -> str:
         fields = self.collect([operation.selection_set], "Query")
         parts = [(key, self._root_field(nodes)) for key, nodes in fields.items()]
-        return f"SELECT {_json_object(parts)}::text"
+        sql = f"SELECT {_json_object(parts)}::text"
+        if len(sql) > MAX_SQL_CHARS:
+            raise Declined("statement too long")
+        return sql
 
     # Root fields
 
@@ -229,7 +239,10 @@ class Statement:
             if isinstance(condition, BooleanValueNode):
                 value = condition.value
             elif isinstance(condition, VariableNode):
-                value = bool(self._variables.coerced.get(condition.name.value))
+                given = self._variables.coerced.get(condition.name.value)
+                if not isinstance(given, bool):
+                    raise Declined(f"@{name}")  # null: the executor reports the non-null `if`
+                value = given
             else:
                 raise Declined(f"@{name}")
             if value == (name == "skip"):
@@ -266,7 +279,10 @@ class Statement:
         return f"${len(self.params)}::{_sql_type(value)}"
 
     def _alias(self) -> str:
-        return f"x{next(self._aliases)}"
+        number = next(self._aliases)
+        if number >= MAX_SUBQUERIES:
+            raise Declined("too many nested selections")
+        return f"x{number}"
 
 
 class _PageParts:
@@ -284,6 +300,8 @@ class _PageParts:
         self.first = first
         self._after = after
         self.needs_next = False
+        # Whether any field aggregates the page's rows: without one, the select would return a row per row.
+        self._aggregates = False
 
     def connection(self, nodes: FieldNodes) -> str:
         def field(name: str, field_nodes: FieldNodes) -> str:
@@ -295,9 +313,13 @@ class _PageParts:
                 return self._page_info(field_nodes)
             raise Declined(name)
 
-        return self._statement.fields_json(self._connection, nodes, field)
+        rendered = self._statement.fields_json(self._connection, nodes, field)
+        if not self._aggregates:
+            raise Declined("a connection without nodes, edges or a page cursor")
+        return rendered
 
     def _list(self, item: str) -> str:
+        self._aggregates = True
         return f"coalesce(json_agg({item} ORDER BY {self._alias}.__n) FILTER (WHERE {self._in_page}), '[]'::json)"
 
     @property
@@ -317,13 +339,14 @@ class _PageParts:
     def _page_info(self, nodes: FieldNodes) -> str:
         def field(name: str, _: FieldNodes) -> str:
             if name == "hasNextPage":
-                self.needs_next = True
+                self.needs_next = self._aggregates = True
                 return f"count(*) > {self.first}"
             if name == "hasPreviousPage":
                 return "true" if self._after else "false"
             if name in ("startCursor", "endCursor"):
                 cursor = self._statement.cursor(self._paged, self._alias)
                 order = f"{self._alias}.__n{'' if name == 'startCursor' else ' DESC'}"
+                self._aggregates = True
                 return f"(array_agg({cursor} ORDER BY {order}) FILTER (WHERE {self._in_page}))[1]"
             raise Declined(name)
 

@@ -271,6 +271,17 @@ DECLINED = [
     ("a wrong variable", "query($first: Int) { tasks(first: $first) { nodes { title } } }", {"first": "ten"}),
     ("a syntax error", "{ tasks { nodes { title } ", {}),
     ("a mutation", 'mutation { logOut(input: {refreshToken: "x"}) { __typename } }', {}),
+    ("a connection with no aggregate", "{ companies { __typename } }", {}),
+    ("a page of nothing but its position", "{ tasks(first: 1) { pageInfo { hasPreviousPage } } }", {}),
+    ("a null @include", "query($v: Boolean = true) { viewer { user { id @include(if: $v) email } } }", {"v": None}),
+    ("a null @skip", "query($v: Boolean = false) { viewer { user { id @skip(if: $v) email } } }", {"v": None}),
+    (
+        "too many sub-selects",
+        "{ "
+        + " ".join(f"a{i}: viewer {{ companies {{ nodes {{ ...C }} }} }}" for i in range(9))
+        + " } fragment C on Company { projects { nodes { tasks { nodes { project { company { name } } } } } } }",
+        {},
+    ),
     (
         "too deep",
         "{ viewer { companies { nodes { projects { nodes { tasks { nodes { project { company { "
