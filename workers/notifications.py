@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import dramatiq
 import structlog
 
-from app.settings import Settings
+from base.settings import Settings
 from db.models import OutboxEvent
 from domain.live.messages import LiveMessage
 from domain.notifications import jobs
