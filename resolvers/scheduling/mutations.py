@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from base.clock import utcnow
 from domain.errors import ValidationFailed
 from domain.schedules import blocks, plans
 from domain.schedules.profile import ProfileChanges, energy_of_person, update_profile
@@ -99,10 +100,6 @@ def _scheduling_changes(input: UpdateTaskSchedulingInput) -> SchedulingChanges:
     return changes
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @strawberry.type
 class SchedulingMutations(HabitMutations, WorkHoursMutations):
     @strawberry.mutation(
@@ -110,7 +107,7 @@ class SchedulingMutations(HabitMutations, WorkHoursMutations):
     )
     async def preview_schedule(self, info: Info) -> SchedulePlanResult:
         async def work(session: AsyncSession) -> SchedulePlan:
-            return SchedulePlan.from_planned(await plans.preview(session, person(info), _now()))
+            return SchedulePlan.from_planned(await plans.preview(session, person(info), utcnow()))
 
         return await as_person(info, work)
 
@@ -119,7 +116,7 @@ class SchedulingMutations(HabitMutations, WorkHoursMutations):
     )
     async def apply_schedule(self, info: Info) -> SchedulePlanResult:
         async def work(session: AsyncSession) -> SchedulePlan:
-            return SchedulePlan.from_planned(await plans.apply(session, person(info), _now()))
+            return SchedulePlan.from_planned(await plans.apply(session, person(info), utcnow()))
 
         return await as_person(info, work)
 
