@@ -20,8 +20,8 @@ from domain.pagination import Page, PageRequest
 from domain.reads import ProjectRow
 from domain.tasks import queries as task_queries
 from domain.tasks.queries import SubtaskRow, TaskFilter, TaskOrderField, TaskRow
-from resolvers.context import Transaction
 from resolvers.scheduling.loaders import SchedulingLoaders
+from resolvers.transaction import Transaction
 from resolvers.webhooks.loaders import WebhookLoaders
 
 K = TypeVar("K", bound=Hashable)

@@ -16,7 +16,7 @@ from domain.pagination import Page, PageRequest
 from domain.schedules import queries
 from domain.schedules.task_fields import dependencies_of, settings_of
 from domain.scheduling import DurationPrediction
-from resolvers.context import Transaction
+from resolvers.transaction import Transaction
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

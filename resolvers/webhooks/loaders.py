@@ -13,7 +13,7 @@ from db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain import reads
 from domain.pagination import Page, PageRequest
 from domain.webhooks import queries
-from resolvers.context import Transaction
+from resolvers.transaction import Transaction
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
