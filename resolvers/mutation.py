@@ -55,3 +55,14 @@ async def run(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | E
             raise
         await savepoint.commit()
         return result
+
+
+async def as_person(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
+    """Run `work` for a signed-in person; an API key gets Forbidden, as a union member."""
+
+    async def guarded(session: AsyncSession) -> R:
+        person(info)
+        return await work(session)
+
+    signed_in(info)
+    return await run(info, guarded)

@@ -13,12 +13,11 @@ from base.clock import utcnow
 from db.models import FocusKind
 from domain.focus import service
 from domain.focus.service import NewSession, Ratings
-from resolvers.calendars.mutations import as_person
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.focus.types import FocusSession
 from resolvers.ids import optional_uuid_of, uuid_of
-from resolvers.mutation import person
+from resolvers.mutation import as_person, person
 
 FocusSessionResult = Annotated[
     FocusSession | ErrorType, strawberry.union("FocusSessionResult", description="FocusSession, or a typed error.")

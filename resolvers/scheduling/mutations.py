@@ -15,11 +15,10 @@ from domain.schedules import blocks, plans
 from domain.schedules.profile import ProfileChanges, energy_of_person, update_profile
 from domain.schedules.task_fields import SchedulingChanges, set_scheduling
 from domain.scheduling import BlockState, DeadlineKind, WorkKind
-from resolvers.calendars.mutations import as_person
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
-from resolvers.mutation import person
+from resolvers.mutation import as_person, person
 from resolvers.scheduling.habits import HabitMutations
 from resolvers.scheduling.types import SchedulePlan, SchedulingProfile, TaskScheduling, TimeBlock
 from resolvers.scheduling.work_hours import WorkHoursMutations
