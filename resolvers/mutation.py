@@ -42,8 +42,7 @@ def signed_in(info: Info) -> None:
 
 async def run(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
     transaction = info.context.transaction
-    async with transaction.lock:
-        session = await transaction.session()
+    async with transaction.exclusive_session() as session:
         savepoint = await session.begin_nested()
         try:
             result = await work(session)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +31,12 @@ class Transaction:
             await begin_as(session, self.caller)
             self._session = session
         return self._session
+
+    @asynccontextmanager
+    async def exclusive_session(self) -> AsyncIterator[AsyncSession]:
+        """The session, held by this resolver alone until the block ends (the lock, then the session)."""
+        async with self.lock:
+            yield await self.session()
 
     async def read(self, sql: str, params: Sequence[Any]) -> Any:
         """The single value one read statement returns, as the caller.

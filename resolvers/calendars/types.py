@@ -202,8 +202,8 @@ class CalendarEvent(relay.Node):
 
 async def _occurrence(info: Info, series_id: uuid.UUID, original: datetime | date) -> CalendarEvent | None:
     # Read as the caller, so the series' policies decide whether the occurrence is there at all.
-    async with info.context.transaction.lock:
-        found = await occurrence_of(await info.context.transaction.session(), series_id, original)
+    async with info.context.transaction.exclusive_session() as session:
+        found = await occurrence_of(session, series_id, original)
     return None if found is None else CalendarEvent.from_occurrence(found)
 
 

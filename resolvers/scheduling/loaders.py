@@ -39,8 +39,8 @@ class SchedulingLoaders:
 
     def _loader(self, load: Callable[[AsyncSession, list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         async def batch(keys: list[K]) -> Sequence[V]:
-            async with self._transaction.lock:
-                return await load(await self._transaction.session(), keys)
+            async with self._transaction.exclusive_session() as session:
+                return await load(session, keys)
 
         return DataLoader(load_fn=batch)
 
