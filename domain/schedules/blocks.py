@@ -14,9 +14,9 @@ from sqlmodel import col
 from db.models import TimeBlock, User
 from domain.db_errors import refusals
 from domain.errors import Forbidden, NotFound
+from domain.planner import BlockState
 from domain.schedules import changes
 from domain.schedules.occurrences import EventOccurrence, occurrences_of
-from domain.scheduling import BlockState
 
 REFUSED = Forbidden("Only the person whose block it is may change it.")
 

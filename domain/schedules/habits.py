@@ -19,7 +19,7 @@ from db.models import Company, Habit
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden, NotFound
-from domain.scheduling.localtime import wall_clock
+from domain.planner.localtime import wall_clock
 from domain.validation import Checks
 
 REFUSED = Forbidden("Only the person whose habit it is may change it.")

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SchedulingProfile, User
 from domain.errors import NotFound
+from domain.planner import PersonProfile, TimeWindow
+from domain.planner.energy import Energy
 from domain.schedules.energy import energy_of
-from domain.scheduling import PersonProfile, TimeWindow
-from domain.scheduling.energy import Energy
 from domain.validation import Checks
 
 Window = tuple[time, time]

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from domain.calendars import service
 from domain.calendars.service import CalendarChanges, EventChanges
-from domain.scheduling import Response, Transparency
+from domain.planner import Response, Transparency
 from resolvers.calendars.types import Calendar, CalendarEvent
 from resolvers.context import Info
 from resolvers.deleted import Deleted

@@ -15,7 +15,7 @@ from domain.calendars import occurrences
 from domain.calendars.occurrences import OriginalStart
 from domain.calendars.service import EventChanges
 from domain.errors import invalid
-from domain.scheduling import Response, Transparency
+from domain.planner import Response, Transparency
 from resolvers.calendars.mutations import CalendarEventResult
 from resolvers.calendars.types import CalendarEvent
 from resolvers.context import Info

@@ -13,10 +13,10 @@ from strawberry import relay
 
 from db import models
 from db.models import CalendarSource
+from domain.planner import Response, Transparency
+from domain.planner.events import makes_busy
 from domain.schedules.occurrences import EventOccurrence, occurrence_of
 from domain.schedules.problem import event_record
-from domain.scheduling import Response, Transparency
-from domain.scheduling.events import makes_busy
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
 from resolvers.ids import occurrence_node_id, parse_occurrence_node_id

@@ -13,10 +13,10 @@ from strawberry import relay
 
 from db import models
 from db.models import TaskPriority
+from domain.planner import WorkKind
+from domain.planner.habits import Period
 from domain.schedules import habits as service
 from domain.schedules.habits import HabitChanges
-from domain.scheduling import WorkKind
-from domain.scheduling.habits import Period
 from resolvers.context import Info
 from resolvers.deleted import Deleted
 from resolvers.errors import ErrorType

@@ -13,9 +13,9 @@ from strawberry.dataloader import DataLoader
 from db.models import Calendar, CalendarEvent, Habit, Task, TaskScheduling, TimeBlock
 from domain import reads
 from domain.pagination import Page, PageRequest
+from domain.planner import DurationPrediction
 from domain.schedules import queries
 from domain.schedules.task_fields import dependencies_of, settings_of
-from domain.scheduling import DurationPrediction
 from resolvers.transaction import Transaction
 
 K = TypeVar("K", bound=Hashable)

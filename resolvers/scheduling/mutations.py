@@ -11,10 +11,10 @@ from strawberry import relay
 
 from base.clock import utcnow
 from domain.errors import ValidationFailed
+from domain.planner import BlockState, DeadlineKind, WorkKind
 from domain.schedules import blocks, plans
 from domain.schedules.profile import ProfileChanges, energy_of_person, update_profile
 from domain.schedules.task_fields import SchedulingChanges, set_scheduling
-from domain.scheduling import BlockState, DeadlineKind, WorkKind
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
