@@ -29,8 +29,9 @@ from functools import partial
 from bench.scheduling.bounds import capacity_bound, relaxation_bound
 from bench.scheduling.generate import generate
 from bench.scheduling.tables import table
-from domain.planner.engine import PlanOptions, PolishOptions, baseline, plan
+from domain.planner.engine import baseline, plan
 from domain.planner.model import Problem
+from domain.planner.options import PlanOptions, PolishOptions
 from domain.planner.result import Schedule
 
 

@@ -13,7 +13,7 @@ Entry points:
 """
 
 from domain.planner.durations import DurationModel, DurationPrediction, DurationSample
-from domain.planner.engine import PlanOptions, PolishOptions, baseline, plan
+from domain.planner.engine import baseline, plan
 from domain.planner.events import EventRecord, Response, Transparency, busy_intervals
 from domain.planner.habits import Habit, Period, habit_tasks
 from domain.planner.model import (
@@ -31,6 +31,7 @@ from domain.planner.model import (
     week,
 )
 from domain.planner.objective import evaluate
+from domain.planner.options import PlanOptions, PolishOptions
 from domain.planner.recurrence import Occurrence, Override, RecurringEvent, expand
 from domain.planner.result import (
     ObjectiveTerms,

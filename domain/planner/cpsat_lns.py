@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from domain.planner.cpsat import solve
 from domain.planner.instance import Instance, Job, Span
 from domain.planner.objective import CostModel
 
@@ -98,8 +99,6 @@ def polish_by_windows(
     window_limit_s: float = 1.0,
 ) -> list[list[Span]]:
     """Improve `chunks` (slots per job) window by window until the time is up or a sweep finds nothing."""
-    from domain.planner.polish import solve
-
     deadline = time.perf_counter() + time_limit_s
     model = CostModel(instance)
     current = [sorted(c) for c in chunks]

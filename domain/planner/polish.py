@@ -1,7 +1,7 @@
 """On top of the heuristic: a time-limited polish (CP-SAT, and for large problems an iterated local
 search first), and an exact CP-SAT solve for benchmarks.
 
-ortools is an optional dependency: this module imports it only inside its functions, so the rest of
+ortools is an optional dependency: cpsat.py imports it only inside its functions, so the rest of
 the engine (and this module itself) loads without it.
 """
 
@@ -9,40 +9,27 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from domain.planner.cpsat import solve
+from domain.planner.cpsat_lns import polish_by_windows
+from domain.planner.deep_search import deep_search
 from domain.planner.instance import Instance, Span, compile_problem
 from domain.planner.model import Problem
 from domain.planner.objective import CostModel, chunks_from_blocks
+from domain.planner.options import PolishOptions
 from domain.planner.output import to_schedule
 from domain.planner.placement import Placement, Placer
 from domain.planner.plan import Plan
 from domain.planner.result import Schedule
-
-if TYPE_CHECKING:
-    from ortools.sat.python import cp_model
-
-    from domain.planner.engine import PolishOptions
+from domain.planner.selection import selection_start
 
 # Chunks per job the polish model allows (besides the ones the heuristic used): enough to improve,
 # few enough to keep the model small. The exact solve has no cap.
 POLISH_MAX_CHUNKS = 4
-# Time for filling in a hint on the chunk variables (see _complete_hint).
-HINT_SECONDS = 1.0
 # Up to this many jobs the polish hands CP-SAT the whole problem; beyond, it works window by window.
 WHOLE_MODEL_JOBS = 25
 # Below this, the time left after the local search is not worth a CP-SAT window sweep.
 WINDOW_MIN_SECONDS = 0.2
-
-
-@dataclass(frozen=True, slots=True)
-class CpSatResult:
-    chunks: list[list[Span]] | None  # slots per job; None when no solution was found
-    objective: int | None
-    bound: int
-    optimal: bool
-    status: str
-    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,74 +38,6 @@ class ExactResult:
     optimal: bool
     bound: int
     seconds: float
-
-
-def available() -> bool:
-    try:
-        import ortools.sat.python.cp_model  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def solve(
-    instance: Instance,
-    *,
-    time_limit_s: float,
-    workers: int = 2,
-    max_chunks: int | None = None,
-    hint: list[list[Span]] | None = None,
-    deterministic_time: float | None = None,
-) -> CpSatResult:
-    from ortools.sat.python import cp_model
-
-    from domain.planner.cpsat_model import build
-
-    started = time.perf_counter()
-    built = build(instance, max_chunks=max_chunks, hint=hint)
-    if hint is not None:
-        _complete_hint(built.model, min(HINT_SECONDS, time_limit_s / 2))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
-    solver.parameters.num_workers = workers
-    if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = deterministic_time
-    status = solver.solve(built.model)
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    chunks = None
-    if found:
-        chunks = [
-            [(solver.value(c.start), solver.value(c.end)) for c in job.chunks if solver.value(c.present)]
-            for job in built.jobs
-        ]
-    return CpSatResult(
-        chunks=chunks,
-        objective=int(solver.objective_value) if found else None,
-        bound=int(solver.best_objective_bound),
-        optimal=status == cp_model.OPTIMAL,
-        status=solver.status_name(status),
-        seconds=solver.wall_time,
-    )
-
-
-def _complete_hint(model: cp_model.CpModel, time_limit_s: float) -> None:
-    """Turn a hint on the chunk variables into a hint on every variable.
-
-    CP-SAT struggles to extend a partial hint on a large model (the run, lateness and peak variables
-    are left for it to find), so a first, tiny solve fixes the hinted variables and fills in the rest.
-    """
-    from ortools.sat.python import cp_model
-
-    filler = cp_model.CpSolver()
-    filler.parameters.fix_variables_to_their_hinted_value = True
-    filler.parameters.max_time_in_seconds = time_limit_s
-    filler.parameters.num_workers = 1
-    if filler.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return
-    model.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves this one unannotated
-    for index in range(len(model.proto.variables)):
-        variable = model.get_int_var_from_proto_index(index)
-        model.add_hint(variable, filler.value(variable))
 
 
 def plan_from_chunks(instance: Instance, chunks: list[list[Span]], strategy: str) -> Plan:
@@ -171,10 +90,6 @@ def _search_then_windows(instance: Instance, start: list[list[Span]], options: P
     around the capacity relaxation's choice of what to leave out (selection.py), which often lies
     in a better basin than local search reaches.
     """
-    from domain.planner.cpsat_lns import polish_by_windows
-    from domain.planner.deep_search import deep_search
-    from domain.planner.selection import selection_start
-
     started = time.perf_counter()
     budget = options.time_limit_s * options.search_share
     searched = plan_from_chunks(instance, start, "heuristic")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.planner.engine import PlanOptions, PolishOptions, plan
+from domain.planner.engine import plan
 from domain.planner.model import Deadline, DeadlineKind, PlanBlock, Problem, Task, WorkKind
 from domain.planner.objective import evaluate
+from domain.planner.options import PlanOptions, PolishOptions
 from domain.planner.polish import solve_exact
 from domain.planner.validate import check_hard_constraints
 from tests.domain.planner.factories import at, make_problem, span, standard_person

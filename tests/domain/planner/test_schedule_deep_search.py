@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from domain.planner.deep_search import deep_search
-from domain.planner.engine import PlanOptions, PolishOptions, heuristic_plan, plan
+from domain.planner.engine import heuristic_plan, plan
 from domain.planner.instance import compile_problem
+from domain.planner.options import PlanOptions, PolishOptions
 from domain.planner.output import to_schedule
 from domain.planner.validate import check_hard_constraints
 from tests.domain.planner.factories import overloaded_week

@@ -301,7 +301,7 @@ def test_the_engine_imports_and_plans_without_ortools() -> None:
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, NoOrtools())\n"
         "import domain.planner as s\n"
-        "from domain.planner.polish import available\n"
+        "from domain.planner.cpsat import available\n"
         "assert not available()\n"
         "from datetime import datetime, timedelta, timezone\n"
         "now = datetime(2025, 6, 2, 8, tzinfo=timezone.utc)\n"

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.planner.engine import PlanOptions, PolishOptions, plan
+from domain.planner.engine import plan
 from domain.planner.instance import compile_problem
 from domain.planner.model import Deadline, DeadlineKind, Task
+from domain.planner.options import PlanOptions, PolishOptions
 from domain.planner.output import to_schedule
 from domain.planner.reach import earliest_end, releases_after_predecessors
 from domain.planner.selection import fewest_blocks, selection_start
