@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 
-from domain import reads
+from domain.companies import queries as company_queries
 from domain.tasks import queries as task_queries
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
@@ -47,7 +47,7 @@ class Query:
         signed_in(info)
         request = page_request(first, after, info.context.services.max_page_size)
         async with info.context.transaction.exclusive_session() as session:
-            page = await reads.companies_page(session, request)
+            page = await company_queries.companies_page(session, request)
         return connection_of(page, Company.from_model)
 
     @strawberry.field(description="Tasks across every company the caller may see.")

@@ -4,7 +4,7 @@ import uuid
 
 import strawberry
 
-from domain import reads
+from domain.companies import queries as company_queries
 from domain.time_tracking import queries as time_queries
 from domain.time_tracking.service import running_timer
 from resolvers.companies.types import Company
@@ -30,7 +30,7 @@ class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus):
     async def companies(self, info: Info, first: First = None, after: After = None) -> Connection[Company]:
         request = page_request(first, after, info.context.services.max_page_size)
         async with info.context.transaction.exclusive_session() as session:
-            page = await reads.companies_page(session, request)
+            page = await company_queries.companies_page(session, request)
         return connection_of(page, Company.from_model)
 
     @strawberry.field(description="The running timer, if any.")
