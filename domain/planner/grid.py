@@ -42,9 +42,6 @@ class Grid:
     def at(self, slot: int) -> datetime:
         return self.origin + timedelta(minutes=slot * self.slot_minutes)
 
-    def on_grid(self, instant: datetime) -> bool:
-        return (instant - self.origin) % timedelta(minutes=self.slot_minutes) == timedelta(0)
-
     def slots_inside(self, span: Interval) -> tuple[int, int]:
         """The slots lying entirely within `span`, clamped to the grid."""
         return max(0, self.slot_ceil(span.start)), min(self.size, self.slot_floor(span.end))

@@ -27,9 +27,6 @@ class Occupancy:
         clone.pad, clone.size = self.pad, self.size
         return clone
 
-    def is_free(self, start: int, end: int) -> bool:
-        return 0 <= start < end <= self.size and self.free.find(0, start, end) < 0
-
     def reserve(self, start: int, end: int) -> None:
         lo, hi = max(0, start - self.pad), min(self.size, end + self.pad)
         count, free = self.count, self.free

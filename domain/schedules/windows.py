@@ -64,10 +64,6 @@ def nowhere(end: datetime) -> tuple[Interval, ...]:
     return (Interval(end, end + timedelta(minutes=1)),)
 
 
-def habit_id_of(engine_id: str) -> uuid.UUID:
-    return uuid.UUID(engine_id.split("@", 1)[0])
-
-
 def _engine_habit(habit: Habit, zone: ZoneInfo, start: datetime, end: datetime) -> EngineHabit:
     return EngineHabit(
         id=str(habit.id),
