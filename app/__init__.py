@@ -1,1 +1,1 @@
-"""Rhythm's outer layer: the Litestar app, settings, CLI and operational endpoints."""
+"""Rhythm's outer layer: the Litestar app, CLI and operational endpoints."""

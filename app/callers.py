@@ -48,8 +48,7 @@ async def identify(headers: Headers, context: Context) -> None:
             user_id = read_access_token(context.services.tokens, token.strip())
             await context.transaction.act_as(Caller(user_id=user_id, company_id=_company_scope(headers)))
         elif api_key:
-            async with context.transaction.lock:
-                session = await context.transaction.session()
+            async with context.transaction.exclusive_session() as session:
                 caller = await authenticate_api_key(session, api_key.strip())
                 await context.transaction.act_as(caller)
         else:

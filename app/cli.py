@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from app import jobs_cli
-from app.settings import Settings, get_settings
+from base.settings import Settings, get_settings
 
 
 @contextmanager
@@ -57,7 +57,7 @@ def _seed(url: str, settings: Settings) -> bool:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from app.logs import configure_logging
+    from base.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)

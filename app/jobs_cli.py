@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry import relay
 
-from app.settings import Settings
+from base.settings import Settings
 
 T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]

@@ -15,9 +15,9 @@ from litestar.exceptions import NotAuthorizedException
 from app.graphql import graphql_controller
 from app.health import health, ready
 from app.live import LiveChannels
-from app.logs import configure_logging
 from app.request_id import request_id_middleware, request_id_of
-from app.settings import Settings, get_settings
+from base.logs import configure_logging
+from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from domain.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from domain.lookups import get_one
 
 UNIQUE_VIOLATION = "23505"
 FOREIGN_KEY_VIOLATION = "23503"
@@ -93,8 +94,7 @@ async def delete_visible(
 
     An explicit DELETE, because the ORM only warns when a policy leaves the row in place.
     """
-    if await session.get(entity, row_id) is None:
-        raise NotFound(f"No such {what}.")
+    await get_one(session, entity, row_id, what=what)
     async with refusals(refused=refused):
         result = await session.execute(sa.delete(entity).where(entity.id == row_id))
     if result.rowcount == 0:  # type: ignore[attr-defined]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -11,14 +9,15 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.litestar.controller import BaseContext
 
-from db.tenant import ANONYMOUS, NO_JIT, Caller, begin_as, read_as
+from db.tenant import ANONYMOUS, Caller
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.jobs.queues import QueueReader
+from resolvers.loaders import Loaders
+from resolvers.transaction import Transaction
 
 if TYPE_CHECKING:
     from resolvers.live.feed import LiveFeed
-    from resolvers.loaders import Loaders
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,57 +36,6 @@ class Services:
     queues: QueueReader | None = None
 
 
-class Transaction:
-    """One database transaction per GraphQL operation, opened on first use.
-
-    Sibling fields resolve concurrently but share one connection, so the lock hands it to one at a time.
-    """
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], caller: Caller) -> None:
-        self._sessions = sessions
-        self.caller = caller
-        self.lock = asyncio.Lock()
-        self._session: AsyncSession | None = None
-
-    async def session(self) -> AsyncSession:
-        if self._session is None:
-            session = self._sessions()
-            await session.begin()
-            await begin_as(session, self.caller)
-            self._session = session
-        return self._session
-
-    async def read(self, sql: str, params: Sequence[Any]) -> Any:
-        """The single value one read statement returns, as the caller.
-
-        Inside the transaction when one is open (looking up an API key opens it); otherwise in a transaction of
-        its own that has committed when this returns, so `finish` has nothing left to do.
-        """
-        if self._session is not None:
-            connection = await self._session.connection()
-            await connection.exec_driver_sql(NO_JIT)
-            return (await connection.exec_driver_sql(sql, tuple(params))).scalar_one()
-        bind = self._sessions.kw["bind"]
-        return await read_as(bind, self.caller, sql, params)
-
-    async def act_as(self, caller: Caller) -> None:
-        self.caller = caller
-        if self._session is not None:
-            await begin_as(self._session, caller)
-
-    async def finish(self, *, commit: bool) -> None:
-        session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if commit:
-                await session.commit()
-            else:
-                await session.rollback()
-        finally:
-            await session.close()
-
-
 class Context(BaseContext, kw_only=True):
     services: Services
     transaction: Transaction
@@ -102,8 +50,6 @@ class Context(BaseContext, kw_only=True):
 
     def get_loaders(self) -> Loaders:
         if self.loaders is None:
-            from resolvers.loaders import Loaders
-
             self.loaders = Loaders(self.transaction)
         return self.loaders  # type: ignore[no-any-return]
 

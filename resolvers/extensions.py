@@ -3,7 +3,6 @@ runs per field."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable, Iterator
 
 import structlog
@@ -15,6 +14,7 @@ from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from domain.errors import DomainError, NotFound, ValidationFailed
 from resolvers.context import Context
+from resolvers.recent import Recent
 
 log = structlog.get_logger("rhythm.graphql")
 
@@ -23,7 +23,7 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 MAX_KEPT_QUERY_CHARS = 16_384
 
 
-class ValidDocuments:
+class ValidDocuments(Recent[Hashable, DocumentNode]):
     """The parsed form of query texts that parsed and validated, most recently used first, for one schema.
 
     Clients send the same few documents again and again; parsing and validating one costs milliseconds. The key
@@ -32,19 +32,7 @@ class ValidDocuments:
     """
 
     def __init__(self, max_size: int = 256) -> None:
-        self._max_size = max_size
-        self._documents: OrderedDict[Hashable, DocumentNode] = OrderedDict()
-
-    def get(self, key: Hashable) -> DocumentNode | None:
-        document = self._documents.get(key)
-        if document is not None:
-            self._documents.move_to_end(key)
-        return document
-
-    def put(self, key: Hashable, document: DocumentNode) -> None:
-        self._documents[key] = document
-        if len(self._documents) > self._max_size:
-            self._documents.popitem(last=False)
+        super().__init__(max_size)
 
 
 class DocumentCache(SchemaExtension):

@@ -16,12 +16,15 @@ from strawberry.dataloader import DataLoader
 
 from db.models import ApiKey, Company, Membership, Project, Subtask, Task, TimeEntry, User
 from domain import reads
+from domain.auth import queries as key_queries
+from domain.companies import queries as company_queries
 from domain.pagination import Page, PageRequest
-from domain.reads import ProjectRow
+from domain.projects import queries as project_queries
+from domain.projects.queries import ProjectRow
 from domain.tasks import queries as task_queries
 from domain.tasks.queries import SubtaskRow, TaskFilter, TaskOrderField, TaskRow
-from resolvers.context import Transaction
 from resolvers.scheduling.loaders import SchedulingLoaders
+from resolvers.transaction import Transaction
 from resolvers.webhooks.loaders import WebhookLoaders
 
 K = TypeVar("K", bound=Hashable)
@@ -66,8 +69,8 @@ class Loaders:
 
     def _loader(self, load: Callable[[AsyncSession, list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         async def batch(keys: list[K]) -> Sequence[V]:
-            async with self._transaction.lock:
-                return await load(await self._transaction.session(), keys)
+            async with self._transaction.exclusive_session() as session:
+                return await load(session, keys)
 
         return DataLoader(load_fn=batch)
 
@@ -97,12 +100,12 @@ class Loaders:
         return [grouped[task_id] for task_id in task_ids]
 
     async def _api_keys(self, session: AsyncSession, company_ids: list[uuid.UUID]) -> list[list[ApiKey]]:
-        grouped = await reads.api_keys_of(session, company_ids)
+        grouped = await key_queries.api_keys_of(session, company_ids)
         return [grouped[company_id] for company_id in company_ids]
 
     async def _viewer_roles(self, session: AsyncSession, company_ids: list[uuid.UUID]) -> list[str | None]:
         user_id = self._transaction.caller.user_id
-        roles = {} if user_id is None else await reads.roles_of(session, user_id, company_ids)
+        roles = {} if user_id is None else await company_queries.roles_of(session, user_id, company_ids)
         return [roles.get(company_id) for company_id in company_ids]
 
     @staticmethod
@@ -110,7 +113,7 @@ class Loaders:
         session: AsyncSession, company_ids: list[uuid.UUID], args: tuple[bool | None, PageRequest]
     ) -> dict[uuid.UUID, Page[Project]]:
         archived, request = args
-        return await reads.projects_per_company(session, company_ids, archived, request)
+        return await project_queries.projects_per_company(session, company_ids, archived, request)
 
     async def _projects_with_tasks(
         self, session: AsyncSession, company_ids: list[uuid.UUID], args: tuple[bool | None, PageRequest, TaskListArgs]
@@ -129,7 +132,7 @@ class Loaders:
     async def _members(
         session: AsyncSession, company_ids: list[uuid.UUID], request: PageRequest
     ) -> dict[uuid.UUID, Page[Membership]]:
-        return await reads.members_per_company(session, company_ids, request)
+        return await company_queries.members_per_company(session, company_ids, request)
 
     @staticmethod
     def _tasks_by(

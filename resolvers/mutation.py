@@ -42,8 +42,7 @@ def signed_in(info: Info) -> None:
 
 async def run(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
     transaction = info.context.transaction
-    async with transaction.lock:
-        session = await transaction.session()
+    async with transaction.exclusive_session() as session:
         savepoint = await session.begin_nested()
         try:
             result = await work(session)
@@ -55,3 +54,14 @@ async def run(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | E
             raise
         await savepoint.commit()
         return result
+
+
+async def as_person(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
+    """Run `work` for a signed-in person; an API key gets Forbidden, as a union member."""
+
+    async def guarded(session: AsyncSession) -> R:
+        person(info)
+        return await work(session)
+
+    signed_in(info)
+    return await run(info, guarded)

@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 
-from domain import reads
+from domain.companies import queries as company_queries
 from domain.tasks import queries as task_queries
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
@@ -46,8 +46,8 @@ class Query:
     async def companies(self, info: Info, first: First = None, after: After = None) -> Connection[Company]:
         signed_in(info)
         request = page_request(first, after, info.context.services.max_page_size)
-        async with info.context.transaction.lock:
-            page = await reads.companies_page(await info.context.transaction.session(), request)
+        async with info.context.transaction.exclusive_session() as session:
+            page = await company_queries.companies_page(session, request)
         return connection_of(page, Company.from_model)
 
     @strawberry.field(description="Tasks across every company the caller may see.")
@@ -62,8 +62,7 @@ class Query:
         signed_in(info)
         task_filter, field, descending, request = task_list_args(info, filter, order_by, first, after)
         sort = task_queries.task_sort(field, descending=descending)
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             page = await task_queries.list_tasks(session, task_filter, sort, request)
         await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.main import create_app
-from app.settings import Settings
+from base.settings import Settings
 from db import embedded, migrate
 from db.engine import create_engine, create_sessionmaker
 from tests.graphql import GraphQL

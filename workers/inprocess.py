@@ -9,7 +9,7 @@ from functools import partial
 
 import dramatiq
 
-from app.settings import Settings
+from base.settings import Settings
 from db.engine import create_engine, create_sessionmaker
 from workers import dead_letters, notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker

@@ -14,7 +14,7 @@ from typing import Protocol
 import structlog
 from redis.asyncio import Redis
 
-from app.settings import get_settings
+from base.settings import get_settings
 from db.models import OutboxEvent
 from domain.live.messages import LiveMessage
 from workers.events import reacts

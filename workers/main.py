@@ -11,8 +11,8 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
-from app.logs import configure_logging
-from app.settings import get_settings
+from base.logs import configure_logging
+from base.settings import get_settings
 from workers import dead_letters, notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker
 from workers.events import publish

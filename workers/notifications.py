@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import dramatiq
 import structlog
 
-from app.settings import Settings
+from base.clock import utcnow
+from base.settings import Settings
 from db.models import OutboxEvent
 from domain.live.messages import LiveMessage
 from domain.notifications import jobs
@@ -28,10 +29,6 @@ from workers.events import reacts
 
 log = structlog.get_logger("rhythm.notifications")
 _said_no_smtp = False
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.settings import Settings, get_settings
+from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from db.tenant import Caller, tenant_session, worker_for
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import dramatiq
 import structlog
 
+from base.clock import utcnow
 from db.models import OutboxEvent
 from domain.schedules import replans
 from workers import runtime
@@ -19,10 +20,6 @@ log = structlog.get_logger("rhythm.scheduling")
 
 #: How long a person's changes must settle before their plan is redone.
 REPLAN_DELAY = timedelta(seconds=30)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _enqueue(user_ids: list[uuid.UUID], delay: timedelta) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from base.clock import utcnow
 from db.models import DeliveryStatus, OutboxEvent
 from db.tenant import ANONYMOUS, tenant_session, worker_for
 from domain.webhooks import deliveries, endpoints, fanout
@@ -30,10 +31,6 @@ Sessions = async_sessionmaker[AsyncSession]
 Enqueue = Callable[[Sequence[Due]], None]
 DISABLED = "The endpoint is disabled."
 DUE_BATCH = 500
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def fan_out(sessions: Sessions, event: OutboxEvent, *, now: datetime, policy: DeliveryPolicy) -> list[Due]:

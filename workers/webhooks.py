@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import dramatiq
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from base.clock import utcnow
 from db.models import OutboxEvent
 from domain.webhooks.deliveries import Due
 from domain.webhooks.policy import DeliveryPolicy
@@ -52,16 +53,13 @@ def enqueue(due: Sequence[Due]) -> None:
 @reacts
 async def fan_out(event: OutboxEvent) -> None:
     policy = delivery_policy()
-    made = await webhook_jobs.fan_out(runtime.sessions(), event, now=webhook_jobs.utcnow(), policy=policy)
+    made = await webhook_jobs.fan_out(runtime.sessions(), event, now=utcnow(), policy=policy)
     # The first attempts are made here, after the fan-out's commit, rather than through a message each: its
     # enqueue, fetch, start count and acknowledgement (Redis round trips and thread hops) cost more than the
     # attempt. Retries, and deliveries this call did not reach (the worker died), go through `webhooks.deliver`
     # once the dispatcher finds them due.
     await asyncio.gather(
-        *(
-            webhook_jobs.deliver(runtime.sessions(), sender(), due, now=webhook_jobs.utcnow(), policy=policy)
-            for due in made
-        )
+        *(webhook_jobs.deliver(runtime.sessions(), sender(), due, now=utcnow(), policy=policy) for due in made)
     )
 
 
@@ -76,12 +74,12 @@ async def fan_out(event: OutboxEvent) -> None:
 )
 async def deliver(delivery_id: str, company_id: str) -> None:
     due = Due(id=uuid.UUID(delivery_id), company_id=uuid.UUID(company_id))
-    await webhook_jobs.deliver(runtime.sessions(), sender(), due, now=webhook_jobs.utcnow(), policy=delivery_policy())
+    await webhook_jobs.deliver(runtime.sessions(), sender(), due, now=utcnow(), policy=delivery_policy())
 
 
 @dramatiq.actor(actor_name="webhooks.dispatch_due", queue_name="webhooks", max_retries=0, time_limit=60_000)
 async def dispatch_due(now: str | None = None) -> None:
-    at = datetime.fromisoformat(now) if now else webhook_jobs.utcnow()
+    at = datetime.fromisoformat(now) if now else utcnow()
     await webhook_jobs.dispatch_due(runtime.sessions(), enqueue, now=at, policy=delivery_policy())
 
 

@@ -18,7 +18,7 @@ import orjson
 import strawberry
 
 from app.main import settle_heap
-from app.settings import Settings
+from base.settings import Settings
 from bench.dashboard.counting import Statement, StatementCounter, Tally
 from bench.dashboard.queries import Case, shape_of
 from bench.dashboard.report import Measurement

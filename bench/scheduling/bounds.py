@@ -9,12 +9,12 @@ taken as zero. Valid, because in a run of length L blocks b1..bk use sum(b_i) + 
 
 from __future__ import annotations
 
-from domain.scheduling.instance import compile_problem
-from domain.scheduling.model import Problem
-from domain.scheduling.objective import CostModel
-from domain.scheduling.occupancy import free_runs
-from domain.scheduling.reach import earliest_end, releases_after_predecessors
-from domain.scheduling.selection import add_capacity, fewest_blocks
+from domain.planner.instance import compile_problem
+from domain.planner.model import Problem
+from domain.planner.objective import CostModel
+from domain.planner.occupancy import free_runs
+from domain.planner.reach import earliest_end, releases_after_predecessors
+from domain.planner.selection import add_capacity, fewest_blocks
 
 
 def capacity_bound(problem: Problem) -> float:
@@ -45,7 +45,7 @@ def relaxation_bound(problem: Problem, time_limit_s: float = 10.0) -> tuple[floa
       its minimum chunk) is at least L, one buffer per block, fit in the free runs of [a, b) of
       length L or more, plus one buffer per run; a task takes at least as many blocks as its size
       needs with none longer than its largest chunk or the longest run it may use
-      (domain/scheduling/selection.py, which the polish also uses to choose what to leave out);
+      (domain/planner/selection.py, which the polish also uses to choose what to leave out);
     - a task is placed only if it fits alone (a long enough run for an unsplittable task, enough
       room in runs of its minimum chunk otherwise) after the earliest its predecessors can end, only
       if its size splits into chunks it allows, and only if its predecessors are placed;

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.scheduling.events import EventRecord, Response, Transparency, busy_intervals
-from domain.scheduling.instance import compile_problem
-from domain.scheduling.localtime import localize
-from domain.scheduling.model import (
+from domain.planner.events import EventRecord, Response, Transparency, busy_intervals
+from domain.planner.instance import compile_problem
+from domain.planner.localtime import localize
+from domain.planner.model import (
     Deadline,
     DeadlineKind,
     Interval,
@@ -28,7 +28,7 @@ from domain.scheduling.model import (
     WorkKind,
     week,
 )
-from domain.scheduling.recurrence import RecurringEvent, expand
+from domain.planner.recurrence import RecurringEvent, expand
 
 FIRST_DAY = date(2025, 3, 3)
 ZONES = (

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bench.scheduling.generate import generate
 from bench.scheduling.tables import median, table
-from domain.scheduling.engine import baseline, plan
-from domain.scheduling.polish import solve_exact
+from domain.planner.engine import baseline, plan
+from domain.planner.polish import solve_exact
 
 
 def _exact(seed: int, limit: float, workers: int, cache: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from bench.scheduling.generate import generate
 from bench.scheduling.tables import percentile, table
-from domain.scheduling.engine import plan
-from domain.scheduling.model import Deadline, Interval, PlanBlock, Problem, Task
+from domain.planner.engine import plan
+from domain.planner.model import Deadline, Interval, PlanBlock, Problem, Task
 
 
 def _change(problem: Problem, previous: tuple[PlanBlock, ...], rng: random.Random) -> tuple[str, Problem]:

@@ -29,9 +29,10 @@ from functools import partial
 from bench.scheduling.bounds import capacity_bound, relaxation_bound
 from bench.scheduling.generate import generate
 from bench.scheduling.tables import table
-from domain.scheduling.engine import PlanOptions, PolishOptions, baseline, plan
-from domain.scheduling.model import Problem
-from domain.scheduling.result import Schedule
+from domain.planner.engine import baseline, plan
+from domain.planner.model import Problem
+from domain.planner.options import PlanOptions, PolishOptions
+from domain.planner.result import Schedule
 
 
 def _solve_timed(solve: Callable[[Problem], Schedule], problem: Problem) -> tuple[Schedule, float]:

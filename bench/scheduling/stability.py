@@ -18,9 +18,9 @@ from datetime import timedelta
 
 from bench.scheduling.generate import generate
 from bench.scheduling.tables import median, percentile, table
-from domain.scheduling.engine import plan
-from domain.scheduling.model import BlockState, Interval, PlanBlock
-from domain.scheduling.result import Schedule
+from domain.planner.engine import plan
+from domain.planner.model import BlockState, Interval, PlanBlock
+from domain.planner.result import Schedule
 
 
 def previous_plan(schedule: Schedule, rng: random.Random) -> tuple[PlanBlock, ...]:

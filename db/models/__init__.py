@@ -1,5 +1,6 @@
 """Every table, importable from one place (Alembic and the tests read `SQLModel.metadata`)."""
 
+from db.models.calendars import Calendar, CalendarEvent, CalendarSource
 from db.models.companies import Company, Membership, MembershipRole
 from db.models.credentials import ApiKey, ApiScope, RefreshToken
 from db.models.events import JobRun, OutboxEvent
@@ -7,9 +8,6 @@ from db.models.focus import FocusKind, FocusSession, FocusState
 from db.models.jobs import DeadLetter, DeadLetterState
 from db.models.notifications import Notification, NotificationPreferences, NotificationType
 from db.models.scheduling import (
-    Calendar,
-    CalendarEvent,
-    CalendarSource,
     Habit,
     MembershipWorkHours,
     ReplanRequest,

@@ -35,8 +35,4 @@ class Membership(SQLModel, table=True):
     role: str = Field(default=MembershipRole.MEMBER.value, sa_column_kwargs={"nullable": False})
     created_at: datetime = timestamp_field(default_now=True)
 
-    @property
-    def role_enum(self) -> MembershipRole:
-        return MembershipRole(self.role)
-
     __table_args__ = (sa.CheckConstraint("role IN ('owner', 'admin', 'member')", name="memberships_role"),)

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ApiKey, ApiScope, Company
+from db.models import ApiKey, ApiScope
 from db.tenant import Caller
 from domain.db_errors import refusals
-from domain.errors import AuthenticationFailed, Forbidden, NotFound
+from domain.errors import AuthenticationFailed, Forbidden
+from domain.lookups import get_one, require_company
 from domain.validation import Checks
 
 PREFIX = "rk_"
@@ -67,8 +68,7 @@ async def create_api_key(
         created_by=created_by,
         expires_at=expires_at,
     )
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     # The caller sees the company, so a policy refusal means they are not an owner or admin there.
     async with refusals(refused=Forbidden("Only owners and admins make API keys.")):
         session.add(key)
@@ -77,9 +77,7 @@ async def create_api_key(
 
 
 async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
-    key = await session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound("No such API key.")
+    key = await get_one(session, ApiKey, key_id, what="API key")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         async with refusals(refused=Forbidden("Only owners and admins revoke API keys.")):

@@ -1,6 +1,6 @@
 """Which recurrence rules a calendar series may have, and whether a start is one of its occurrences.
 
-Series expand with the engine's expander (`domain/scheduling/recurrence.py`), so the checks here parse a rule the
+Series expand with the engine's expander (`domain/planner/recurrence.py`), so the checks here parse a rule the
 way it will be expanded. A rule is refused when it cannot be parsed, has no FREQ, has COUNT and UNTIL together
 (RFC 5545 allows one), or could repeat more than 24 times a day (SECONDLY, MINUTELY, or BY-parts that multiply),
 which would make every window's expansion unbounded in practice.
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from db.models import CalendarEvent
-from domain.scheduling.localtime import day_start
-from domain.scheduling.recurrence import Override, RecurringEvent, expand, local_until
+from domain.planner.localtime import day_start
+from domain.planner.recurrence import Override, RecurringEvent, expand, local_until
 
 FREQUENCIES = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_PER_DAY = 24

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import Calendar, CalendarEvent, Company, User
+from db.models import Calendar, CalendarEvent, User
 from domain.calendars.recurrence import MAX_EXCEPTIONS, normalized, rule_problem
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
-from domain.errors import Forbidden, NotFound, invalid
+from domain.errors import Forbidden, invalid
 from domain.events.service import EventType, record, snapshot
+from domain.lookups import get_one, require_company
 from domain.validation import Checks
 
 CALENDAR_FIELDS = {"calendars_owner_fkey": "companyId"}
@@ -64,8 +65,7 @@ async def create_calendar(
     session: AsyncSession, *, company_id: uuid.UUID, owner_id: uuid.UUID, name: str, affects_availability: bool
 ) -> Calendar:
     _check_calendar(name)
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     calendar = Calendar(
         company_id=company_id, owner_id=owner_id, name=name.strip(), affects_availability=affects_availability
     )
@@ -76,10 +76,7 @@ async def create_calendar(
 
 
 async def get_calendar(session: AsyncSession, calendar_id: uuid.UUID) -> Calendar:
-    calendar = await session.get(Calendar, calendar_id)
-    if calendar is None:
-        raise NotFound("No such calendar.")
-    return calendar
+    return await get_one(session, Calendar, calendar_id, what="calendar")
 
 
 async def update_calendar(session: AsyncSession, calendar_id: uuid.UUID, changes: CalendarChanges) -> Calendar:
@@ -188,10 +185,7 @@ async def create_event(session: AsyncSession, *, calendar_id: uuid.UUID, changes
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> CalendarEvent:
-    event = await session.get(CalendarEvent, event_id)
-    if event is None:
-        raise NotFound("No such event.")
-    return event
+    return await get_one(session, CalendarEvent, event_id, what="event")
 
 
 async def update_event(session: AsyncSession, event_id: uuid.UUID, changes: EventChanges) -> CalendarEvent:

@@ -13,6 +13,7 @@ from db.models import Company, Membership, MembershipRole
 from domain.db_errors import refusals
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.events.service import EventType, record, snapshot
+from domain.lookups import get_one, require_company
 from domain.validation import Checks
 
 
@@ -31,13 +32,6 @@ async def create_company(session: AsyncSession, *, created_by: uuid.UUID, name: 
     return company
 
 
-async def get_company(session: AsyncSession, company_id: uuid.UUID) -> Company:
-    company = await session.get(Company, company_id)
-    if company is None:
-        raise NotFound("No such company.")
-    return company
-
-
 async def rename_company(session: AsyncSession, company_id: uuid.UUID, name: str) -> Company:
     _check_name(name)
     updated = (
@@ -45,7 +39,7 @@ async def rename_company(session: AsyncSession, company_id: uuid.UUID, name: str
             sa.update(Company).where(col(Company.id) == company_id).values(name=name.strip()).returning(col(Company.id))
         )
     ).first()
-    company = await get_company(session, company_id)
+    company = await require_company(session, company_id)
     if updated is None:
         raise Forbidden("Only owners and admins may rename a company.")
     await session.refresh(company)
@@ -55,7 +49,7 @@ async def rename_company(session: AsyncSession, company_id: uuid.UUID, name: str
 
 
 async def delete_company(session: AsyncSession, company_id: uuid.UUID) -> None:
-    company = await get_company(session, company_id)
+    company = await require_company(session, company_id)
     if company.is_personal:
         raise Conflict("A personal company cannot be deleted.")
     deleted = await session.execute(sa.delete(Company).where(Company.id == company_id))  # type: ignore[arg-type]
@@ -66,7 +60,7 @@ async def delete_company(session: AsyncSession, company_id: uuid.UUID) -> None:
 async def invite_member(
     session: AsyncSession, *, company_id: uuid.UUID, email: str, role: MembershipRole
 ) -> Membership:
-    await get_company(session, company_id)
+    await require_company(session, company_id)
     # A member sees the company but may not invite: that is Forbidden, not the NotFound of an unknown email.
     may_invite = (
         await session.execute(
@@ -101,11 +95,8 @@ async def invite_member(
 async def _membership(session: AsyncSession, company_id: uuid.UUID, user_id: uuid.UUID) -> Membership:
     # A person sees their own memberships everywhere, but a request narrowed to another company
     # (X-Company-Id) does not see this company: that is NotFound, before any write is tried.
-    await get_company(session, company_id)
-    membership = await session.get(Membership, (company_id, user_id))
-    if membership is None:
-        raise NotFound("No such member.")
-    return membership
+    await require_company(session, company_id)
+    return await get_one(session, Membership, (company_id, user_id), what="member")
 
 
 def _key(company_id: uuid.UUID, user_id: uuid.UUID) -> list[sa.ColumnElement[bool]]:

@@ -17,6 +17,7 @@ from db.models import Company, FocusKind, FocusSession, FocusState, TimeEntry
 from domain.db_errors import refusals
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.events.service import EventType, record, snapshot
+from domain.lookups import get_one, require_company
 from domain.tasks.service import get_task
 from domain.time_tracking.service import running_timer, stop_timer
 from domain.validation import Checks
@@ -82,9 +83,7 @@ async def _company_for(session: AsyncSession, user_id: uuid.UUID, new: NewSessio
     if new.task_id is not None:
         return (await get_task(session, new.task_id)).company_id
     if new.company_id is not None:
-        if await session.get(Company, new.company_id) is None:
-            raise NotFound("No such company.")
-        return new.company_id
+        return (await require_company(session, new.company_id)).id
     personal = sa.select(col(Company.id)).where(col(Company.is_personal), col(Company.created_by) == user_id)
     found = (await session.execute(personal)).scalars().first()
     if found is None:
@@ -188,9 +187,7 @@ async def abandon(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> F
 async def rate(session: AsyncSession, session_id: uuid.UUID, ratings: Ratings, now: datetime) -> FocusSession:
     """Rate (or re-rate) a completed session; omitted ratings stay as they are."""
     ratings.check()
-    row = await session.get(FocusSession, session_id)
-    if row is None:
-        raise NotFound("No such focus session.")
+    row = await get_one(session, FocusSession, session_id, what="focus session")
     if row.state != FocusState.COMPLETED.value:
         raise Conflict("Only a completed focus session is rated.")
     if ratings.focus is not None:

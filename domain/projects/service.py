@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Company, Project
+from db.models import Project
 from domain.db_errors import delete_visible, refusals
-from domain.errors import Forbidden, NotFound
+from domain.errors import Forbidden
 from domain.events.service import EventType, record, snapshot
+from domain.lookups import get_one, require_company
 from domain.validation import Checks
 
 
@@ -29,8 +30,7 @@ def _check(changes: ProjectChanges) -> None:
 
 async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: str, description: str = "") -> Project:
     _check(ProjectChanges(name=name, description=description))
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     project = Project(company_id=company_id, name=name.strip(), description=description)
     async with refusals(refused=Forbidden("You may not create projects in this company.")):
         session.add(project)
@@ -40,10 +40,7 @@ async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: 
 
 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
-    project = await session.get(Project, project_id)
-    if project is None:
-        raise NotFound("No such project.")
-    return project
+    return await get_one(session, Project, project_id, what="project")
 
 
 async def update_project(session: AsyncSession, project_id: uuid.UUID, changes: ProjectChanges) -> Project:

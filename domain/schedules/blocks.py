@@ -13,19 +13,17 @@ from sqlmodel import col
 
 from db.models import TimeBlock, User
 from domain.db_errors import refusals
-from domain.errors import Forbidden, NotFound
+from domain.errors import Forbidden
+from domain.lookups import get_one
+from domain.planner import BlockState
 from domain.schedules import changes
 from domain.schedules.occurrences import EventOccurrence, occurrences_of
-from domain.scheduling import BlockState
 
 REFUSED = Forbidden("Only the person whose block it is may change it.")
 
 
 async def get_block(session: AsyncSession, block_id: uuid.UUID) -> TimeBlock:
-    block = await session.get(TimeBlock, block_id)
-    if block is None:
-        raise NotFound("No such time block.")
-    return block
+    return await get_one(session, TimeBlock, block_id, what="time block")
 
 
 async def _change(session: AsyncSession, block_id: uuid.UUID, cause: str, **values: object) -> TimeBlock:

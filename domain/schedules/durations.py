@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Task, TaskScheduling, TaskStatus, TimeEntry
+from domain.planner import DurationModel, DurationSample
 from domain.reads import any_of
-from domain.scheduling import DurationModel, DurationSample
 
 # The most recent finished tasks per person that the model learns from.
 HISTORY_LIMIT = 500

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import FocusSession, FocusState
-from domain.scheduling.energy import Energy, FocusSample, learn_energy
-from domain.scheduling.model import Day
+from domain.planner.energy import Energy, FocusSample, learn_energy
+from domain.planner.model import Day
 
 # The most recent rated sessions the profile learns from, so old habits fade.
 HISTORY_LIMIT = 200

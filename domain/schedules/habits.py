@@ -15,11 +15,12 @@ from dateutil.rrule import rrule, rrulestr
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import Company, Habit
+from db.models import Habit
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
-from domain.errors import Forbidden, NotFound
-from domain.scheduling.localtime import wall_clock
+from domain.errors import Forbidden
+from domain.lookups import get_one, require_company
+from domain.planner.localtime import wall_clock
 from domain.validation import Checks
 
 REFUSED = Forbidden("Only the person whose habit it is may change it.")
@@ -122,8 +123,7 @@ def today_in(zone: str, now: datetime) -> date:
 async def create_habit(
     session: AsyncSession, *, company_id: uuid.UUID, user_id: uuid.UUID, changes: HabitChanges
 ) -> Habit:
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     now = datetime.now(UTC)
     habit = Habit(
         company_id=company_id, user_id=user_id, title="", rrule="FREQ=DAILY", time_zone="UTC",
@@ -141,10 +141,7 @@ async def create_habit(
 
 
 async def get_habit(session: AsyncSession, habit_id: uuid.UUID) -> Habit:
-    habit = await session.get(Habit, habit_id)
-    if habit is None:
-        raise NotFound("No such habit.")
-    return habit
+    return await get_one(session, Habit, habit_id, what="habit")
 
 
 async def update_habit(session: AsyncSession, habit_id: uuid.UUID, changes: HabitChanges) -> Habit:

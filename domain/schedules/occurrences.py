@@ -1,7 +1,7 @@
 """A person's calendar events in a window, with recurring ones expanded: what plans avoid and the week shows.
 
 Single events are read as they are. A series (an event with an RRULE) is expanded inside the window only, by the
-engine's expander (`domain.scheduling.recurrence`), on the wall clock of the series' zone (all-day series on the
+engine's expander (`domain.planner.recurrence`), on the wall clock of the series' zone (all-day series on the
 person's days), less its exceptions, with its overrides in place of the occurrences they replace: one moved into
 the window counts, a cancelled one does not. Three statements, whatever the number of series. One unchanged
 occurrence can also be found again by its series and original start, with the same expansion.
@@ -21,10 +21,10 @@ from sqlmodel import col
 
 from db.models import Calendar, CalendarEvent
 from domain.calendars.recurrence import recurring
+from domain.planner import EventRecord, Response, Transparency
+from domain.planner.localtime import day_start
+from domain.planner.recurrence import expand
 from domain.reads import any_of
-from domain.scheduling import EventRecord, Response, Transparency
-from domain.scheduling.localtime import day_start
-from domain.scheduling.recurrence import expand
 
 T = TypeVar("T")
 When = datetime | date

@@ -17,10 +17,10 @@ from sqlmodel import col
 from db.models import ScheduleRun, TimeBlock
 from db.tenant import caller_of
 from domain.errors import Conflict
+from domain.planner import PlanOptions, Schedule, ScheduledBlock, plan
 from domain.schedules import changes
 from domain.schedules.changes import Span
 from domain.schedules.problem import PersonProblem, build_problem
-from domain.scheduling import PlanOptions, Schedule, ScheduledBlock, plan
 
 # Enough search for a person's fortnight, and the same answer for the same rows.
 OPTIONS = PlanOptions(work=400_000, max_effort=4_000)

@@ -16,15 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
-from domain.reads import any_of
-from domain.schedules.durations import models_of
-from domain.schedules.habits import habits_of
-from domain.schedules.occurrences import occurrences_of, record_of
-from domain.schedules.profile import person_profile
-from domain.schedules.task_fields import dependencies_of, settings_of
-from domain.schedules.windows import company_windows, habit_block_ids, habit_occurrences, nowhere, opened
-from domain.schedules.work_hours import hours_of
-from domain.scheduling import (
+from domain.planner import (
     BlockState,
     Deadline,
     DeadlineKind,
@@ -39,8 +31,16 @@ from domain.scheduling import (
     WorkKind,
     busy_intervals,
 )
-from domain.scheduling import Task as EngineTask
-from domain.scheduling.localtime import day_start, wall_clock
+from domain.planner import Task as EngineTask
+from domain.planner.localtime import day_start, wall_clock
+from domain.reads import any_of
+from domain.schedules.durations import models_of
+from domain.schedules.habits import habits_of
+from domain.schedules.occurrences import occurrences_of, record_of
+from domain.schedules.profile import person_profile
+from domain.schedules.task_fields import dependencies_of, settings_of
+from domain.schedules.windows import company_windows, habit_block_ids, habit_occurrences, nowhere, opened
+from domain.schedules.work_hours import hours_of
 
 # A task with neither a duration nor an estimate is planned for this long.
 DEFAULT_MINUTES = 30

@@ -13,10 +13,10 @@ from sqlmodel import col
 from db.models import Calendar, CalendarEvent, Task, TimeBlock
 from domain import reads
 from domain.pagination import Page, PageRequest, page_of, pages_per_parent
+from domain.planner import DurationPrediction
 from domain.reads import any_of
 from domain.schedules.durations import models_of
 from domain.schedules.task_fields import settings_of
-from domain.scheduling import DurationPrediction
 
 CALENDAR_ORDER = reads.created_order("calendar")
 EVENT_ORDER = reads.created_order("calendar_event")

@@ -16,11 +16,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from db.models import Habit, MembershipWorkHours, TimeBlock
-from domain.scheduling import Interval, PersonProfile, Task, TimeWindow, WorkKind
-from domain.scheduling.availability import subtract, working_intervals
-from domain.scheduling.habits import Habit as EngineHabit
-from domain.scheduling.habits import Period, habit_tasks, rule_days
-from domain.scheduling.localtime import day_start, wall_clock
+from domain.planner import Interval, PersonProfile, Task, TimeWindow, WorkKind
+from domain.planner.availability import subtract, working_intervals
+from domain.planner.habits import Habit as EngineHabit
+from domain.planner.habits import Period, habit_tasks, rule_days
+from domain.planner.localtime import day_start, wall_clock
 
 ALL_DAY = (TimeWindow(time(0), time(0)),)
 OPEN_WEEK = (ALL_DAY, ALL_DAY, ALL_DAY, ALL_DAY, ALL_DAY, ALL_DAY, ALL_DAY)
@@ -62,10 +62,6 @@ def company_windows(
 def nowhere(end: datetime) -> tuple[Interval, ...]:
     """A window past the horizon: the task has no room (an empty tuple would mean "anywhere")."""
     return (Interval(end, end + timedelta(minutes=1)),)
-
-
-def habit_id_of(engine_id: str) -> uuid.UUID:
-    return uuid.UUID(engine_id.split("@", 1)[0])
 
 
 def _engine_habit(habit: Habit, zone: ZoneInfo, start: datetime, end: datetime) -> EngineHabit:

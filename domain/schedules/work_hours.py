@@ -13,9 +13,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import Company, MembershipWorkHours
+from db.models import MembershipWorkHours
 from domain.db_errors import refusals
 from domain.errors import Forbidden, NotFound
+from domain.lookups import require_company
 from domain.validation import Checks
 
 FIELDS = {"membership_work_hours_person_fkey": "companyId"}
@@ -37,8 +38,7 @@ async def set_hours(
     checks.work_hours("workDayEnd", start, end)
     checks.weekdays("workDays", days)
     checks.raise_if_any()
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     values = {
         "time_zone": time_zone,
         "work_day_start": start.replace(second=0, microsecond=0),

@@ -28,7 +28,7 @@ from domain.pagination import (
     parse_uuid,
     rows_per_parent,
 )
-from domain.reads import PROJECT_ORDER, PROJECT_ROWS, ProjectRow, project_conditions
+from domain.projects.queries import PROJECT_ORDER, PROJECT_ROWS, ProjectRow, project_conditions
 
 # Far beyond any due date, so tasks without one sort last in ascending order.
 NO_DUE_DATE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Company, Task, TaskPriority, TaskStatus
+from db.models import Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
-from domain.errors import Forbidden, NotFound
+from domain.errors import Forbidden
 from domain.events.service import EventType, record, snapshot
+from domain.lookups import get_one, require_company
 from domain.validation import Checks
 
 # Constraint names that point a database refusal at the input field it concerns.
@@ -81,8 +82,7 @@ async def create_task(
     if isinstance(changes.title, Unchanged):
         changes.title = ""
     check_task(changes)
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     now = datetime.now(UTC)
     task = Task(company_id=company_id, title="", created_by=created_by, created_at=now)
     _apply(task, changes, now)
@@ -94,10 +94,7 @@ async def create_task(
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
-    task = await session.get(Task, task_id)
-    if task is None:
-        raise NotFound("No such task.")
-    return task
+    return await get_one(session, Task, task_id, what="task")
 
 
 async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Subtask
 from domain.db_errors import delete_visible, refusals
-from domain.errors import NotFound
+from domain.lookups import get_one
 from domain.tasks.service import REFUSED, get_task
 from domain.validation import Checks
 
@@ -54,9 +54,7 @@ async def update_subtask(
     session: AsyncSession, subtask_id: uuid.UUID, *, title: str | None, done: bool | None, position: int | None
 ) -> Subtask:
     _check_title(title)
-    subtask = await session.get(Subtask, subtask_id)
-    if subtask is None:
-        raise NotFound("No such subtask.")
+    subtask = await get_one(session, Subtask, subtask_id, what="subtask")
     if title is not None:
         subtask.title = title.strip()
     if done is not None:
@@ -69,9 +67,7 @@ async def update_subtask(
 
 
 async def delete_subtask(session: AsyncSession, subtask_id: uuid.UUID) -> None:
-    subtask = await session.get(Subtask, subtask_id)
-    if subtask is None:
-        raise NotFound("No such subtask.")
+    subtask = await get_one(session, Subtask, subtask_id, what="subtask")
     task_id = subtask.task_id
     await delete_visible(session, Subtask, subtask_id, what="subtask", refused=REFUSED)
     # Close the gap the item leaves, so the positions stay dense.

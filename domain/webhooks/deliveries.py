@@ -18,7 +18,8 @@ from sqlmodel import col
 
 from db.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain.db_errors import refusals
-from domain.errors import Conflict, Forbidden, NotFound
+from domain.errors import Conflict, Forbidden
+from domain.lookups import get_one
 from domain.webhooks import health
 from domain.webhooks.policy import DeliveryPolicy, honours_retry_after, parse_retry_after
 from domain.webhooks.transport import ERROR_LIMIT, Response
@@ -249,9 +250,7 @@ def _attempt_insert(
 
 async def redeliver(session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime) -> WebhookDelivery:
     """Send a delivery again (admins), with the same `webhook-id` and a fresh retry schedule."""
-    delivery = await session.get(WebhookDelivery, delivery_id)
-    if delivery is None:
-        raise NotFound("No such webhook delivery.")
+    delivery = await get_one(session, WebhookDelivery, delivery_id, what="webhook delivery")
     if delivery.status == DeliveryStatus.DELIVERING:
         raise Conflict("The delivery is being attempted right now.")
     endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)

@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import Company, WebhookEndpoint, WebhookSecret
+from db.models import WebhookEndpoint, WebhookSecret
 from domain.db_errors import delete_visible, refusals
-from domain.errors import Forbidden, NotFound
+from domain.errors import Forbidden
 from domain.events.service import EventType
+from domain.lookups import get_one, require_company
 from domain.validation import Checks
 from domain.webhooks.signing import new_secret
 from domain.webhooks.targets import check_target
@@ -50,10 +51,7 @@ def _check(changes: EndpointChanges) -> None:
 
 
 async def get_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    endpoint = await session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
-    return endpoint
+    return await get_one(session, WebhookEndpoint, endpoint_id, what="webhook endpoint")
 
 
 async def create_endpoint(
@@ -67,8 +65,7 @@ async def create_endpoint(
 ) -> IssuedSecret:
     _check(changes)
     await check_target((changes.url or "").strip(), allow_private=allow_private)
-    if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+    await require_company(session, company_id)
     endpoint = WebhookEndpoint(company_id=company_id, url="", created_by=created_by, created_at=now, updated_at=now)
     _apply(endpoint, changes, now)
     secret = new_secret()
@@ -124,9 +121,7 @@ async def rotate_secret(
         checks.fail("overlapSeconds", f"Must be between 0 and {int(MAX_OVERLAP.total_seconds())}.")
         checks.raise_if_any()
     # Locked, so two rotations at once take turns rather than both claiming the next generation.
-    endpoint = await session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
-    if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+    endpoint = await get_one(session, WebhookEndpoint, endpoint_id, what="webhook endpoint", for_update=True)
     until = now + overlap if overlap > timedelta(0) else None
     endpoint.secret_generation += 1
     endpoint.secret_rotated_at, endpoint.previous_secret_expires_at, endpoint.updated_at = now, until, now

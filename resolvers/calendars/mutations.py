@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,27 +11,15 @@ from strawberry import relay
 
 from domain.calendars import service
 from domain.calendars.service import CalendarChanges, EventChanges
-from domain.scheduling import Response, Transparency
+from domain.planner import Response, Transparency
 from resolvers.calendars.types import Calendar, CalendarEvent
 from resolvers.context import Info
 from resolvers.deleted import Deleted
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
-from resolvers.mutation import person, run, signed_in
+from resolvers.mutation import as_person, person, run, signed_in
 
 UNSET: Any = strawberry.UNSET
-R = TypeVar("R")
-
-
-async def as_person(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
-    """Run `work` for a signed-in person; an API key gets Forbidden, as a union member."""
-
-    async def guarded(session: AsyncSession) -> R:
-        person(info)
-        return await work(session)
-
-    signed_in(info)
-    return await run(info, guarded)
 
 
 @strawberry.input(description="A new calendar of the viewer's in one of their companies.")

@@ -15,11 +15,12 @@ from domain.calendars import occurrences
 from domain.calendars.occurrences import OriginalStart
 from domain.calendars.service import EventChanges
 from domain.errors import invalid
-from domain.scheduling import Response, Transparency
-from resolvers.calendars.mutations import CalendarEventResult, as_person
+from domain.planner import Response, Transparency
+from resolvers.calendars.mutations import CalendarEventResult
 from resolvers.calendars.types import CalendarEvent
 from resolvers.context import Info
 from resolvers.ids import parse_occurrence_node_id, uuid_of
+from resolvers.mutation import as_person
 
 UNSET: Any = strawberry.UNSET
 

@@ -13,10 +13,10 @@ from strawberry import relay
 
 from db import models
 from db.models import CalendarSource
+from domain.planner import Response, Transparency
+from domain.planner.events import makes_busy
 from domain.schedules.occurrences import EventOccurrence, occurrence_of
 from domain.schedules.problem import event_record
-from domain.scheduling import Response, Transparency
-from domain.scheduling.events import makes_busy
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
 from resolvers.ids import occurrence_node_id, parse_occurrence_node_id
@@ -202,8 +202,8 @@ class CalendarEvent(relay.Node):
 
 async def _occurrence(info: Info, series_id: uuid.UUID, original: datetime | date) -> CalendarEvent | None:
     # Read as the caller, so the series' policies decide whether the occurrence is there at all.
-    async with info.context.transaction.lock:
-        found = await occurrence_of(await info.context.transaction.session(), series_id, original)
+    async with info.context.transaction.exclusive_session() as session:
+        found = await occurrence_of(session, series_id, original)
     return None if found is None else CalendarEvent.from_occurrence(found)
 
 

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from db.models import MembershipRole, TaskPriority, TaskStatus
+from domain.companies.queries import COMPANY_ORDER, MEMBER_ORDER
 from domain.pagination import SortKey
-from domain.reads import COMPANY_ORDER, MEMBER_ORDER, PROJECT_ORDER
+from domain.projects.queries import PROJECT_ORDER
 from domain.tasks.queries import task_sort
 
 # A table alias in, an SQL expression out.

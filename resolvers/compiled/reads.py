@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import asyncpg
 import orjson
@@ -39,6 +37,7 @@ from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
 from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
+from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
 
 log = structlog.get_logger("rhythm.graphql")
@@ -56,26 +55,7 @@ class Prepared:
     fragments: dict[str, FragmentDefinitionNode]
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 Rendered = tuple[str, tuple[object, ...]] | None
-
-
-class _Recent(Generic[K, V]):
-    """The most recently used values, at most `size` of them."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._values: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        if key in self._values:
-            self._values.move_to_end(key)
-            return self._values[key]
-        value = self._values[key] = make()
-        if len(self._values) > self._size:
-            self._values.popitem(last=False)
-        return value
 
 
 class CompiledReads:
@@ -86,9 +66,9 @@ class CompiledReads:
         self._rules = (*specified_rules, *schema.limit_rules)
         self._max_tokens = schema.limits.max_tokens
         self._max_page_size = max_page_size
-        self._documents: _Recent[tuple[str, str | None], Prepared | None] = _Recent(max_documents)
+        self._documents: Recent[tuple[str, str | None], Prepared | None] = Recent(max_documents)
         # Statements by document, caller kind and variables: a dashboard without variables renders once.
-        self._statements: _Recent[Hashable, Rendered] = _Recent(max_documents * 4)
+        self._statements: Recent[Hashable, Rendered] = Recent(max_documents * 4)
         self._fields = _covered_fields(self._schema)
         self.answered = 0
         self.declined = 0
@@ -138,7 +118,7 @@ class CompiledReads:
             return self._statement(prepared, variables, caller)
         # What a statement depends on besides the document: whether there is a viewer, whether anyone calls.
         key = (prepared.key, caller.user_id is None, caller.is_anonymous, values)
-        return self._statements.get(key, lambda: self._statement(prepared, variables, caller))
+        return self._statements.get_or_make(key, lambda: self._statement(prepared, variables, caller))
 
     def _statement(self, prepared: Prepared, variables: VariableValues, caller: Caller) -> Rendered:
         statement = Statement(self._schema, prepared.fragments, variables, caller, self._max_page_size)
@@ -151,7 +131,7 @@ class CompiledReads:
     def _prepared(self, query: str, operation_name: str | None) -> Prepared | None:
         if len(query) > MAX_KEPT_QUERY_CHARS:
             return self._prepare(query, operation_name)  # not kept: the cache's keys would hold it
-        return self._documents.get((query, operation_name), lambda: self._prepare(query, operation_name))
+        return self._documents.get_or_make((query, operation_name), lambda: self._prepare(query, operation_name))
 
     def _prepare(self, query: str, operation_name: str | None) -> Prepared | None:
         try:

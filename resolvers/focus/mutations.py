@@ -3,22 +3,21 @@ person, on their own sessions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from base.clock import utcnow
 from db.models import FocusKind
 from domain.focus import service
 from domain.focus.service import NewSession, Ratings
-from resolvers.calendars.mutations import as_person
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.focus.types import FocusSession
 from resolvers.ids import optional_uuid_of, uuid_of
-from resolvers.mutation import person
+from resolvers.mutation import as_person, person
 
 FocusSessionResult = Annotated[
     FocusSession | ErrorType, strawberry.union("FocusSessionResult", description="FocusSession, or a typed error.")
@@ -58,10 +57,6 @@ class RateFocusSessionInput:
     note: str | None = strawberry.field(default=None, description="Replace the note.")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @strawberry.type
 class FocusMutations:
     @strawberry.mutation(
@@ -77,21 +72,21 @@ class FocusMutations:
                 note=input.note,
                 stop_running_timer=input.stop_running_timer,
             )
-            return FocusSession.from_model(await service.start(session, person(info), new, _now()))
+            return FocusSession.from_model(await service.start(session, person(info), new, utcnow()))
 
         return await as_person(info, work)
 
     @strawberry.mutation(description="Pause the viewer's running focus session.")
     async def pause_focus_session(self, info: Info) -> FocusSessionResult:
         async def work(session: AsyncSession) -> FocusSession:
-            return FocusSession.from_model(await service.pause(session, person(info), _now()))
+            return FocusSession.from_model(await service.pause(session, person(info), utcnow()))
 
         return await as_person(info, work)
 
     @strawberry.mutation(description="Resume the viewer's paused focus session.")
     async def resume_focus_session(self, info: Info) -> FocusSessionResult:
         async def work(session: AsyncSession) -> FocusSession:
-            return FocusSession.from_model(await service.resume(session, person(info), _now()))
+            return FocusSession.from_model(await service.resume(session, person(info), utcnow()))
 
         return await as_person(info, work)
 
@@ -102,7 +97,7 @@ class FocusMutations:
     async def complete_focus_session(self, info: Info, input: CompleteFocusSessionInput) -> FocusSessionResult:
         async def work(session: AsyncSession) -> FocusSession:
             ratings = Ratings(focus=input.focus_rating, productivity=input.productivity_rating, note=input.note)
-            return FocusSession.from_model(await service.complete(session, person(info), ratings, _now()))
+            return FocusSession.from_model(await service.complete(session, person(info), ratings, utcnow()))
 
         return await as_person(info, work)
 
@@ -112,7 +107,7 @@ class FocusMutations:
     async def rate_focus_session(self, info: Info, input: RateFocusSessionInput) -> FocusSessionResult:
         async def work(session: AsyncSession) -> FocusSession:
             ratings = Ratings(focus=input.focus_rating, productivity=input.productivity_rating, note=input.note)
-            row = await service.rate(session, uuid_of(input.id, "FocusSession", "focus session"), ratings, _now())
+            row = await service.rate(session, uuid_of(input.id, "FocusSession", "focus session"), ratings, utcnow())
             return FocusSession.from_model(row)
 
         return await as_person(info, work)
@@ -120,6 +115,6 @@ class FocusMutations:
     @strawberry.mutation(description="Abandon the viewer's open focus session: no time is recorded.")
     async def abandon_focus_session(self, info: Info) -> FocusSessionResult:
         async def work(session: AsyncSession) -> FocusSession:
-            return FocusSession.from_model(await service.abandon(session, person(info), _now()))
+            return FocusSession.from_model(await service.abandon(session, person(info), utcnow()))
 
         return await as_person(info, work)

@@ -80,8 +80,7 @@ class FocusSession(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[FocusSession | None]:
         ids = [parse_uuid(node_id) for node_id in node_ids]
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             rows = await reads.by_ids(session, models.FocusSession, [i for i in ids if i is not None])
         found = iter(rows)
         return [None if i is None else _node(next(found)) for i in ids]

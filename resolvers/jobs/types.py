@@ -126,14 +126,13 @@ class Jobs:
             queue=queue,
             states=[value.value for value in state or []],
         )
-        async with info.context.transaction.lock:
-            page = await dead_letters.page(await info.context.transaction.session(), where, request)
+        async with info.context.transaction.exclusive_session() as session:
+            page = await dead_letters.page(session, where, request)
         return connection_of(page, DeadLetter.from_model)
 
     @strawberry.field(description="Every queue's figures from the broker; null unless a platform administrator asks.")
     async def queues(self, info: Info) -> list[JobQueue] | None:
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             if not await dead_letters.caller_is_platform_admin(session):
                 return None
             waiting = await dead_letters.waiting_per_queue(session)

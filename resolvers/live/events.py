@@ -49,8 +49,8 @@ async def membership_event(info: Info, message: LiveMessage) -> MembershipEvent 
             return None
     else:
         transaction = info.context.transaction
-        async with transaction.lock:
-            row = await visible_membership(await transaction.session(), message.company_id, user_id)
+        async with transaction.exclusive_session() as session:
+            row = await visible_membership(session, message.company_id, user_id)
         if row is None:
             return None
         membership = Membership.from_model(row)
@@ -68,8 +68,7 @@ async def notification_event(info: Info, message: LiveMessage) -> NotificationEv
     if kind is None or message.subject_id is None or viewer is None:
         return None
     transaction = info.context.transaction
-    async with transaction.lock:
-        session = await transaction.session()
+    async with transaction.exclusive_session() as session:
         # The subscriber's own only, under the policies too: a message naming another's notification shows nothing.
         row = await queries.notification_of(session, viewer, message.subject_id)
         if row is None:
@@ -96,5 +95,5 @@ async def schedule_event(info: Info, message: LiveMessage) -> ScheduleEvent | No
 
 async def _may_read(info: Info, resource: str, message: LiveMessage) -> bool:
     transaction = info.context.transaction
-    async with transaction.lock:
-        return message.company_id in await readable_companies(await transaction.session(), resource)
+    async with transaction.exclusive_session() as session:
+        return message.company_id in await readable_companies(session, resource)

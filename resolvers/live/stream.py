@@ -107,8 +107,8 @@ async def _companies(context: Context, topic: Topic, only_company: uuid.UUID | N
     """The companies whose channels to follow: those whose `topic.resource` the subscriber may read now."""
     if topic.resource is None:
         return set()
-    async with context.transaction.lock:
-        companies = await readable_companies(await context.transaction.session(), topic.resource)
+    async with context.transaction.exclusive_session() as session:
+        companies = await readable_companies(session, topic.resource)
     if only_company is not None:
         if first and only_company not in companies:
             raise NotFound("No such company.")

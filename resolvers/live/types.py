@@ -91,6 +91,6 @@ class ScheduleEvent:
 
     @strawberry.field(description="The subscriber's last applied plan, as it is now; null before the first.")
     async def last_schedule(self, info: Info) -> ScheduleRun | None:
-        async with info.context.transaction.lock:
-            row = await plans.last_run(await info.context.transaction.session(), self.user_id)
+        async with info.context.transaction.exclusive_session() as session:
+            row = await plans.last_run(session, self.user_id)
         return None if row is None else ScheduleRun.from_model(row)

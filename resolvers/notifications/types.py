@@ -67,8 +67,7 @@ class Notification(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Notification | None]:
         ids = [parse_uuid(node_id) for node_id in node_ids]
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             rows = await reads.by_ids(session, models.Notification, [row_id for row_id in ids if row_id is not None])
         found = iter(rows)
         converted = [None if row_id is None else next(found) for row_id in ids]

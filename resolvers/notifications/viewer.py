@@ -25,18 +25,17 @@ class ViewerNotifications:
         self, info: Info, first: First = None, after: After = None, unread_only: UnreadOnly = False
     ) -> Connection[Notification]:
         request = page_request(first, after, info.context.services.max_page_size)
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             page = await queries.notifications_of(session, self.user_id, request, unread_only=unread_only)
         return connection_of(page, Notification.from_model)
 
     @strawberry.field(description="How many of the person's notifications are unread.")
     async def unread_notification_count(self, info: Info) -> int:
-        async with info.context.transaction.lock:
-            return await queries.unread_count(await info.context.transaction.session(), self.user_id)
+        async with info.context.transaction.exclusive_session() as session:
+            return await queries.unread_count(session, self.user_id)
 
     @strawberry.field(description="How the person is notified: email, muted kinds, the due-soon window.")
     async def notification_preferences(self, info: Info) -> NotificationPreferences:
-        async with info.context.transaction.lock:
-            found = await preferences_of(await info.context.transaction.session(), [self.user_id])
+        async with info.context.transaction.exclusive_session() as session:
+            found = await preferences_of(session, [self.user_id])
         return NotificationPreferences.of(found[self.user_id])

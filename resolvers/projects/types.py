@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from db import models
-from domain.reads import ProjectRow
+from domain.projects.queries import ProjectRow
 from resolvers.connections import After, Connection, First, connection_of
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required

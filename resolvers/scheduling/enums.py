@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from db.models import CalendarSource
-from domain.scheduling import BlockState, DeadlineKind, Response, Transparency, UnplacedReason, WorkKind
-from domain.scheduling.energy import PeakSource
-from domain.scheduling.habits import Period
+from domain.planner import BlockState, DeadlineKind, Response, Transparency, UnplacedReason, WorkKind
+from domain.planner.energy import PeakSource
+from domain.planner.habits import Period
 
 BlockStateEnum = strawberry.enum(
     BlockState, name="BlockState", description="Where a time block stands: planned, started, done or missed."

@@ -13,16 +13,15 @@ from strawberry import relay
 
 from db import models
 from db.models import TaskPriority
+from domain.planner import WorkKind
+from domain.planner.habits import Period
 from domain.schedules import habits as service
 from domain.schedules.habits import HabitChanges
-from domain.scheduling import WorkKind
-from domain.scheduling.habits import Period
-from resolvers.calendars.mutations import as_person
 from resolvers.context import Info
 from resolvers.deleted import Deleted
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
-from resolvers.mutation import person
+from resolvers.mutation import as_person, person
 from resolvers.nodes import nodes_by_ids, required
 from resolvers.scheduling import enums  # noqa: F401  (gives the enums their names and descriptions)
 from resolvers.users.types import User

@@ -13,10 +13,10 @@ from strawberry.dataloader import DataLoader
 from db.models import Calendar, CalendarEvent, Habit, Task, TaskScheduling, TimeBlock
 from domain import reads
 from domain.pagination import Page, PageRequest
+from domain.planner import DurationPrediction
 from domain.schedules import queries
 from domain.schedules.task_fields import dependencies_of, settings_of
-from domain.scheduling import DurationPrediction
-from resolvers.context import Transaction
+from resolvers.transaction import Transaction
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -39,8 +39,8 @@ class SchedulingLoaders:
 
     def _loader(self, load: Callable[[AsyncSession, list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         async def batch(keys: list[K]) -> Sequence[V]:
-            async with self._transaction.lock:
-                return await load(await self._transaction.session(), keys)
+            async with self._transaction.exclusive_session() as session:
+                return await load(session, keys)
 
         return DataLoader(load_fn=batch)
 

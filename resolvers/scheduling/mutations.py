@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from base.clock import utcnow
 from domain.errors import ValidationFailed
+from domain.planner import BlockState, DeadlineKind, WorkKind
 from domain.schedules import blocks, plans
 from domain.schedules.profile import ProfileChanges, energy_of_person, update_profile
 from domain.schedules.task_fields import SchedulingChanges, set_scheduling
-from domain.scheduling import BlockState, DeadlineKind, WorkKind
-from resolvers.calendars.mutations import as_person
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
-from resolvers.mutation import person
+from resolvers.mutation import as_person, person
 from resolvers.scheduling.habits import HabitMutations
 from resolvers.scheduling.types import SchedulePlan, SchedulingProfile, TaskScheduling, TimeBlock
 from resolvers.scheduling.work_hours import WorkHoursMutations
@@ -99,10 +99,6 @@ def _scheduling_changes(input: UpdateTaskSchedulingInput) -> SchedulingChanges:
     return changes
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @strawberry.type
 class SchedulingMutations(HabitMutations, WorkHoursMutations):
     @strawberry.mutation(
@@ -110,7 +106,7 @@ class SchedulingMutations(HabitMutations, WorkHoursMutations):
     )
     async def preview_schedule(self, info: Info) -> SchedulePlanResult:
         async def work(session: AsyncSession) -> SchedulePlan:
-            return SchedulePlan.from_planned(await plans.preview(session, person(info), _now()))
+            return SchedulePlan.from_planned(await plans.preview(session, person(info), utcnow()))
 
         return await as_person(info, work)
 
@@ -119,7 +115,7 @@ class SchedulingMutations(HabitMutations, WorkHoursMutations):
     )
     async def apply_schedule(self, info: Info) -> SchedulePlanResult:
         async def work(session: AsyncSession) -> SchedulePlan:
-            return SchedulePlan.from_planned(await plans.apply(session, person(info), _now()))
+            return SchedulePlan.from_planned(await plans.apply(session, person(info), utcnow()))
 
         return await as_person(info, work)
 

@@ -12,10 +12,10 @@ import strawberry
 from strawberry import relay
 
 from db import models
+from domain.planner import BlockState, DeadlineKind, UnplacedReason, WorkKind
+from domain.planner.energy import Energy, PeakSource
 from domain.schedules.plans import Planned
 from domain.schedules.profile import windows_of
-from domain.scheduling import BlockState, DeadlineKind, UnplacedReason, WorkKind
-from domain.scheduling.energy import Energy, PeakSource
 from resolvers.calendars.types import CalendarEvent
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required

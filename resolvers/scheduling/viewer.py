@@ -35,8 +35,7 @@ class ViewerSchedule:
         if not 1 <= days <= 31:
             raise invalid("days", "Must be between 1 and 31.")
         end = start + timedelta(days=days)
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             block_rows = await blocks.week_blocks(session, self.user_id, start, end)
             event_rows = await blocks.week_events(session, self.user_id, start, end)
         return WeekView(
@@ -49,32 +48,31 @@ class ViewerSchedule:
     @strawberry.field(description="The person's calendars in every company, in the order they were made.")
     async def calendars(self, info: Info, first: First = None, after: After = None) -> Connection[Calendar]:
         request = page_request(first, after, info.context.services.max_page_size)
-        async with info.context.transaction.lock:
-            page = await queries.calendars_of(await info.context.transaction.session(), self.user_id, request)
+        async with info.context.transaction.exclusive_session() as session:
+            page = await queries.calendars_of(session, self.user_id, request)
         return connection_of(page, Calendar.from_model)
 
     @strawberry.field(description="The last plan applied for the person; null before the first.")
     async def last_schedule(self, info: Info) -> ScheduleRun | None:
-        async with info.context.transaction.lock:
-            row = await plans.last_run(await info.context.transaction.session(), self.user_id)
+        async with info.context.transaction.exclusive_session() as session:
+            row = await plans.last_run(session, self.user_id)
         return None if row is None else ScheduleRun.from_model(row)
 
     @strawberry.field(description="How the person's time is planned: breaks, peak hours, buffer, horizon.")
     async def scheduling_profile(self, info: Info) -> SchedulingProfile:
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             row = await profile_of(session, self.user_id)
             energy = await energy_of_person(session, self.user_id)
         return SchedulingProfile.from_model(row, energy)
 
     @strawberry.field(description="The person's habits in every company, in the order they were made.")
     async def habits(self, info: Info) -> list[Habit]:
-        async with info.context.transaction.lock:
-            rows = await habits_of(await info.context.transaction.session(), self.user_id)
+        async with info.context.transaction.exclusive_session() as session:
+            rows = await habits_of(session, self.user_id)
         return [Habit.from_model(row) for row in rows]
 
     @strawberry.field(description="The hours the person keeps for particular companies, in place of their own.")
     async def company_work_hours(self, info: Info) -> list[CompanyWorkHours]:
-        async with info.context.transaction.lock:
-            found = await hours_of(await info.context.transaction.session(), self.user_id)
+        async with info.context.transaction.exclusive_session() as session:
+            found = await hours_of(session, self.user_id)
         return [CompanyWorkHours.from_model(row) for _, row in sorted(found.items())]

@@ -12,12 +12,11 @@ from strawberry import relay
 
 from db import models
 from domain.schedules import work_hours as service
-from resolvers.calendars.mutations import as_person
 from resolvers.context import Info
 from resolvers.deleted import Deleted
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
-from resolvers.mutation import person
+from resolvers.mutation import as_person, person
 from resolvers.nodes import required
 
 if TYPE_CHECKING:

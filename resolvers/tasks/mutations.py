@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from db.models import TaskPriority, TaskStatus
+from domain.changes import UNCHANGED, Change
 from domain.errors import ValidationFailed as InvalidInput
 from domain.tasks import service, subtasks
 from domain.tasks.service import TaskChanges
@@ -86,33 +88,45 @@ DeleteResult = Annotated[
     Deleted | ErrorType, strawberry.union("DeleteResult", description="Deleted, or a typed error.")
 ]
 
-_NOT_NULL = ("title", "description", "status", "priority", "tags")
-_REFERENCES = {"project_id": "Project", "assignee_id": "User"}
+T = TypeVar("T")
 
 
-def _changes(values: dict[str, Any]) -> TaskChanges:
-    """Domain changes from input values: UNSET leaves a field alone, None clears it (where it may be cleared)."""
-    nulls = {name: "Cannot be null." for name in _NOT_NULL if name in values and values[name] is None}
+def _changes(input: CreateTaskInput | UpdateTaskInput) -> TaskChanges:
+    """Domain changes from an input: UNSET leaves a field alone, None clears it (where it may be cleared)."""
+    nulls: dict[str, str] = {}
+
+    def required(value: T | None, field: str) -> Change[T]:
+        if value is None:
+            nulls[field] = "Cannot be null."
+            return UNCHANGED
+        return _given(value)
+
+    changes = TaskChanges(
+        title=required(input.title, "title"),
+        description=required(input.description, "description"),
+        status=required(input.status, "status"),
+        priority=required(input.priority, "priority"),
+        tags=required(input.tags, "tags"),
+        effort=_given(input.effort),
+        estimated_minutes=_given(input.estimated_minutes),
+        due_at=_given(input.due_at),
+        start_after=_given(input.start_after),
+        project_id=_reference(input.project_id, "Project", "project"),
+        assignee_id=_reference(input.assignee_id, "User", "assignee"),
+    )
     if nulls:
-        raise InvalidInput({_camel(name): message for name, message in nulls.items()})
-    changes = TaskChanges()
-    for name, value in values.items():
-        if value is UNSET:
-            continue
-        if name in _REFERENCES and value is not None:
-            value = uuid_of(value, _REFERENCES[name], _camel(name).removesuffix("Id"))
-        setattr(changes, name, value)
+        raise InvalidInput(nulls)
     return changes
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+def _given(value: T) -> Change[T]:
+    return UNCHANGED if value is UNSET else value
 
 
-def _values(input: CreateTaskInput | UpdateTaskInput) -> dict[str, Any]:
-    fields = (*_NOT_NULL, "project_id", "effort", "estimated_minutes", "due_at", "start_after", "assignee_id")
-    return {name: getattr(input, name) for name in fields}
+def _reference(value: relay.GlobalID | None, type_name: str, what: str) -> Change[uuid.UUID | None]:
+    if value is UNSET:
+        return UNCHANGED
+    return None if value is None else uuid_of(value, type_name, what)
 
 
 @strawberry.type
@@ -124,7 +138,7 @@ class TaskMutations:
                 session,
                 company_id=uuid_of(input.company_id, "Company"),
                 created_by=info.context.caller.user_id,
-                changes=_changes(_values(input)),
+                changes=_changes(input),
             )
             return Task.from_model(task)
 
@@ -134,7 +148,7 @@ class TaskMutations:
     @strawberry.mutation(description="Change a task.")
     async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskResult:
         async def work(session: AsyncSession) -> Task:
-            changes = _changes(_values(input))
+            changes = _changes(input)
             return Task.from_model(await service.update_task(session, uuid_of(input.id, "Task"), changes))
 
         signed_in(info)

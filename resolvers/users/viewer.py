@@ -4,7 +4,7 @@ import uuid
 
 import strawberry
 
-from domain import reads
+from domain.companies import queries as company_queries
 from domain.time_tracking import queries as time_queries
 from domain.time_tracking.service import running_timer
 from resolvers.companies.types import Company
@@ -29,20 +29,19 @@ class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus):
     @strawberry.field(description="The companies the person belongs to, their personal one included.")
     async def companies(self, info: Info, first: First = None, after: After = None) -> Connection[Company]:
         request = page_request(first, after, info.context.services.max_page_size)
-        async with info.context.transaction.lock:
-            page = await reads.companies_page(await info.context.transaction.session(), request)
+        async with info.context.transaction.exclusive_session() as session:
+            page = await company_queries.companies_page(session, request)
         return connection_of(page, Company.from_model)
 
     @strawberry.field(description="The running timer, if any.")
     async def running_timer(self, info: Info) -> TimeEntry | None:
-        async with info.context.transaction.lock:
-            entry = await running_timer(await info.context.transaction.session(), self.user_id)
+        async with info.context.transaction.exclusive_session() as session:
+            entry = await running_timer(session, self.user_id)
         return None if entry is None else TimeEntry.from_model(entry)
 
     @strawberry.field(description="The person's time entries, most recent first.")
     async def time_entries(self, info: Info, first: First = None, after: After = None) -> Connection[TimeEntry]:
         request = page_request(first, after, info.context.services.max_page_size)
-        async with info.context.transaction.lock:
-            session = await info.context.transaction.session()
+        async with info.context.transaction.exclusive_session() as session:
             page = await time_queries.time_entries_of(session, self.user_id, request)
         return connection_of(page, TimeEntry.from_model)

@@ -13,7 +13,7 @@ from db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain import reads
 from domain.pagination import Page, PageRequest
 from domain.webhooks import queries
-from resolvers.context import Transaction
+from resolvers.transaction import Transaction
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -35,8 +35,8 @@ class WebhookLoaders:
 
     def _loader(self, load: Callable[[AsyncSession, list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         async def batch(keys: list[K]) -> Sequence[V]:
-            async with self._transaction.lock:
-                return await load(await self._transaction.session(), keys)
+            async with self._transaction.exclusive_session() as session:
+                return await load(session, keys)
 
         return DataLoader(load_fn=batch)
 

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from app.main import create_app
-from app.settings import Settings
+from base.settings import Settings
 from db.engine import create_engine, create_sessionmaker
 from tests.conftest import JWT_SECRET
 from tests.graphql import GraphQL

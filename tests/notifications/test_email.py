@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.settings import Settings
+from base.settings import Settings
 from domain.notifications import jobs
 from domain.notifications.emails import Outgoing
 from domain.notifications.mailer import SmtpConfig

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import Caller, tenant_session
+from domain.planner import Interval
 from domain.schedules.problem import build_problem
-from domain.scheduling import Interval
 from tests.factories import Person, result_of
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of

@@ -1,0 +1,1 @@
+"""What every layer may import: settings, logging and the clock. It imports nothing of Rhythm's."""

@@ -1,0 +1,69 @@
+"""One database transaction per GraphQL operation, shared by every resolver of the operation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.tenant import NO_JIT, Caller, begin_as, read_as
+
+
+class Transaction:
+    """One database transaction per GraphQL operation, opened on first use.
+
+    Sibling fields resolve concurrently but share one connection, so the lock hands it to one at a time.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], caller: Caller) -> None:
+        self._sessions = sessions
+        self.caller = caller
+        self.lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            session = self._sessions()
+            await session.begin()
+            await begin_as(session, self.caller)
+            self._session = session
+        return self._session
+
+    @asynccontextmanager
+    async def exclusive_session(self) -> AsyncIterator[AsyncSession]:
+        """The session, held by this resolver alone until the block ends (the lock, then the session)."""
+        async with self.lock:
+            yield await self.session()
+
+    async def read(self, sql: str, params: Sequence[Any]) -> Any:
+        """The single value one read statement returns, as the caller.
+
+        Inside the transaction when one is open (looking up an API key opens it); otherwise in a transaction of
+        its own that has committed when this returns, so `finish` has nothing left to do.
+        """
+        if self._session is not None:
+            connection = await self._session.connection()
+            await connection.exec_driver_sql(NO_JIT)
+            return (await connection.exec_driver_sql(sql, tuple(params))).scalar_one()
+        bind = self._sessions.kw["bind"]
+        return await read_as(bind, self.caller, sql, params)
+
+    async def act_as(self, caller: Caller) -> None:
+        self.caller = caller
+        if self._session is not None:
+            await begin_as(self._session, caller)
+
+    async def finish(self, *, commit: bool) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
