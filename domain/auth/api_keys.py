@@ -68,7 +68,7 @@ async def create_api_key(
         expires_at=expires_at,
     )
     if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     # The caller sees the company, so a policy refusal means they are not an owner or admin there.
     async with refusals(refused=Forbidden("Only owners and admins make API keys.")):
         session.add(key)
@@ -79,7 +79,7 @@ async def create_api_key(
 async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
     key = await session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound("No such API key.")
+        raise NotFound("No such ApiKey.")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         async with refusals(refused=Forbidden("Only owners and admins revoke API keys.")):

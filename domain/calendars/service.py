@@ -65,7 +65,7 @@ async def create_calendar(
 ) -> Calendar:
     _check_calendar(name)
     if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     calendar = Calendar(
         company_id=company_id, owner_id=owner_id, name=name.strip(), affects_availability=affects_availability
     )
@@ -78,7 +78,7 @@ async def create_calendar(
 async def get_calendar(session: AsyncSession, calendar_id: uuid.UUID) -> Calendar:
     calendar = await session.get(Calendar, calendar_id)
     if calendar is None:
-        raise NotFound("No such calendar.")
+        raise NotFound("No such Calendar.")
     return calendar
 
 
@@ -102,7 +102,7 @@ async def delete_calendar(session: AsyncSession, calendar_id: uuid.UUID) -> None
         session, EventType.EVENT_DELETED, company_id=calendar.company_id, subject_id=calendar.id,
         data={"event": {"calendar_id": str(calendar.id), "user_id": str(calendar.owner_id)}},
     )  # fmt: skip
-    await delete_visible(session, Calendar, calendar_id, what="calendar", refused=REFUSED)
+    await delete_visible(session, Calendar, calendar_id, what="Calendar", refused=REFUSED)
 
 
 def check_event(event: CalendarEvent) -> None:
@@ -190,7 +190,7 @@ async def create_event(session: AsyncSession, *, calendar_id: uuid.UUID, changes
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> CalendarEvent:
     event = await session.get(CalendarEvent, event_id)
     if event is None:
-        raise NotFound("No such event.")
+        raise NotFound("No such CalendarEvent.")
     return event
 
 
@@ -216,7 +216,7 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, changes: Even
 async def delete_event(session: AsyncSession, event_id: uuid.UUID) -> None:
     event = await get_event(session, event_id)
     await record_change(session, EventType.EVENT_DELETED, event)
-    await delete_visible(session, CalendarEvent, event_id, what="event", refused=REFUSED)
+    await delete_visible(session, CalendarEvent, event_id, what="CalendarEvent", refused=REFUSED)
 
 
 SNAPSHOT = (

@@ -34,7 +34,7 @@ async def create_company(session: AsyncSession, *, created_by: uuid.UUID, name: 
 async def get_company(session: AsyncSession, company_id: uuid.UUID) -> Company:
     company = await session.get(Company, company_id)
     if company is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     return company
 
 
@@ -104,7 +104,7 @@ async def _membership(session: AsyncSession, company_id: uuid.UUID, user_id: uui
     await get_company(session, company_id)
     membership = await session.get(Membership, (company_id, user_id))
     if membership is None:
-        raise NotFound("No such member.")
+        raise NotFound("No such User.")
     return membership
 
 

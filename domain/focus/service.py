@@ -83,12 +83,12 @@ async def _company_for(session: AsyncSession, user_id: uuid.UUID, new: NewSessio
         return (await get_task(session, new.task_id)).company_id
     if new.company_id is not None:
         if await session.get(Company, new.company_id) is None:
-            raise NotFound("No such company.")
+            raise NotFound("No such Company.")
         return new.company_id
     personal = sa.select(col(Company.id)).where(col(Company.is_personal), col(Company.created_by) == user_id)
     found = (await session.execute(personal)).scalars().first()
     if found is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     return found
 
 
@@ -190,7 +190,7 @@ async def rate(session: AsyncSession, session_id: uuid.UUID, ratings: Ratings, n
     ratings.check()
     row = await session.get(FocusSession, session_id)
     if row is None:
-        raise NotFound("No such focus session.")
+        raise NotFound("No such FocusSession.")
     if row.state != FocusState.COMPLETED.value:
         raise Conflict("Only a completed focus session is rated.")
     if ratings.focus is not None:

@@ -30,7 +30,7 @@ def _check(changes: ProjectChanges) -> None:
 async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: str, description: str = "") -> Project:
     _check(ProjectChanges(name=name, description=description))
     if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     project = Project(company_id=company_id, name=name.strip(), description=description)
     async with refusals(refused=Forbidden("You may not create projects in this company.")):
         session.add(project)
@@ -42,7 +42,7 @@ async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
     project = await session.get(Project, project_id)
     if project is None:
-        raise NotFound("No such project.")
+        raise NotFound("No such Project.")
     return project
 
 
@@ -65,7 +65,7 @@ async def update_project(session: AsyncSession, project_id: uuid.UUID, changes: 
 async def delete_project(session: AsyncSession, project_id: uuid.UUID) -> None:
     await _record(session, EventType.PROJECT_DELETED, await get_project(session, project_id))
     await delete_visible(
-        session, Project, project_id, what="project", refused=Forbidden("You may not delete projects here.")
+        session, Project, project_id, what="Project", refused=Forbidden("You may not delete projects here.")
     )
 
 

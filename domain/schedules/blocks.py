@@ -24,7 +24,7 @@ REFUSED = Forbidden("Only the person whose block it is may change it.")
 async def get_block(session: AsyncSession, block_id: uuid.UUID) -> TimeBlock:
     block = await session.get(TimeBlock, block_id)
     if block is None:
-        raise NotFound("No such time block.")
+        raise NotFound("No such TimeBlock.")
     return block
 
 

@@ -123,7 +123,7 @@ async def create_habit(
     session: AsyncSession, *, company_id: uuid.UUID, user_id: uuid.UUID, changes: HabitChanges
 ) -> Habit:
     if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     now = datetime.now(UTC)
     habit = Habit(
         company_id=company_id, user_id=user_id, title="", rrule="FREQ=DAILY", time_zone="UTC",
@@ -143,7 +143,7 @@ async def create_habit(
 async def get_habit(session: AsyncSession, habit_id: uuid.UUID) -> Habit:
     habit = await session.get(Habit, habit_id)
     if habit is None:
-        raise NotFound("No such habit.")
+        raise NotFound("No such Habit.")
     return habit
 
 
@@ -159,7 +159,7 @@ async def update_habit(session: AsyncSession, habit_id: uuid.UUID, changes: Habi
 
 async def delete_habit(session: AsyncSession, habit_id: uuid.UUID) -> None:
     # Its blocks go with it (the foreign key cascades).
-    await delete_visible(session, Habit, habit_id, what="habit", refused=REFUSED)
+    await delete_visible(session, Habit, habit_id, what="Habit", refused=REFUSED)
 
 
 async def habits_of(session: AsyncSession, user_id: uuid.UUID, *, active_only: bool = False) -> list[Habit]:

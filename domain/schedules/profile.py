@@ -81,7 +81,7 @@ async def energy_of_person(session: AsyncSession, user_id: uuid.UUID) -> Energy:
     """Peak hours learned from the person's focus ratings, or the declared ones."""
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound("No such User.")
     stored = await profile_of(session, user_id)
     return await energy_of(session, user_id, ZoneInfo(user.time_zone), _day(windows_of(stored.peak_hours)))
 
@@ -91,7 +91,7 @@ async def person_profile(session: AsyncSession, user_id: uuid.UUID) -> tuple[Per
     hours learned from focus ratings when there are enough."""
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound("No such User.")
     stored = await profile_of(session, user_id)
     energy = await energy_of(session, user_id, ZoneInfo(user.time_zone), _day(windows_of(stored.peak_hours)))
     hours, breaks = _day([(user.work_day_start, user.work_day_end)]), _day(windows_of(stored.breaks))

@@ -82,7 +82,7 @@ async def create_task(
         changes.title = ""
     check_task(changes)
     if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     now = datetime.now(UTC)
     task = Task(company_id=company_id, title="", created_by=created_by, created_at=now)
     _apply(task, changes, now)
@@ -96,7 +96,7 @@ async def create_task(
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
     task = await session.get(Task, task_id)
     if task is None:
-        raise NotFound("No such task.")
+        raise NotFound("No such Task.")
     return task
 
 
@@ -122,7 +122,7 @@ async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> 
 async def delete_task(session: AsyncSession, task_id: uuid.UUID) -> None:
     task = await get_task(session, task_id)
     await _record(session, EventType.TASK_DELETED, task)
-    await delete_visible(session, Task, task_id, what="task", refused=REFUSED)
+    await delete_visible(session, Task, task_id, what="Task", refused=REFUSED)
 
 
 SNAPSHOT = (

@@ -56,7 +56,7 @@ async def update_subtask(
     _check_title(title)
     subtask = await session.get(Subtask, subtask_id)
     if subtask is None:
-        raise NotFound("No such subtask.")
+        raise NotFound("No such Subtask.")
     if title is not None:
         subtask.title = title.strip()
     if done is not None:
@@ -71,9 +71,9 @@ async def update_subtask(
 async def delete_subtask(session: AsyncSession, subtask_id: uuid.UUID) -> None:
     subtask = await session.get(Subtask, subtask_id)
     if subtask is None:
-        raise NotFound("No such subtask.")
+        raise NotFound("No such Subtask.")
     task_id = subtask.task_id
-    await delete_visible(session, Subtask, subtask_id, what="subtask", refused=REFUSED)
+    await delete_visible(session, Subtask, subtask_id, what="Subtask", refused=REFUSED)
     # Close the gap the item leaves, so the positions stay dense.
     for number, sibling in enumerate(await _siblings(session, task_id)):
         sibling.position = number

@@ -251,7 +251,7 @@ async def redeliver(session: AsyncSession, delivery_id: uuid.UUID, *, now: datet
     """Send a delivery again (admins), with the same `webhook-id` and a fresh retry schedule."""
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None:
-        raise NotFound("No such webhook delivery.")
+        raise NotFound("No such WebhookDelivery.")
     if delivery.status == DeliveryStatus.DELIVERING:
         raise Conflict("The delivery is being attempted right now.")
     endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)

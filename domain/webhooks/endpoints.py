@@ -52,7 +52,7 @@ def _check(changes: EndpointChanges) -> None:
 async def get_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> WebhookEndpoint:
     endpoint = await session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound("No such WebhookEndpoint.")
     return endpoint
 
 
@@ -68,7 +68,7 @@ async def create_endpoint(
     _check(changes)
     await check_target((changes.url or "").strip(), allow_private=allow_private)
     if await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     endpoint = WebhookEndpoint(company_id=company_id, url="", created_by=created_by, created_at=now, updated_at=now)
     _apply(endpoint, changes, now)
     secret = new_secret()
@@ -112,7 +112,7 @@ def _apply(endpoint: WebhookEndpoint, changes: EndpointChanges, now: datetime) -
 
 
 async def delete_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
-    await delete_visible(session, WebhookEndpoint, endpoint_id, what="webhook endpoint", refused=REFUSED)
+    await delete_visible(session, WebhookEndpoint, endpoint_id, what="WebhookEndpoint", refused=REFUSED)
 
 
 async def rotate_secret(
@@ -126,7 +126,7 @@ async def rotate_secret(
     # Locked, so two rotations at once take turns rather than both claiming the next generation.
     endpoint = await session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound("No such WebhookEndpoint.")
     until = now + overlap if overlap > timedelta(0) else None
     endpoint.secret_generation += 1
     endpoint.secret_rotated_at, endpoint.previous_secret_expires_at, endpoint.updated_at = now, until, now

@@ -34,7 +34,7 @@ async def _ask(info: Info, id: relay.GlobalID, action: dead_letters.Action) -> D
     async def work(session: AsyncSession) -> DeadLetter:
         by = person(info)
         row = await dead_letters.ask(
-            session, uuid_of(id, "DeadLetter", "dead letter"), action, by=by, now=datetime.now(UTC)
+            session, uuid_of(id, "DeadLetter"), action, by=by, now=datetime.now(UTC)
         )
         return DeadLetter.from_model(row)
 

@@ -100,7 +100,7 @@ def _changes(values: dict[str, Any]) -> TaskChanges:
         if value is UNSET:
             continue
         if name in _REFERENCES and value is not None:
-            value = uuid_of(value, _REFERENCES[name], _camel(name).removesuffix("Id"))
+            value = uuid_of(value, _REFERENCES[name])
         setattr(changes, name, value)
     return changes
 

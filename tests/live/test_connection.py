@@ -49,7 +49,7 @@ async def test_a_stranger_may_not_follow_another_companys_tasks(api: GraphQL, se
 
     assert answer["type"] == "next", answer
     [error] = answer["payload"]["errors"]
-    assert error["message"] == "No such company."
+    assert error["message"] == "No such Company."
     assert error["extensions"]["code"] == "NOT_FOUND"
 
 
