@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import orjson
 import strawberry
+from cross_web import HTTPException
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import Headers
@@ -21,7 +22,9 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from app.bad_requests import bad_request, require_operation_object
 from app.callers import identify
+from app.graphiql import graphiql_page
 from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
 from resolvers.compiled.reads import CompiledReads
@@ -98,6 +101,21 @@ def _with_compiled_reads(
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+
+        async def execute_request(
+            self, request: Request[Any, Any, Any], context: Any, root_value: Any
+        ) -> Response[Any]:
+            try:
+                return await self.run(request, context=context, root_value=root_value)  # type: ignore[no-any-return]
+            except HTTPException as error:
+                return bad_request(request, error)
+
+        def parse_json(self, data: str | bytes) -> Any:
+            return require_operation_object(super().parse_json(data))
+
+        async def render_graphql_ide(self, request: Request[Any, Any, Any]) -> Response[str]:
+            # Strawberry's page loads GraphiQL from a CDN; Rhythm's serves it from app/graphiql.
+            return graphiql_page()
 
         def encode_json(self, data: object) -> str:
             # orjson writes a dashboard response about ten times faster than json.dumps; text, because websocket

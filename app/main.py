@@ -12,6 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
+from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import health, ready
 from app.live import LiveChannels
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[graphql_controller(schema, services, compiled), health, ready],
+        route_handlers=[graphql_controller(schema, services, compiled), graphiql_assets(), health, ready],
         middleware=[request_id_middleware],
         exception_handlers={NotAuthorizedException: _unauthenticated},
         lifespan=[lifespan, live.lifespan],

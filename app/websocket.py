@@ -9,12 +9,14 @@ closed with 4403 before any operation runs.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from litestar.datastructures import Headers
 from litestar.exceptions import NotAuthorizedException
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.litestar.controller import GraphQLController
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.types.unset import UnsetType
@@ -68,10 +70,43 @@ def _for_operation(connection: Context) -> Context:
     return context
 
 
+class ClosesOnce(AsyncWebSocketAdapter):
+    """The socket as Strawberry's handler sees it, finished at its first close.
+
+    Litestar keeps reading a socket the server closed, so the messages a client sent behind a refused
+    `connection_init` (subscribes, at once) were still handled, and closed it again: the server then failed with
+    "Unexpected ASGI message 'websocket.close', after sending 'websocket.close'". Once closed, nothing more is read,
+    sent or closed."""
+
+    def __init__(self, socket: AsyncWebSocketAdapter) -> None:
+        super().__init__(socket.view)
+        self._socket = socket
+        self.closed = False
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        async for message in self._socket.iter_json(ignore_parsing_errors=ignore_parsing_errors):
+            if self.closed:
+                return
+            yield message
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        if not self.closed:
+            await self._socket.send_json(message)
+
+    async def close(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            await self._socket.close(code, reason)
+
+
 class OperationContexts(BaseGraphQLTransportWSHandler[Context, None]):
     """Strawberry shares one context among a socket's operations; sharing the transaction would let one
     operation commit or close another's. Each operation runs in a task of its own, which sees its own context
     (the connection's caller, a transaction and loaders of its own) through `self.context`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.websocket = ClosesOnce(self.websocket)
 
     @property
     def context(self) -> Context:

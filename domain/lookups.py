@@ -26,4 +26,4 @@ async def get_one(session: AsyncSession, entity: type[T], key: Any, *, what: str
 
 async def require_company(session: AsyncSession, company_id: uuid.UUID) -> Company:
     """The company, when the caller sees it; NotFound otherwise (also for a request narrowed to another one)."""
-    return await get_one(session, Company, company_id, what="company")
+    return await get_one(session, Company, company_id, what="Company")

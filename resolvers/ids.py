@@ -1,5 +1,6 @@
 """Global ids: `base64("Type:uuid")`, and `base64("CalendarEvent:uuid_start")` for an unchanged occurrence of a
-recurring event. An id of the wrong type or shape names nothing, so it is NotFound."""
+recurring event. An id of the wrong type or shape names nothing, so it is NotFound, in the same words as an id that is
+well formed but names no row the caller may see: "No such <GraphQL type>."."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def uuid_of(global_id: relay.GlobalID, type_name: str, what: str | None = None) -> uuid.UUID:
+def uuid_of(global_id: relay.GlobalID, type_name: str) -> uuid.UUID:
     value = parse_uuid(global_id.node_id) if global_id.type_name == type_name else None
     if value is None:
-        raise NotFound(f"No such {what or type_name.lower()}.")
+        raise NotFound(f"No such {type_name}.")
     return value
 
 

@@ -29,6 +29,7 @@ from db import embedded, migrate
 from db.engine import create_engine, create_sessionmaker
 from tests.graphql import GraphQL
 from tests.notifications.mailbox import Mailbox
+from tests.waiting import PATIENCE_SECONDS
 
 JWT_SECRET = "test-secret-" + "x" * 40
 
@@ -105,7 +106,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def _wait_for_port(port: int, seconds: float = 10.0) -> None:
+def _wait_for_port(port: int, seconds: float = PATIENCE_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as probe:

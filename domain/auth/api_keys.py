@@ -77,7 +77,7 @@ async def create_api_key(
 
 
 async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
-    key = await get_one(session, ApiKey, key_id, what="API key")
+    key = await get_one(session, ApiKey, key_id, what="ApiKey")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         async with refusals(refused=Forbidden("Only owners and admins revoke API keys.")):

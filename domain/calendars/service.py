@@ -76,7 +76,7 @@ async def create_calendar(
 
 
 async def get_calendar(session: AsyncSession, calendar_id: uuid.UUID) -> Calendar:
-    return await get_one(session, Calendar, calendar_id, what="calendar")
+    return await get_one(session, Calendar, calendar_id, what="Calendar")
 
 
 async def update_calendar(session: AsyncSession, calendar_id: uuid.UUID, changes: CalendarChanges) -> Calendar:
@@ -99,7 +99,7 @@ async def delete_calendar(session: AsyncSession, calendar_id: uuid.UUID) -> None
         session, EventType.EVENT_DELETED, company_id=calendar.company_id, subject_id=calendar.id,
         data={"event": {"calendar_id": str(calendar.id), "user_id": str(calendar.owner_id)}},
     )  # fmt: skip
-    await delete_visible(session, Calendar, calendar_id, what="calendar", refused=REFUSED)
+    await delete_visible(session, Calendar, calendar_id, what="Calendar", refused=REFUSED)
 
 
 def check_event(event: CalendarEvent) -> None:
@@ -185,7 +185,7 @@ async def create_event(session: AsyncSession, *, calendar_id: uuid.UUID, changes
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> CalendarEvent:
-    return await get_one(session, CalendarEvent, event_id, what="event")
+    return await get_one(session, CalendarEvent, event_id, what="CalendarEvent")
 
 
 async def update_event(session: AsyncSession, event_id: uuid.UUID, changes: EventChanges) -> CalendarEvent:
@@ -210,7 +210,7 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, changes: Even
 async def delete_event(session: AsyncSession, event_id: uuid.UUID) -> None:
     event = await get_event(session, event_id)
     await record_change(session, EventType.EVENT_DELETED, event)
-    await delete_visible(session, CalendarEvent, event_id, what="event", refused=REFUSED)
+    await delete_visible(session, CalendarEvent, event_id, what="CalendarEvent", refused=REFUSED)
 
 
 SNAPSHOT = (

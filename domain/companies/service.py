@@ -96,7 +96,7 @@ async def _membership(session: AsyncSession, company_id: uuid.UUID, user_id: uui
     # A person sees their own memberships everywhere, but a request narrowed to another company
     # (X-Company-Id) does not see this company: that is NotFound, before any write is tried.
     await require_company(session, company_id)
-    return await get_one(session, Membership, (company_id, user_id), what="member")
+    return await get_one(session, Membership, (company_id, user_id), what="User")
 
 
 def _key(company_id: uuid.UUID, user_id: uuid.UUID) -> list[sa.ColumnElement[bool]]:

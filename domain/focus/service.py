@@ -87,7 +87,7 @@ async def _company_for(session: AsyncSession, user_id: uuid.UUID, new: NewSessio
     personal = sa.select(col(Company.id)).where(col(Company.is_personal), col(Company.created_by) == user_id)
     found = (await session.execute(personal)).scalars().first()
     if found is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     return found
 
 
@@ -187,7 +187,7 @@ async def abandon(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> F
 async def rate(session: AsyncSession, session_id: uuid.UUID, ratings: Ratings, now: datetime) -> FocusSession:
     """Rate (or re-rate) a completed session; omitted ratings stay as they are."""
     ratings.check()
-    row = await get_one(session, FocusSession, session_id, what="focus session")
+    row = await get_one(session, FocusSession, session_id, what="FocusSession")
     if row.state != FocusState.COMPLETED.value:
         raise Conflict("Only a completed focus session is rated.")
     if ratings.focus is not None:

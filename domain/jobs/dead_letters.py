@@ -110,7 +110,7 @@ async def ask(
     )
     dead_letter = (await session.execute(statement)).scalar_one_or_none()
     if dead_letter is None:
-        raise NotFound("No such dead letter.")
+        raise NotFound("No such DeadLetter.")
     if dead_letter.state != DeadLetterState.DEAD.value:
         raise Conflict(f"The dead letter is {dead_letter.state} already.")
     dead_letter.state = ASKED[action]

@@ -54,7 +54,10 @@ def solve(
     started = time.perf_counter()
     built = build(instance, max_chunks=max_chunks, hint=hint)
     if hint is not None:
-        _complete_hint(built.model, min(HINT_SECONDS, time_limit_s / 2))
+        # Bounded by solver work when the caller wants a repeatable result: a clock cut short on a busy machine
+        # would leave a different hint.
+        hint_limit = time_limit_s / 2 if deterministic_time is not None else min(HINT_SECONDS, time_limit_s / 2)
+        _complete_hint(built.model, hint_limit, deterministic_time)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
@@ -78,7 +81,7 @@ def solve(
     )
 
 
-def _complete_hint(model: cp_model.CpModel, time_limit_s: float) -> None:
+def _complete_hint(model: cp_model.CpModel, time_limit_s: float, deterministic_time: float | None = None) -> None:
     """Turn a hint on the chunk variables into a hint on every variable.
 
     CP-SAT struggles to extend a partial hint on a large model (the run, lateness and peak variables
@@ -90,6 +93,8 @@ def _complete_hint(model: cp_model.CpModel, time_limit_s: float) -> None:
     filler.parameters.fix_variables_to_their_hinted_value = True
     filler.parameters.max_time_in_seconds = time_limit_s
     filler.parameters.num_workers = 1
+    if deterministic_time is not None:
+        filler.parameters.max_deterministic_time = deterministic_time
     if filler.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     model.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves this one unannotated

@@ -97,8 +97,12 @@ def polish_by_windows(
     workers: int = 1,
     window_days: int = 2,
     window_limit_s: float = 1.0,
+    deterministic_time: float | None = None,
 ) -> list[list[Span]]:
-    """Improve `chunks` (slots per job) window by window until the time is up or a sweep finds nothing."""
+    """Improve `chunks` (slots per job) window by window until the time is up or a sweep finds nothing.
+
+    With `deterministic_time`, each window is bounded by that much solver work rather than `window_limit_s`, so
+    the sweep finds the same plan however busy the machine (`time_limit_s` then only caps the whole sweep)."""
     deadline = time.perf_counter() + time_limit_s
     model = CostModel(instance)
     current = [sorted(c) for c in chunks]
@@ -114,7 +118,10 @@ def polish_by_windows(
             before = _window_cost(model, sub.jobs, [current[j] for j in free])
             hint = [current[j] for j in free]
             left = deadline - time.perf_counter()
-            result = solve(sub, time_limit_s=min(window_limit_s, max(0.05, left)), workers=workers, hint=hint)
+            window_s = left if deterministic_time is not None else min(window_limit_s, max(0.05, left))
+            result = solve(
+                sub, time_limit_s=window_s, workers=workers, hint=hint, deterministic_time=deterministic_time
+            )
             if result.chunks is not None and result.objective is not None and result.objective < before:
                 for i, j in enumerate(free):
                     current[j] = sorted(result.chunks[i])

@@ -11,8 +11,8 @@ class PolishOptions:
     `search_share` of `time_limit_s` and at most `search_rounds` rounds, seeded by `seed`; when
     work is left out and `selection` is on, in two halves of that, see polish.py), then CP-SAT
     window by window in whatever time is left; smaller ones go to CP-SAT whole. The search is
-    repeatable when the round count, not the clock, ends it; CP-SAT when `deterministic_time`
-    (solver work units) bounds it.
+    repeatable when the round count, not the clock, ends it; CP-SAT (whole, or each window and its
+    hint) when `deterministic_time` (solver work units) bounds it.
     """
 
     time_limit_s: float = 5.0

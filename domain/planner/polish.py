@@ -106,7 +106,9 @@ def _search_then_windows(instance: Instance, start: list[list[Span]], options: P
     if left <= WINDOW_MIN_SECONDS:
         return searched.chunks
     # Window models are small: one CP-SAT worker follows the hint and proves them fastest.
-    return polish_by_windows(instance, searched.chunks, time_limit_s=left, workers=1)
+    return polish_by_windows(
+        instance, searched.chunks, time_limit_s=left, workers=1, deterministic_time=options.deterministic_time
+    )
 
 
 def solve_exact(

@@ -40,7 +40,7 @@ async def create_project(session: AsyncSession, *, company_id: uuid.UUID, name: 
 
 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
-    return await get_one(session, Project, project_id, what="project")
+    return await get_one(session, Project, project_id, what="Project")
 
 
 async def update_project(session: AsyncSession, project_id: uuid.UUID, changes: ProjectChanges) -> Project:
@@ -62,7 +62,7 @@ async def update_project(session: AsyncSession, project_id: uuid.UUID, changes: 
 async def delete_project(session: AsyncSession, project_id: uuid.UUID) -> None:
     await _record(session, EventType.PROJECT_DELETED, await get_project(session, project_id))
     await delete_visible(
-        session, Project, project_id, what="project", refused=Forbidden("You may not delete projects here.")
+        session, Project, project_id, what="Project", refused=Forbidden("You may not delete projects here.")
     )
 
 

@@ -23,7 +23,7 @@ REFUSED = Forbidden("Only the person whose block it is may change it.")
 
 
 async def get_block(session: AsyncSession, block_id: uuid.UUID) -> TimeBlock:
-    return await get_one(session, TimeBlock, block_id, what="time block")
+    return await get_one(session, TimeBlock, block_id, what="TimeBlock")
 
 
 async def _change(session: AsyncSession, block_id: uuid.UUID, cause: str, **values: object) -> TimeBlock:

@@ -141,7 +141,7 @@ async def create_habit(
 
 
 async def get_habit(session: AsyncSession, habit_id: uuid.UUID) -> Habit:
-    return await get_one(session, Habit, habit_id, what="habit")
+    return await get_one(session, Habit, habit_id, what="Habit")
 
 
 async def update_habit(session: AsyncSession, habit_id: uuid.UUID, changes: HabitChanges) -> Habit:
@@ -156,7 +156,7 @@ async def update_habit(session: AsyncSession, habit_id: uuid.UUID, changes: Habi
 
 async def delete_habit(session: AsyncSession, habit_id: uuid.UUID) -> None:
     # Its blocks go with it (the foreign key cascades).
-    await delete_visible(session, Habit, habit_id, what="habit", refused=REFUSED)
+    await delete_visible(session, Habit, habit_id, what="Habit", refused=REFUSED)
 
 
 async def habits_of(session: AsyncSession, user_id: uuid.UUID, *, active_only: bool = False) -> list[Habit]:

@@ -79,7 +79,7 @@ def _day(windows: list[Window]) -> tuple[TimeWindow, ...]:
 
 async def energy_of_person(session: AsyncSession, user_id: uuid.UUID) -> Energy:
     """Peak hours learned from the person's focus ratings, or the declared ones."""
-    user = await get_one(session, User, user_id, what="person")
+    user = await get_one(session, User, user_id, what="User")
     stored = await profile_of(session, user_id)
     return await energy_of(session, user_id, ZoneInfo(user.time_zone), _day(windows_of(stored.peak_hours)))
 
@@ -87,7 +87,7 @@ async def energy_of_person(session: AsyncSession, user_id: uuid.UUID) -> Energy:
 async def person_profile(session: AsyncSession, user_id: uuid.UUID) -> tuple[PersonProfile, SchedulingProfile]:
     """The engine's view of the person: zone and working days from `users`, the rest from the profile, with peak
     hours learned from focus ratings when there are enough."""
-    user = await get_one(session, User, user_id, what="person")
+    user = await get_one(session, User, user_id, what="User")
     stored = await profile_of(session, user_id)
     energy = await energy_of(session, user_id, ZoneInfo(user.time_zone), _day(windows_of(stored.peak_hours)))
     hours, breaks = _day([(user.work_day_start, user.work_day_end)]), _day(windows_of(stored.breaks))

@@ -51,7 +51,7 @@ async def set_hours(
         await session.execute(statement.on_conflict_do_update(index_elements=["company_id", "user_id"], set_=values))
     row = await session.get(MembershipWorkHours, (company_id, user_id), populate_existing=True)
     if row is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     return row
 
 

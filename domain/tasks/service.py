@@ -94,7 +94,7 @@ async def create_task(
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
-    return await get_one(session, Task, task_id, what="task")
+    return await get_one(session, Task, task_id, what="Task")
 
 
 async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:
@@ -119,7 +119,7 @@ async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> 
 async def delete_task(session: AsyncSession, task_id: uuid.UUID) -> None:
     task = await get_task(session, task_id)
     await _record(session, EventType.TASK_DELETED, task)
-    await delete_visible(session, Task, task_id, what="task", refused=REFUSED)
+    await delete_visible(session, Task, task_id, what="Task", refused=REFUSED)
 
 
 SNAPSHOT = (

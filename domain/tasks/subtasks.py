@@ -54,7 +54,7 @@ async def update_subtask(
     session: AsyncSession, subtask_id: uuid.UUID, *, title: str | None, done: bool | None, position: int | None
 ) -> Subtask:
     _check_title(title)
-    subtask = await get_one(session, Subtask, subtask_id, what="subtask")
+    subtask = await get_one(session, Subtask, subtask_id, what="Subtask")
     if title is not None:
         subtask.title = title.strip()
     if done is not None:
@@ -67,9 +67,9 @@ async def update_subtask(
 
 
 async def delete_subtask(session: AsyncSession, subtask_id: uuid.UUID) -> None:
-    subtask = await get_one(session, Subtask, subtask_id, what="subtask")
+    subtask = await get_one(session, Subtask, subtask_id, what="Subtask")
     task_id = subtask.task_id
-    await delete_visible(session, Subtask, subtask_id, what="subtask", refused=REFUSED)
+    await delete_visible(session, Subtask, subtask_id, what="Subtask", refused=REFUSED)
     # Close the gap the item leaves, so the positions stay dense.
     for number, sibling in enumerate(await _siblings(session, task_id)):
         sibling.position = number

@@ -51,7 +51,7 @@ async def start_timer(
     if task_id is not None:
         company_id = (await get_task(session, task_id)).company_id
     if company_id is None or await session.get(Company, company_id) is None:
-        raise NotFound("No such company.")
+        raise NotFound("No such Company.")
     if await running_timer(session, user_id) is not None:
         if not stop_running:
             raise Conflict("A timer is already running: stop it first, or start with stopRunning.")

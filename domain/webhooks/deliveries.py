@@ -250,7 +250,7 @@ def _attempt_insert(
 
 async def redeliver(session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime) -> WebhookDelivery:
     """Send a delivery again (admins), with the same `webhook-id` and a fresh retry schedule."""
-    delivery = await get_one(session, WebhookDelivery, delivery_id, what="webhook delivery")
+    delivery = await get_one(session, WebhookDelivery, delivery_id, what="WebhookDelivery")
     if delivery.status == DeliveryStatus.DELIVERING:
         raise Conflict("The delivery is being attempted right now.")
     endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)

@@ -51,7 +51,7 @@ def _check(changes: EndpointChanges) -> None:
 
 
 async def get_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    return await get_one(session, WebhookEndpoint, endpoint_id, what="webhook endpoint")
+    return await get_one(session, WebhookEndpoint, endpoint_id, what="WebhookEndpoint")
 
 
 async def create_endpoint(
@@ -109,7 +109,7 @@ def _apply(endpoint: WebhookEndpoint, changes: EndpointChanges, now: datetime) -
 
 
 async def delete_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
-    await delete_visible(session, WebhookEndpoint, endpoint_id, what="webhook endpoint", refused=REFUSED)
+    await delete_visible(session, WebhookEndpoint, endpoint_id, what="WebhookEndpoint", refused=REFUSED)
 
 
 async def rotate_secret(
@@ -121,7 +121,7 @@ async def rotate_secret(
         checks.fail("overlapSeconds", f"Must be between 0 and {int(MAX_OVERLAP.total_seconds())}.")
         checks.raise_if_any()
     # Locked, so two rotations at once take turns rather than both claiming the next generation.
-    endpoint = await get_one(session, WebhookEndpoint, endpoint_id, what="webhook endpoint", for_update=True)
+    endpoint = await get_one(session, WebhookEndpoint, endpoint_id, what="WebhookEndpoint", for_update=True)
     until = now + overlap if overlap > timedelta(0) else None
     endpoint.secret_generation += 1
     endpoint.secret_rotated_at, endpoint.previous_secret_expires_at, endpoint.updated_at = now, until, now

@@ -11,11 +11,17 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint
+from domain.db_errors import FOREIGN_KEY_VIOLATION, constraint_name, sqlstate
 from domain.webhooks.payload import webhook_payload
+
+ENDPOINT_KEY = "webhook_deliveries_endpoint_fkey"
+# Each try reads the endpoints afresh, so only an endpoint deleted during that very statement makes another.
+TRIES = 5
 
 
 def _subscribed(company_id: uuid.UUID, event_type: str) -> sa.ColumnElement[bool]:
@@ -58,4 +64,17 @@ async def create_deliveries(
         .on_conflict_do_nothing(constraint="webhook_deliveries_once_per_event")
         .returning(col(WebhookDelivery.id))
     )
+    for _ in range(TRIES - 1):
+        try:
+            async with session.begin_nested():
+                return list((await session.execute(statement)).scalars())
+        except IntegrityError as error:
+            if not _endpoint_vanished(error):
+                raise
     return list((await session.execute(statement)).scalars())
+
+
+def _endpoint_vanished(error: IntegrityError) -> bool:
+    # An endpoint deleted after the statement read it (committed while it ran) fails the delivery's foreign key:
+    # a vanished endpoint has nothing to deliver, so the next try, which no longer sees it, is the answer.
+    return sqlstate(error) == FOREIGN_KEY_VIOLATION and constraint_name(error) == ENDPOINT_KEY

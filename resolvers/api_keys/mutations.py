@@ -58,7 +58,7 @@ class ApiKeyMutations:
     @strawberry.mutation(description="Revoke an API key; requests with it fail from now on.")
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyResult:
         async def work(session: AsyncSession) -> ApiKey:
-            return ApiKey.from_model(await api_keys.revoke_api_key(session, uuid_of(input.id, "ApiKey", "API key")))
+            return ApiKey.from_model(await api_keys.revoke_api_key(session, uuid_of(input.id, "ApiKey")))
 
         signed_in(info)
         return await run(info, work)

@@ -115,7 +115,7 @@ class CompanyMutations:
             membership = await service.change_role(
                 session,
                 company_id=uuid_of(input.company_id, "Company"),
-                user_id=uuid_of(input.user_id, "User", "member"),
+                user_id=uuid_of(input.user_id, "User"),
                 role=input.role,
             )
             return Membership.from_model(membership)
@@ -129,7 +129,7 @@ class CompanyMutations:
             await service.remove_member(
                 session,
                 company_id=uuid_of(input.company_id, "Company"),
-                user_id=uuid_of(input.user_id, "User", "member"),
+                user_id=uuid_of(input.user_id, "User"),
             )
             return Deleted(id=input.user_id)
 

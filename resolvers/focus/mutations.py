@@ -107,7 +107,7 @@ class FocusMutations:
     async def rate_focus_session(self, info: Info, input: RateFocusSessionInput) -> FocusSessionResult:
         async def work(session: AsyncSession) -> FocusSession:
             ratings = Ratings(focus=input.focus_rating, productivity=input.productivity_rating, note=input.note)
-            row = await service.rate(session, uuid_of(input.id, "FocusSession", "focus session"), ratings, utcnow())
+            row = await service.rate(session, uuid_of(input.id, "FocusSession"), ratings, utcnow())
             return FocusSession.from_model(row)
 
         return await as_person(info, work)

@@ -33,9 +33,7 @@ DeadLetterResult = Annotated[
 async def _ask(info: Info, id: relay.GlobalID, action: dead_letters.Action) -> DeadLetterResult:
     async def work(session: AsyncSession) -> DeadLetter:
         by = person(info)
-        row = await dead_letters.ask(
-            session, uuid_of(id, "DeadLetter", "dead letter"), action, by=by, now=datetime.now(UTC)
-        )
+        row = await dead_letters.ask(session, uuid_of(id, "DeadLetter"), action, by=by, now=datetime.now(UTC))
         return DeadLetter.from_model(row)
 
     signed_in(info)

@@ -111,7 +111,7 @@ async def _companies(context: Context, topic: Topic, only_company: uuid.UUID | N
         companies = await readable_companies(session, topic.resource)
     if only_company is not None:
         if first and only_company not in companies:
-            raise NotFound("No such company.")
+            raise NotFound("No such Company.")
         companies &= {only_company}
     return companies
 

@@ -85,7 +85,7 @@ class ScheduleEvent:
         description="The subscriber's blocks and events from `start` for `days` days, across their companies, "
         "as they are now."
     )
-    async def week(self, info: Info, start: WeekStart, days: Days = 7) -> WeekView:
+    async def week(self, info: Info, start: WeekStart = None, days: Days = 7) -> WeekView:
         view: WeekView = await ViewerSchedule(user_id=self.user_id).week(info, start, days)
         return view
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import strawberry
 
@@ -16,12 +17,25 @@ from domain.schedules.work_hours import hours_of
 from resolvers.calendars.types import Calendar, CalendarEvent
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
+from resolvers.nodes import required
 from resolvers.scheduling.habits import Habit
 from resolvers.scheduling.types import ScheduleRun, SchedulingProfile, TimeBlock, WeekView
 from resolvers.scheduling.work_hours import CompanyWorkHours
 
-WeekStart = Annotated[datetime, strawberry.argument(description="The first instant to show, such as a Monday 00:00.")]
+WeekStart = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="The first instant to show, such as a Monday 00:00; none: this week's Monday 00:00 in the "
+        "person's time zone."
+    ),
+]
 Days = Annotated[int, strawberry.argument(description="How many days to show (1 to 31).")]
+
+
+def this_monday(zone: ZoneInfo) -> datetime:
+    """Monday 00:00 of the current week in `zone`, so `week` with no start shows the week it is read in."""
+    today = datetime.now(zone).date()
+    return datetime.combine(today - timedelta(days=today.weekday()), time(0), tzinfo=zone)
 
 
 @strawberry.type
@@ -31,9 +45,12 @@ class ViewerSchedule:
     @strawberry.field(
         description="The person's blocks and events from `start` for `days` days, across their companies."
     )
-    async def week(self, info: Info, start: WeekStart, days: Days = 7) -> WeekView:
+    async def week(self, info: Info, start: WeekStart = None, days: Days = 7) -> WeekView:
         if not 1 <= days <= 31:
             raise invalid("days", "Must be between 1 and 31.")
+        if start is None:
+            person = required(await info.context.get_loaders().user.load(self.user_id))
+            start = this_monday(ZoneInfo(person.time_zone))
         end = start + timedelta(days=days)
         async with info.context.transaction.exclusive_session() as session:
             block_rows = await blocks.week_blocks(session, self.user_id, start, end)

@@ -111,8 +111,8 @@ def _changes(input: CreateTaskInput | UpdateTaskInput) -> TaskChanges:
         estimated_minutes=_given(input.estimated_minutes),
         due_at=_given(input.due_at),
         start_after=_given(input.start_after),
-        project_id=_reference(input.project_id, "Project", "project"),
-        assignee_id=_reference(input.assignee_id, "User", "assignee"),
+        project_id=_reference(input.project_id, "Project"),
+        assignee_id=_reference(input.assignee_id, "User"),
     )
     if nulls:
         raise InvalidInput(nulls)
@@ -123,10 +123,10 @@ def _given(value: T) -> Change[T]:
     return UNCHANGED if value is UNSET else value
 
 
-def _reference(value: relay.GlobalID | None, type_name: str, what: str) -> Change[uuid.UUID | None]:
+def _reference(value: relay.GlobalID | None, type_name: str) -> Change[uuid.UUID | None]:
     if value is UNSET:
         return UNCHANGED
-    return None if value is None else uuid_of(value, type_name, what)
+    return None if value is None else uuid_of(value, type_name)
 
 
 @strawberry.type

@@ -119,7 +119,7 @@ class WebhookMutations:
             )
             endpoint = await endpoints.update_endpoint(
                 session,
-                uuid_of(input.id, "WebhookEndpoint", "webhook endpoint"),
+                uuid_of(input.id, "WebhookEndpoint"),
                 changes,
                 allow_private=_allow_private(info),
                 now=datetime.now(UTC),
@@ -135,7 +135,7 @@ class WebhookMutations:
     ) -> DeleteWebhookEndpointResult:
         async def work(session: AsyncSession) -> Deleted:
             person(info)
-            await endpoints.delete_endpoint(session, uuid_of(input.id, "WebhookEndpoint", "webhook endpoint"))
+            await endpoints.delete_endpoint(session, uuid_of(input.id, "WebhookEndpoint"))
             return Deleted(id=input.id)
 
         signed_in(info)
@@ -147,7 +147,7 @@ class WebhookMutations:
             person(info)
             issued = await endpoints.rotate_secret(
                 session,
-                uuid_of(input.id, "WebhookEndpoint", "webhook endpoint"),
+                uuid_of(input.id, "WebhookEndpoint"),
                 overlap=timedelta(seconds=input.overlap_seconds),
                 now=datetime.now(UTC),
             )
@@ -163,7 +163,7 @@ class WebhookMutations:
         async def work(session: AsyncSession) -> WebhookDelivery:
             person(info)
             delivery = await deliveries.redeliver(
-                session, uuid_of(input.delivery_id, "WebhookDelivery", "webhook delivery"), now=datetime.now(UTC)
+                session, uuid_of(input.delivery_id, "WebhookDelivery"), now=datetime.now(UTC)
             )
             return WebhookDelivery.from_model(delivery)
 

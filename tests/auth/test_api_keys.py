@@ -84,7 +84,7 @@ async def test_a_key_writes_in_its_own_company_only(graphql: GraphQL) -> None:
     there = await graphql(CREATE_TASK, {"input": {"companyId": other, "title": "Sneaked in"}}, caller=key)
 
     assert here["createTask"] == {"__typename": "Task", "title": "Filed by a robot"}
-    assert there["createTask"] == {"__typename": "NotFound", "message": "No such company."}
+    assert there["createTask"] == {"__typename": "NotFound", "message": "No such Company."}
     titles = await graphql(TASK_TITLES, caller=ada)
     assert [task["title"] for task in titles["tasks"]["nodes"]] == ["Filed by a robot"]
 

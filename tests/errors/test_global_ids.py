@@ -65,7 +65,7 @@ async def test_an_id_of_the_wrong_type_in_a_mutation_is_not_found(graphql: Graph
 
     data = await graphql(CREATE_TASK, {"input": {"companyId": task["id"], "title": "Misfiled"}}, caller=ada)
 
-    assert data["createTask"] == {"__typename": "NotFound", "message": "No such company."}
+    assert data["createTask"] == {"__typename": "NotFound", "message": "No such Company."}
     tasks = await graphql("{ tasks { nodes { title } } }", caller=ada)
     assert tasks["tasks"]["nodes"] == [{"title": "Not a company"}]
 
@@ -79,7 +79,7 @@ async def test_a_user_id_where_a_task_belongs_is_not_found(graphql: GraphQL) -> 
         caller=ada,
     )
 
-    assert data["completeTask"] == {"__typename": "NotFound", "message": "No such task."}
+    assert data["completeTask"] == {"__typename": "NotFound", "message": "No such Task."}
 
 
 async def test_a_malformed_id_in_a_mutation_is_bad_user_input_and_writes_nothing(graphql: GraphQL) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from httpx import Response
 from litestar import Litestar
@@ -96,22 +98,54 @@ async def test_a_literal_of_the_wrong_type_is_graphql_validation_failed(graphql:
     assert codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
-async def test_a_body_that_is_not_json_is_a_400(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.post("/graphql", content=b"{query: nope", headers={"Content-Type": "application/json"})
+def _post(content: bytes, content_type: str = "application/json") -> dict[str, Any]:
+    return {"content": content, "headers": {"Content-Type": content_type}}
+
+
+MALFORMED = {
+    "invalid JSON": (_post(b"{query: nope"), 400, "BAD_REQUEST", "Unable to parse request body as JSON"),
+    "empty body": (_post(b""), 400, "BAD_REQUEST", "Unable to parse request body as JSON"),
+    "no query": (_post(b'{"variables": {}}'), 400, "BAD_REQUEST", "No GraphQL query found in the request"),
+    "query not a string": (_post(b'{"query": 5}'), 400, "BAD_REQUEST", "`query` must be a string"),
+    "variables not an object": (
+        _post(b'{"query": "{ viewer { user { id } } }", "variables": [1, 2]}'),
+        400,
+        "BAD_REQUEST",
+        "`variables` must be an object",
+    ),
+    "a JSON string for a body": (_post(b'"{ viewer { user { id } } }"'), 400, "BAD_REQUEST", "a JSON object"),
+    "wrong content type": (
+        _post(b"{ viewer { user { id } } }", "text/plain"),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Unsupported content type",
+    ),
+}
+
+
+@pytest.mark.parametrize(("request_args", "status", "code", "message"), MALFORMED.values(), ids=MALFORMED.keys())
+async def test_a_malformed_request_gets_a_graphql_error_with_a_code_and_the_request_id(
+    client: AsyncTestClient[Litestar], request_args: dict[str, Any], status: int, code: str, message: str
+) -> None:
+    response = await client.post("/graphql", **request_args)
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    [error] = response.json()["errors"]
+    assert message in error["message"]
+    assert error["extensions"] == {"code": code, "requestId": response.headers["x-request-id"]}
+
+
+async def test_a_client_that_accepts_graphql_response_json_gets_it(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post(
+        "/graphql",
+        content=b"{query: nope",
+        headers={"Content-Type": "application/json", "Accept": "application/graphql-response+json, application/json"},
+    )
 
     assert response.status_code == 400
-
-
-async def test_a_body_without_a_query_is_a_400(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.post("/graphql", json={"variables": {}})
-
-    assert response.status_code == 400
-
-
-async def test_variables_that_are_not_an_object_are_a_4xx(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.post("/graphql", json={"query": "{ viewer { user { id } } }", "variables": [1, 2]})
-
-    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"].startswith("application/graphql-response+json")
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_an_operation_name_that_names_no_operation_is_a_400(client: AsyncTestClient[Litestar]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from tests.factories import Person, create_company, create_project, create_task, result_of, sign_up
 from tests.graphql import Caller, GraphQL
+from tests.waiting import PATIENCE_SECONDS
 
 CREATE_API_KEY = """
 mutation($input: CreateApiKeyInput!) {
@@ -214,7 +215,7 @@ async def snapshot(graphql: GraphQL, tenants: Tenants) -> dict[str, Any]:
     return data
 
 
-async def until(condition: Callable[[], Awaitable[Any]], *, what: str, seconds: float = 15.0) -> Any:
+async def until(condition: Callable[[], Awaitable[Any]], *, what: str, seconds: float = PATIENCE_SECONDS) -> Any:
     """The first truthy answer of `condition`: for work the app's workers do after a commit."""
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:

@@ -21,6 +21,7 @@ from db.tenant import tenant_session, worker_for
 from tests.factories import Person, create_company, invite, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
+from tests.waiting import PATIENCE_SECONDS
 
 DEAD_LETTERS = """
 query($state: [DeadLetterState!]) {
@@ -122,7 +123,7 @@ async def ask(rhythm: Rhythm, person: Person, action: str, dead_letter_id: str) 
     return result
 
 
-async def until(condition: Any, what: str, seconds: float = 30.0) -> Any:
+async def until(condition: Any, what: str, seconds: float = PATIENCE_SECONDS) -> Any:
     """Wait for work that runs in the worker process; the condition's truthy answer."""
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:

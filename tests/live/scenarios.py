@@ -8,6 +8,7 @@ from typing import Any
 from tests.factories import Person, create_task, result_of
 from tests.graphql import GraphQL
 from tests.live.sockets import Payload, Socket
+from tests.waiting import PROBE_SECONDS, PROBES
 
 TASK_EVENTS = """
 subscription($companyId: ID) {
@@ -63,11 +64,11 @@ async def until_live(socket: Socket, graphql: GraphQL, author: Person, *, compan
         event = data.get("taskEvents")
         return event is not None and event["taskId"] in probes
 
-    for _ in range(30):
+    for _ in range(PROBES):
         probe = await create_task(graphql, author, company_id=company_id or author.personal_company_id, title="Probe")
         probes.add(probe["id"])
         try:
-            await socket.next_where(about_a_probe, seconds=1.0)
+            await socket.next_where(about_a_probe, seconds=PROBE_SECONDS)
             return
         except TimeoutError:
             continue
@@ -100,11 +101,11 @@ async def until_notified(socket: Socket, graphql: GraphQL, assigner: Person, ass
         event = data.get("notificationEvents")
         return event is not None and (event["notification"]["task"] or {}).get("id") in probes
 
-    for _ in range(30):
+    for _ in range(PROBES):
         probe = await create_task(graphql, assigner, company_id=company_id, title="Probe", assigneeId=assignee.user_id)
         probes.add(probe["id"])
         try:
-            await socket.next_where(about_a_probe, seconds=1.0)
+            await socket.next_where(about_a_probe, seconds=PROBE_SECONDS)
             return
         except TimeoutError:
             continue

@@ -24,6 +24,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from db import embedded, migrate
+from tests.waiting import PATIENCE_SECONDS
 
 # Every server of a test signs and checks tokens with it, so a token from one works on the others.
 JWT_SECRET = "live-test-secret-" + "y" * 40
@@ -118,7 +119,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
 
-def _wait_ready(server: Server, seconds: float = 120) -> None:
+def _wait_ready(server: Server, seconds: float = PATIENCE_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.running.process.poll() is not None:
@@ -132,7 +133,7 @@ def _wait_ready(server: Server, seconds: float = 120) -> None:
     raise RuntimeError(f"rhythm serve did not become ready:\n{server.running.output()}")
 
 
-def _wait_worker_ready(worker: Process, seconds: float = 120) -> None:
+def _wait_worker_ready(worker: Process, seconds: float = PATIENCE_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if "ready for action" in worker.output():

@@ -13,6 +13,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from tests.waiting import PATIENCE_SECONDS
+
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
 Payload = dict[str, Any]
@@ -41,7 +43,7 @@ class Socket:
         payload = {"query": query, "variables": variables or {}}
         await self.send({"id": operation_id, "type": "subscribe", "payload": payload})
 
-    async def next_where(self, condition: Callable[[Payload], bool], seconds: float = 15.0) -> Payload:
+    async def next_where(self, condition: Callable[[Payload], bool], seconds: float = PATIENCE_SECONDS) -> Payload:
         """The `data` of the first `next` that meets `condition`; earlier ones are skipped."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
@@ -68,10 +70,12 @@ async def socket(
     url: str, payload: Payload | None = None, headers: dict[str, str] | None = None
 ) -> AsyncIterator[Socket]:
     """A connection that `connection_init` acknowledged."""
-    async with connect(url, subprotocols=[PROTOCOL], additional_headers=headers, open_timeout=10) as connection:
+    async with connect(
+        url, subprotocols=[PROTOCOL], additional_headers=headers, open_timeout=PATIENCE_SECONDS
+    ) as connection:
         opened = Socket(connection)
         await opened.send({"type": "connection_init", "payload": payload or {}})
-        acknowledged = await opened.receive(10)
+        acknowledged = await opened.receive(PATIENCE_SECONDS)
         assert acknowledged["type"] == "connection_ack", acknowledged
         yield opened
 
@@ -82,10 +86,10 @@ def bearer(token: str) -> Payload:
 
 async def refusal(url: str, payload: Payload | None, *, protocol: str = PROTOCOL) -> tuple[int, str]:
     """The close code and reason of a connection the server ends after `connection_init`."""
-    async with connect(url, subprotocols=[Subprotocol(protocol)], open_timeout=10) as connection:
+    async with connect(url, subprotocols=[Subprotocol(protocol)], open_timeout=PATIENCE_SECONDS) as connection:
         with contextlib.suppress(ConnectionClosed):
             await connection.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
             while True:
-                await asyncio.wait_for(connection.recv(), 10)
+                await asyncio.wait_for(connection.recv(), PATIENCE_SECONDS)
         assert connection.close_code is not None
         return connection.close_code, connection.close_reason or ""

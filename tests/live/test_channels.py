@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from app.live import LiveChannels
 from domain.live.messages import company_channel, user_channel
+from tests.waiting import PATIENCE_SECONDS
 
 
 async def test_listeners_that_start_together_on_a_fresh_process_each_hear_their_channels(redis_url: str) -> None:
@@ -35,7 +36,8 @@ async def test_listeners_that_start_together_on_a_fresh_process_each_hear_their_
                     await publisher.publish(channel, channel.encode())
 
             for person in people:
-                heard = {(await asyncio.wait_for(anext(listeners[person]), 10)).decode() for _ in range(2)}
+                messages = [await asyncio.wait_for(anext(listeners[person]), PATIENCE_SECONDS) for _ in range(2)]
+                heard = {message.decode() for message in messages}
                 assert heard == set(channels[person])
     finally:
         await publisher.aclose()

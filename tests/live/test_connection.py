@@ -7,6 +7,7 @@ from tests.graphql import GraphQL
 from tests.live.scenarios import TASK_EVENTS, about_task, until_live
 from tests.live.servers import Server
 from tests.live.sockets import bearer, refusal, socket
+from tests.waiting import PATIENCE_SECONDS
 
 
 async def test_a_connection_without_credentials_is_refused(server: Server) -> None:
@@ -23,8 +24,8 @@ async def test_credentials_may_come_with_the_handshake_instead(api: GraphQL, ser
 
     async with socket(server.ws_url, {}, headers={"Authorization": f"Bearer {ada.token}"}) as adas:
         await adas.subscribe("viewer", "{ viewer { user { id } } }")
-        answer = await adas.receive(10)
-        done = await adas.receive(10)
+        answer = await adas.receive(PATIENCE_SECONDS)
+        done = await adas.receive(PATIENCE_SECONDS)
 
     assert answer == {"id": "viewer", "type": "next", "payload": {"data": {"viewer": {"user": {"id": ada.user_id}}}}}
     assert done == {"id": "viewer", "type": "complete"}
@@ -45,11 +46,11 @@ async def test_a_stranger_may_not_follow_another_companys_tasks(api: GraphQL, se
 
     async with socket(server.ws_url, bearer(eve.token)) as eves:
         await eves.subscribe("tasks", TASK_EVENTS, {"companyId": company})
-        answer = await eves.receive(10)
+        answer = await eves.receive(PATIENCE_SECONDS)
 
     assert answer["type"] == "next", answer
     [error] = answer["payload"]["errors"]
-    assert error["message"] == "No such company."
+    assert error["message"] == "No such Company."
     assert error["extensions"]["code"] == "NOT_FOUND"
 
 

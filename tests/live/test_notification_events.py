@@ -8,6 +8,7 @@ from tests.live.scenarios import NOTIFICATION_EVENTS, notified_of, notified_task
 from tests.live.servers import Server
 from tests.live.sockets import bearer, socket
 from tests.notifications.documents import mark_read
+from tests.waiting import PATIENCE_SECONDS
 
 
 async def test_a_person_hears_of_a_task_assigned_to_them_with_the_unread_count(api: GraphQL, server: Server) -> None:
@@ -74,7 +75,7 @@ async def test_an_api_key_may_not_follow_notifications(api: GraphQL, server: Ser
 
     async with socket(server.ws_url, {"apiKey": key}) as integration:
         await integration.subscribe("notifications", NOTIFICATION_EVENTS)
-        answer = await integration.receive(10)
+        answer = await integration.receive(PATIENCE_SECONDS)
 
     assert answer["type"] == "next", answer
     [error] = answer["payload"]["errors"]

@@ -13,6 +13,7 @@ from tests.graphql import GraphQL
 from tests.live.servers import Server
 from tests.live.sockets import Payload, Socket, bearer, socket
 from tests.resolvers.scheduling.world import iso, now, plan, week, work_always
+from tests.waiting import PATIENCE_SECONDS, PROBE_SECONDS, PROBES
 
 SCHEDULE_EVENTS = """
 subscription($start: DateTime!) {
@@ -60,11 +61,11 @@ async def with_probe_block(api: GraphQL, person: Person) -> str:
 async def subscribed(socket: Socket, api: GraphQL, person: Person, probe_block: str) -> None:
     """Subscribe, then pin and unpin the probe block until one of those changes arrives."""
     await socket.subscribe("schedule", SCHEDULE_EVENTS, {"start": iso(now() - timedelta(hours=1))})
-    for attempt in range(30):
+    for attempt in range(PROBES):
         change = "pinTimeBlock" if attempt % 2 == 0 else "unpinTimeBlock"
         await api(PIN % change, {"input": {"id": probe_block}}, caller=person)
         try:
-            await socket.next_where(in_company(person.personal_company_id), seconds=1.0)
+            await socket.next_where(in_company(person.personal_company_id), seconds=PROBE_SECONDS)
             return
         except TimeoutError:
             continue
@@ -128,7 +129,7 @@ async def test_an_api_key_may_not_follow_a_schedule(api: GraphQL, server: Server
 
     async with socket(server.ws_url, {"apiKey": key}) as integration:
         await integration.subscribe("schedule", SCHEDULE_EVENTS, {"start": iso(now())})
-        answer = await integration.receive(10)
+        answer = await integration.receive(PATIENCE_SECONDS)
 
     assert answer["type"] == "next", answer
     [error] = answer["payload"]["errors"]

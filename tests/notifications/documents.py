@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.factories import result_of
 from tests.graphql import Caller, GraphQL
+from tests.waiting import PATIENCE_SECONDS
 
 NOTIFICATIONS = """
 query($first: Int, $after: String, $unreadOnly: Boolean! = false) {
@@ -62,7 +63,7 @@ async def notifications(graphql: GraphQL, person: Caller, **variables: Any) -> d
 
 
 async def wait_for_notification(
-    graphql: GraphQL, person: Caller, type_name: str, *, count: int = 1, seconds: float = 15.0
+    graphql: GraphQL, person: Caller, type_name: str, *, count: int = 1, seconds: float = PATIENCE_SECONDS
 ) -> list[dict[str, Any]]:
     """The person's notifications of a type once there are `count`; the jobs run in process, within seconds."""
     deadline = time.monotonic() + seconds

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from tests.waiting import PATIENCE_SECONDS
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -52,7 +54,7 @@ class Mailbox:
         ]
 
     async def wait_for(
-        self, address: str, kind: str | None = None, *, count: int = 1, seconds: float = 15.0
+        self, address: str, kind: str | None = None, *, count: int = 1, seconds: float = PATIENCE_SECONDS
     ) -> list[EmailMessage]:
         """The messages to `address` (of `kind`) once there are `count` of them; fails after `seconds`."""
         deadline = time.monotonic() + seconds

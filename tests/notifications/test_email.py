@@ -20,6 +20,7 @@ from tests.isolation.world import uuid_of
 from tests.notifications.documents import complete_task, notifications, update_preferences, wait_for_notification
 from tests.notifications.mailbox import Mailbox
 from tests.notifications.world import event_of, make_team, notifications_in_database
+from tests.waiting import PATIENCE_SECONDS
 from workers.notifications import smtp_config
 
 
@@ -31,7 +32,9 @@ class RecordingMailer:
         self.sent.append(email)
 
 
-async def wait_until_emailed(graphql: GraphQL, person: Caller, notification_id: str, seconds: float = 15.0) -> str:
+async def wait_until_emailed(
+    graphql: GraphQL, person: Caller, notification_id: str, seconds: float = PATIENCE_SECONDS
+) -> str:
     deadline = time.monotonic() + seconds
     while True:
         nodes = (await notifications(graphql, person, first=100))["notifications"]["nodes"]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.graphql import Caller, GraphQL
+from tests.waiting import PATIENCE_SECONDS
 
 CREATE = """
 mutation($input: CreateWebhookEndpointInput!) {
@@ -82,7 +83,9 @@ async def deliveries_of(graphql: GraphQL, admin: Caller, endpoint_id: str, statu
     return data["node"]
 
 
-async def until(condition: Callable[[], Awaitable[bool] | bool], seconds: float = 15.0, what: str = "") -> None:
+async def until(
+    condition: Callable[[], Awaitable[bool] | bool], seconds: float = PATIENCE_SECONDS, what: str = ""
+) -> None:
     """Wait for work that runs elsewhere (a worker thread or process); never used to let a schedule pass."""
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:

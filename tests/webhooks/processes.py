@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import _redis_server_binary, _wait_for_port
+from tests.waiting import PATIENCE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,7 +107,7 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_ready(self, seconds: float = 60) -> Worker:
+    def wait_ready(self, seconds: float = PATIENCE_SECONDS) -> Worker:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if "ready for action" in self.output():

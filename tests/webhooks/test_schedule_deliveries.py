@@ -53,7 +53,7 @@ async def test_each_company_is_posted_one_signed_delivery_of_its_own_block_chang
     acme_blocks = [block for block in blocks if block["task"]["title"].startswith("Acme")]
     assert {key: value for key, value in acme_schedule.items() if key not in ("runId", "startsAt", "endsAt")} == {
         "userId": ada.user_id,
-        "cause": "apply",
+        "cause": "APPLY",
         "added": 2,
         "moved": 0,
         "removed": 0,

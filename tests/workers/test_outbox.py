@@ -11,6 +11,7 @@ import asyncpg
 from db.models import OutboxEvent
 from tests.factories import create_company, create_task, sign_up
 from tests.graphql import GraphQL
+from tests.waiting import PATIENCE_SECONDS
 from workers.events import reacts
 
 DISPATCHED: dict[uuid.UUID, str] = {}
@@ -33,7 +34,7 @@ async def _events_of(owner: asyncpg.Connection, company: str) -> list[asyncpg.Re
     )
 
 
-async def _until(condition: object, seconds: float = 10.0) -> None:
+async def _until(condition: object, seconds: float = PATIENCE_SECONDS) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         if await condition():  # type: ignore[operator]

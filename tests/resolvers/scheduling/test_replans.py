@@ -27,7 +27,7 @@ async def test_a_new_task_is_planned_by_the_worker_once_the_burst_of_changes_set
         blocks = (await week(graphql, ada, start=now() - timedelta(hours=1)))["blocks"]
         return [block for block in blocks if block["task"]["id"] == task["id"]]  # type: ignore[index]
 
-    [block] = await until(planned, what="the worker's replan", seconds=30)
+    [block] = await until(planned, what="the worker's replan")
     last = await graphql("{ viewer { lastSchedule { quality { hardViolations } } } }", caller=ada)
     assert block["state"] == "PLANNED"
     assert last["viewer"]["lastSchedule"] == {"quality": {"hardViolations": 0}}

@@ -173,7 +173,7 @@ async def test_the_background_replan_records_its_event(
     async def recorded() -> list[dict[str, Any]]:
         return await schedule_events(owner, ada)
 
-    [event] = await until(recorded, what="the replan's schedule.updated", seconds=30)
+    [event] = await until(recorded, what="the replan's schedule.updated")
     assert event["company_id"] == uuid_of(ada.personal_company_id)
     assert event["payload"]["schedule"]["cause"] == "replan"
     assert event["payload"]["schedule"]["added"] == 1
