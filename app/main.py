@@ -66,7 +66,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         live=live.feed,
         queues=queue_reader(settings.redis_url),
     )
-    schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
+    schema = build_schema(
+        Limits(
+            max_depth=settings.graphql_max_depth,
+            max_tokens=settings.graphql_max_tokens,
+            max_fields=settings.graphql_max_fields,
+        )
+    )
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
 
     @asynccontextmanager

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # How often each worker process (and the API, running jobs in process) looks for due-soon and overdue tasks.
     notifications_reminder_period_seconds: float = Field(default=300.0, gt=0)
 
+    # Bounded work per request, slow clients and outages. Fields a document may select once its fragments
+    # are expanded, checked before validation (which expands them, and could take minutes on 1 KB).
+    graphql_max_fields: int = Field(default=2000, ge=10)
+
     log_level: str = "INFO"
     log_json: bool = True
 

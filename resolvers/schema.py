@@ -15,6 +15,7 @@ from resolvers.calendars.mutations import CalendarMutations
 from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
 from resolvers.extensions import DocumentCache, ErrorFormatter, TransactionBoundary, ValidDocuments
+from resolvers.field_count import MaxSelectedFields
 from resolvers.focus.mutations import FocusMutations
 from resolvers.jobs.mutations import JobMutations
 from resolvers.live.subscriptions import Subscription
@@ -55,6 +56,9 @@ class Limits:
     max_depth: int = 12
     max_tokens: int = 2000
     max_aliases: int = 30
+    # Fields selected with fragments expanded (resolvers/field_count.py). A document without fragments cannot
+    # reach it within the token limit; the largest Rhythm ships or tests selects 82.
+    max_fields: int = 2000
 
 
 class RhythmSchema(strawberry.Schema):
@@ -86,6 +90,8 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: DocumentCache(documents),
+            # After the cache (a document it knows passed), before validation (which expands fragments).
+            lambda: MaxSelectedFields(limits.max_fields),
             SubscriptionsOverWebSocket,
             ErrorFormatter,
             TransactionBoundary,

@@ -39,6 +39,7 @@ from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
 from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
+from resolvers.field_count import too_complex
 from resolvers.schema import RhythmSchema
 
 log = structlog.get_logger("rhythm.graphql")
@@ -85,6 +86,7 @@ class CompiledReads:
         self._schema: GraphQLSchema = schema._schema
         self._rules = (*specified_rules, *schema.limit_rules)
         self._max_tokens = schema.limits.max_tokens
+        self._max_fields = schema.limits.max_fields
         self._max_page_size = max_page_size
         self._documents: _Recent[tuple[str, str | None], Prepared | None] = _Recent(max_documents)
         # Statements by document, caller kind and variables: a dashboard without variables renders once.
@@ -158,6 +160,8 @@ class CompiledReads:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError:
             return None
+        if too_complex(document, self._max_fields) is not None:
+            return None  # refused by the full executor's pass, before anything expands the fragments
         if validate(self._schema, document, self._rules):
             return None
         operation = get_operation_ast(document, operation_name)
