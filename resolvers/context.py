@@ -11,7 +11,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.litestar.controller import BaseContext
 
-from db.tenant import ANONYMOUS, NO_JIT, Caller, begin_as, read_as
+from db.tenant import ANONYMOUS, NO_JIT, Caller, begin_as, read_as, start_as
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.jobs.queues import QueueReader
@@ -52,8 +52,7 @@ class Transaction:
     async def session(self) -> AsyncSession:
         if self._session is None:
             session = self._sessions()
-            await session.begin()
-            await begin_as(session, self.caller)
+            await start_as(session, self.caller)
             self._session = session
         return self._session
 

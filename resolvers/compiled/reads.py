@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -40,6 +41,7 @@ from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
 from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
 from resolvers.field_count import too_complex
+from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.schema import RhythmSchema
 
 log = structlog.get_logger("rhythm.graphql")
@@ -108,7 +110,12 @@ class CompiledReads:
         try:
             async with transaction.lock:
                 data = await transaction.read(*sql)
-        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            if is_outage(error):
+                # The executor would only meet the same outage: named now, for the client to retry.
+                log.warning("compiled_read_unavailable", request_id=context.request_id, error=repr(error))
+                await _abandon(context)
+                return _unavailable(context)
             # A statement the tables refuse is a defect here, not the client's: the full executor answers.
             log.exception("compiled_read_failed", request_id=context.request_id)
             await transaction.finish(commit=False)
@@ -116,12 +123,14 @@ class CompiledReads:
             return None
         try:
             await transaction.finish(commit=True)
-        except SQLAlchemyError:
+        except SQLAlchemyError as failure:
+            if is_outage(failure):
+                return _unavailable(context)
             log.exception("commit_failed", request_id=context.request_id)
-            error = GraphQLError(
+            internal = GraphQLError(
                 "Internal server error.", extensions={"code": INTERNAL, "requestId": context.request_id}
             )
-            return ExecutionResult(data=None, errors=[error])
+            return ExecutionResult(data=None, errors=[internal])
         self.answered += 1
         # The database wrote the JSON; the response embeds it as it is.
         return ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
@@ -175,6 +184,17 @@ class CompiledReads:
             if isinstance(definition, FragmentDefinitionNode)
         }
         return Prepared((query, operation_name), operation, fragments)
+
+
+def _unavailable(context: Context) -> ExecutionResult:
+    answer_unavailable(context.response)
+    return ExecutionResult(data=None, errors=[unavailable_error(context.request_id)])
+
+
+async def _abandon(context: Context) -> None:
+    # The connection is gone with the server, and the pool has let go of it.
+    with contextlib.suppress(SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        await context.transaction.finish(commit=False)
 
 
 def _covered_fields(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
