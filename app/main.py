@@ -87,6 +87,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pool_size=settings.database_pool_size,
         pre_ping=settings.database_pool_pre_ping,
         recycle_seconds=settings.database_pool_recycle_seconds,
+        # A second past the operation's budget: the budget abandons an operation cleanly first; PostgreSQL's guard
+        # catches what it cannot, a statement still running while Python is busy.
+        statement_timeout_ms=round(settings.graphql_operation_timeout_seconds * 1000) + 1000,
+        connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
     live = LiveChannels(settings.redis_url)
     services = Services(
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             max_depth=settings.graphql_max_depth,
             max_tokens=settings.graphql_max_tokens,
             max_fields=settings.graphql_max_fields,
+            operation_seconds=settings.graphql_operation_timeout_seconds,
         )
     )
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None

@@ -14,6 +14,7 @@ from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from domain.errors import DomainError, NotFound, ValidationFailed
+from resolvers.budget import TIMED_OUT, cancelled_by_the_server
 from resolvers.context import Context
 from resolvers.outages import UNAVAILABLE, UNAVAILABLE_MESSAGE, answer_unavailable, is_outage
 
@@ -128,6 +129,8 @@ def _code_of(error: GraphQLError) -> tuple[str, bool]:
         return "NOT_FOUND", True
     if is_outage(original):
         return UNAVAILABLE, True
+    if cancelled_by_the_server(original):
+        return TIMED_OUT, True
     if isinstance(original, (DomainError, GlobalIDValueError)):
         return "BAD_USER_INPUT", True
     return INTERNAL, False
@@ -166,6 +169,9 @@ class ErrorFormatter(SchemaExtension):
         if code == UNAVAILABLE and error.original_error is not None:
             log.warning("dependency_unavailable", request_id=request_id, error=repr(error.original_error))
             message = UNAVAILABLE_MESSAGE
+        elif code == TIMED_OUT and error.original_error is not None:
+            log.warning("statement_timed_out", request_id=request_id, path=error.path)
+            message = "A statement of the operation ran past the time budget and was cancelled; nothing was kept."
         return GraphQLError(
             message,
             nodes=error.nodes,

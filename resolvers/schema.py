@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
+from resolvers.budget import within_budget
 from resolvers.calendars.mutations import CalendarMutations
 from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
@@ -59,6 +61,8 @@ class Limits:
     # Fields selected with fragments expanded (resolvers/field_count.py). A document without fragments cannot
     # reach it within the token limit; the largest Rhythm ships or tests selects 82.
     max_fields: int = 2000
+    # Seconds an operation may take from parsing to its result (resolvers/budget.py).
+    operation_seconds: float = 10.0
 
 
 class RhythmSchema(strawberry.Schema):
@@ -69,6 +73,21 @@ class RhythmSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # ErrorFormatter logs the unexpected errors once, with the request id; expected ones are not news.
         return
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        """The operation, abandoned (and its transaction rolled back) once it overruns its time budget."""
+        return await within_budget(
+            self.limits.operation_seconds,
+            context_value,
+            super().execute(query, variable_values, context_value, *args, **kwargs),
+        )
 
 
 def build_schema(limits: Limits | None = None) -> RhythmSchema:

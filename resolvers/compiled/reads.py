@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types import ExecutionResult
 
 from db.tenant import Caller
+from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
 from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
@@ -89,6 +90,7 @@ class CompiledReads:
         self._rules = (*specified_rules, *schema.limit_rules)
         self._max_tokens = schema.limits.max_tokens
         self._max_fields = schema.limits.max_fields
+        self._operation_seconds = schema.limits.operation_seconds
         self._max_page_size = max_page_size
         self._documents: _Recent[tuple[str, str | None], Prepared | None] = _Recent(max_documents)
         # Statements by document, caller kind and variables: a dashboard without variables renders once.
@@ -107,14 +109,24 @@ class CompiledReads:
             self.declined += 1
             return None
         transaction = context.transaction
+        seconds = self._operation_seconds
         try:
-            async with transaction.lock:
+            async with asyncio.timeout(seconds) as budget, transaction.lock:
                 data = await transaction.read(*sql)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            await abandon(context)
+            return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
         except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            if cancelled_by_the_server(error):
+                # Past `statement_timeout`: the executor would only run into it again.
+                await abandon(context)
+                return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
             if is_outage(error):
                 # The executor would only meet the same outage: named now, for the client to retry.
                 log.warning("compiled_read_unavailable", request_id=context.request_id, error=repr(error))
-                await _abandon(context)
+                await abandon(context)
                 return _unavailable(context)
             # A statement the tables refuse is a defect here, not the client's: the full executor answers.
             log.exception("compiled_read_failed", request_id=context.request_id)
@@ -189,12 +201,6 @@ class CompiledReads:
 def _unavailable(context: Context) -> ExecutionResult:
     answer_unavailable(context.response)
     return ExecutionResult(data=None, errors=[unavailable_error(context.request_id)])
-
-
-async def _abandon(context: Context) -> None:
-    # The connection is gone with the server, and the pool has let go of it.
-    with contextlib.suppress(SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-        await context.transaction.finish(commit=False)
 
 
 def _covered_fields(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
