@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from tests.factories import PASSWORD, SIGN_UP
 from tests.live.servers import serving
+from tests.live.sockets import bearer, socket
 from tests.outages.postgres import Cluster, own_cluster
 
 CLIENTS = 6
@@ -117,6 +118,15 @@ async def _ready_names_the_database(client: httpx.AsyncClient) -> None:
     assert response.json()["database"].startswith("down"), response.text
 
 
+async def _websocket_hears_the_outage(ws_url: str, token: str) -> None:
+    """An operation over a websocket has no HTTP status: the same code comes as a GraphQL error."""
+    async with socket(ws_url, bearer(token)) as opened:
+        await opened.subscribe("1", TASKS)
+        message = await opened.receive(30)
+    assert message["type"] == "next", message
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE", message
+
+
 async def _wait_for_successes(timeline: Timeline, count: int, seconds: float = 60) -> None:
     """Until `count` requests that started after the last recovery have succeeded."""
     deadline = time.monotonic() + seconds
@@ -127,13 +137,16 @@ async def _wait_for_successes(timeline: Timeline, count: int, seconds: float = 6
     raise AssertionError("the load did not resume after PostgreSQL came back")
 
 
-async def _outage(cluster: Cluster, timeline: Timeline, client: httpx.AsyncClient, *, kill: bool, quiet: bool) -> None:
+async def _outage(
+    cluster: Cluster, timeline: Timeline, client: httpx.AsyncClient, token: str, *, kill: bool, quiet: bool
+) -> None:
     went = time.monotonic()
     await asyncio.to_thread(cluster.kill if kill else cluster.stop)
     if not quiet:
         await asyncio.sleep(1.0)  # the load meets the outage
-        # (Not when quiet: its check would meet a pooled connection and tell the pool of the outage.)
+        # (Not when quiet: these would meet a pooled connection and tell the pool of the outage.)
         await _ready_names_the_database(client)
+        await _websocket_hears_the_outage(str(client.base_url).replace("http", "ws", 1) + "/graphql", token)
     await asyncio.to_thread(cluster.start)
     timeline.down.append((went, time.monotonic()))
 
@@ -204,13 +217,13 @@ async def _run(url: str, postgres: Cluster) -> Timeline:
             await asyncio.sleep(1.0)
             # Under load: requests meet the outage, and the pool learns of it from them.
             for kill in (False, True):
-                await _outage(postgres, timeline, client, kill=kill, quiet=False)
+                await _outage(postgres, timeline, client, token, kill=kill, quiet=False)
                 await _wait_for_successes(timeline, 30)
             # Quiet: no request meets the outage, so every pooled connection is one the server dropped, and the
             # first requests after it is back are the first on each of them.
             for kill in (False, True):
                 await load.pause()
-                await _outage(postgres, timeline, client, kill=kill, quiet=True)
+                await _outage(postgres, timeline, client, token, kill=kill, quiet=True)
                 load.running.set()
                 await _wait_for_successes(timeline, 30)
         finally:
