@@ -92,7 +92,7 @@ class CompiledReads:
         self._max_fields = schema.limits.max_fields
         self._operation_seconds = schema.limits.operation_seconds
         self._max_page_size = max_page_size
-        self._documents: _Recent[tuple[str, str | None], Prepared | None] = _Recent(max_documents)
+        self._documents: _Recent[tuple[str, str | None], Prepared | GraphQLError | None] = _Recent(max_documents)
         # Statements by document, caller kind and variables: a dashboard without variables renders once.
         self._statements: _Recent[Hashable, Rendered] = _Recent(max_documents * 4)
         self._fields = _covered_fields(self._schema)
@@ -104,6 +104,12 @@ class CompiledReads:
     ) -> ExecutionResult | None:
         """The operation's result, or None when the full executor must answer it (nothing ran yet then)."""
         prepared = None if query is None else self._prepared(query, operation_name)
+        if isinstance(prepared, GraphQLError):
+            # Too complex: refused here, without parsing it again for the full executor to refuse it.
+            refusal = GraphQLError(
+                prepared.message, extensions={**(prepared.extensions or {}), "requestId": context.request_id}
+            )
+            return ExecutionResult(data=None, errors=[refusal])
         sql = None if prepared is None else self._render(prepared, context, variables or {})
         if sql is None:
             self.declined += 1
@@ -171,18 +177,20 @@ class CompiledReads:
         except Declined:
             return None
 
-    def _prepared(self, query: str, operation_name: str | None) -> Prepared | None:
+    def _prepared(self, query: str, operation_name: str | None) -> Prepared | GraphQLError | None:
         if len(query) > MAX_KEPT_QUERY_CHARS:
             return self._prepare(query, operation_name)  # not kept: the cache's keys would hold it
         return self._documents.get((query, operation_name), lambda: self._prepare(query, operation_name))
 
-    def _prepare(self, query: str, operation_name: str | None) -> Prepared | None:
+    def _prepare(self, query: str, operation_name: str | None) -> Prepared | GraphQLError | None:
+        """The document ready to render; the refusal of one that selects too much; None to decline it."""
         try:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError:
             return None
-        if too_complex(document, self._max_fields) is not None:
-            return None  # refused by the full executor's pass, before anything expands the fragments
+        refusal = too_complex(document, self._max_fields)
+        if refusal is not None:
+            return refusal  # before validation, which expands the fragments
         if validate(self._schema, document, self._rules):
             return None
         operation = get_operation_ast(document, operation_name)
