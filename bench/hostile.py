@@ -23,7 +23,14 @@ from graphql import parse, specified_rules, validate
 
 from resolvers.field_count import selected_fields
 from resolvers.schema import build_schema
-from tests.errors.documents import fan_out, inline_fan_out, nested_fan_out
+from tests.errors.documents import (
+    fan_out,
+    inline_fan_out,
+    nested_fan_out,
+    repeated,
+    repeated_through_fragments,
+    repeated_through_inline_fragments,
+)
 
 HOSTILE = {
     "fan-out, 24 levels x 2 (the issue's)": fan_out(),
@@ -31,6 +38,9 @@ HOSTILE = {
     "deeper, 40 levels x 2": fan_out(levels=40, leaf="viewer { user { id } }"),
     "inside fields, 20 levels x 2": nested_fan_out(),
     "through inline fragments": inline_fan_out(),
+    "one field 280 times in one place": repeated(),
+    "the same through 120 fragments": repeated_through_fragments(),
+    "the same through 150 inline fragments": repeated_through_inline_fragments(),
 }
 NORMAL = "{ viewer { user { displayName } } }"
 LOG_IN = """mutation { logIn(input: {email: "ada@rhythm.example", password: "rhythm-demo-password"}) {
@@ -71,6 +81,11 @@ async def in_process() -> None:
         parsed = parse(fan_out(levels=levels))
         ms = _median_ms(partial(validate, schema._schema, parsed, rules), times=3)
         print(f"  fan-out, {levels} levels x 2: {selected_fields(parsed):>10,} fields, validated in {ms:8.1f} ms")
+    print("and for one field repeated in one place (each pair of copies is compared):")
+    for times in (30, 100, 280):
+        parsed = parse(repeated(times))
+        ms = _median_ms(partial(validate, schema._schema, parsed, rules), times=3)
+        print(f"  viewer {{ user {{ id }} }} {times:>3} times: validated in {ms:8.1f} ms")
 
 
 async def _latencies(client: httpx.AsyncClient, token: str, requests: int = 100) -> tuple[float, float]:

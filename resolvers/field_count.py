@@ -24,7 +24,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+from resolvers.repeated_fields import TOO_COMPLEX, too_repetitive
 
 
 def _tally(selection_set: SelectionSetNode) -> tuple[int, list[str]]:
@@ -108,10 +108,11 @@ def _figure(count: int) -> str:
 
 
 def too_complex(document: DocumentNode, limit: int) -> GraphQLError | None:
-    """The error refusing `document`, or None when it selects at most `limit` fields."""
+    """The error refusing `document`, or None when it selects at most `limit` fields and repeats no field with
+    a selection of its own too often in one place (resolvers/repeated_fields.py)."""
     count = selected_fields(document)
     if count <= limit:
-        return None
+        return too_repetitive(document)
     return GraphQLError(
         f"The document selects {_figure(count)} fields once its fragments are expanded; the limit is"
         f" {limit:,}. Ask for less in each request.",

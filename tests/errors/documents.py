@@ -37,3 +37,21 @@ def inline_fan_out(levels: int = 24) -> str:
 def cyclic() -> str:
     """Fragments that spread each other: validation refuses them, the count must not loop."""
     return "query { ...A } fragment A on Query { viewer { user { id } } ...B } fragment B on Query { ...A }"
+
+
+def repeated(times: int = 280) -> str:
+    """One field with a selection of its own, selected `times` times in one selection set."""
+    return "{ " + " ".join(["viewer { user { id } }"] * times) + " }"
+
+
+def repeated_through_fragments(fragments: int = 120) -> str:
+    """The same repeat, each copy in a fragment of its own."""
+    spreads = " ".join(f"...R{number}" for number in range(fragments))
+    definitions = " ".join(
+        f"fragment R{number} on Query {{ viewer {{ user {{ id }} }} }}" for number in range(fragments)
+    )
+    return f"{{ {spreads} }} {definitions}"
+
+
+def repeated_through_inline_fragments(times: int = 150) -> str:
+    return "{ " + " ".join(["... on Query { viewer { user { id } } }"] * times) + " }"

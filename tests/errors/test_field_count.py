@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from httpx import Response
 
-from tests.errors.documents import cyclic, fan_out, inline_fan_out, nested_fan_out
+from tests.errors.documents import (
+    cyclic,
+    fan_out,
+    inline_fan_out,
+    nested_fan_out,
+    repeated,
+    repeated_through_fragments,
+    repeated_through_inline_fragments,
+)
 from tests.factories import sign_up
 from tests.graphql import GraphQL
 
@@ -81,3 +89,27 @@ async def test_a_document_at_the_limit_runs(graphql: GraphQL) -> None:
     data = await graphql(fan_out(levels=9), caller=ada)
 
     assert data["viewer"]["user"]["displayName"] == "Ada At The Limit"
+
+
+REPEATED = {
+    "written out": (repeated(), 280),
+    "through fragments": (repeated_through_fragments(), 120),
+    "through inline fragments": (repeated_through_inline_fragments(), 150),
+}
+
+
+@pytest.mark.parametrize(("document", "times"), REPEATED.values(), ids=REPEATED.keys())
+async def test_one_field_repeated_in_one_place_is_refused(graphql: GraphQL, document: str, times: int) -> None:
+    # Within the token limit, and merging each pair of copies took validation over a second.
+    error = refusal(await graphql.post(document))
+
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"  # type: ignore[index]
+    assert f"selects `viewer` {times} times in one selection set; the limit is 30" in str(error["message"])
+
+
+async def test_thirty_repeats_run(graphql: GraphQL) -> None:
+    ada = await sign_up(graphql, name="Ada Thirty")
+
+    data = await graphql(repeated(30), caller=ada)
+
+    assert data["viewer"]["user"]["id"]
