@@ -27,6 +27,7 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
+from resolvers.extensions import INTERNAL
 from resolvers.outages import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from resolvers.schema import Limits, build_schema
 from workers.queues import reader as queue_reader
@@ -53,9 +54,8 @@ def _dependency_failed(request: Request[Any, Any, Any], error: Exception) -> Res
     request_id = request_id_of(request.scope)
     if not is_outage(error):
         log.error("unexpected_error", request_id=request_id, exc_info=error)
-        body = {"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
-        body["extensions"]["requestId"] = request_id  # type: ignore[index]
-        return Response({"data": None, "errors": [body]}, status_code=500)
+        internal = {"message": "Internal server error.", "extensions": {"code": INTERNAL, "requestId": request_id}}
+        return Response({"data": None, "errors": [internal]}, status_code=500)
     log.warning("dependency_unavailable", request_id=request_id, error=repr(error))
     error_body = {"message": UNAVAILABLE_MESSAGE, "extensions": {"code": UNAVAILABLE, "requestId": request_id}}
     return Response(

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from db.engine import database_unavailable
 
 UNAVAILABLE = "SERVICE_UNAVAILABLE"
-UNAVAILABLE_MESSAGE = "Rhythm cannot reach its database right now; retry shortly."
+UNAVAILABLE_MESSAGE = "Rhythm cannot reach its database or Redis right now; retry shortly."
 # Seconds a client should wait before retrying: a restart or failover usually takes a few.
 RETRY_AFTER_SECONDS = 5
 

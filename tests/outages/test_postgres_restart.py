@@ -15,7 +15,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.factories import PASSWORD, SIGN_UP
+from tests.factories import PASSWORD, SIGN_UP, create_api_key
+from tests.graphql import Caller, GraphQL
 from tests.live.servers import serving
 from tests.live.sockets import bearer, socket
 from tests.outages.postgres import Cluster, own_cluster
@@ -27,6 +28,12 @@ CREATE = """mutation($input: CreateTaskInput!) {
 # Compiled reads answer this one with one statement; the resolvers answer the other (a filter).
 DASHBOARD = "{ viewer { companies(first: 5) { nodes { name projects(first: 5) { nodes { name } } } } } }"
 TASKS = "{ tasks(filter: {status: [TODO]}, first: 5) { nodes { id title } } }"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str
+    api_key: str
 
 
 @dataclass
@@ -118,6 +125,14 @@ async def _ready_names_the_database(client: httpx.AsyncClient) -> None:
     assert response.json()["database"].startswith("down"), response.text
 
 
+async def _api_key_caller_hears_the_outage(client: httpx.AsyncClient, api_key: str) -> None:
+    """An API key is checked against the database before the operation starts: outside GraphQL, same answer."""
+    response = await client.post("/graphql", json={"query": TASKS}, headers={"X-Api-Key": api_key})
+    assert response.status_code == 503, response.text
+    assert response.headers.get("retry-after")
+    assert _code(response) == "SERVICE_UNAVAILABLE", response.text
+
+
 async def _websocket_hears_the_outage(ws_url: str, token: str) -> None:
     """An operation over a websocket has no HTTP status: the same code comes as a GraphQL error."""
     async with socket(ws_url, bearer(token)) as opened:
@@ -138,7 +153,7 @@ async def _wait_for_successes(timeline: Timeline, count: int, seconds: float = 6
 
 
 async def _outage(
-    cluster: Cluster, timeline: Timeline, client: httpx.AsyncClient, token: str, *, kill: bool, quiet: bool
+    cluster: Cluster, timeline: Timeline, client: httpx.AsyncClient, caller: Credentials, *, kill: bool, quiet: bool
 ) -> None:
     went = time.monotonic()
     await asyncio.to_thread(cluster.kill if kill else cluster.stop)
@@ -146,7 +161,8 @@ async def _outage(
         await asyncio.sleep(1.0)  # the load meets the outage
         # (Not when quiet: these would meet a pooled connection and tell the pool of the outage.)
         await _ready_names_the_database(client)
-        await _websocket_hears_the_outage(str(client.base_url).replace("http", "ws", 1) + "/graphql", token)
+        await _api_key_caller_hears_the_outage(client, caller.api_key)
+        await _websocket_hears_the_outage(str(client.base_url).replace("http", "ws", 1) + "/graphql", caller.token)
     await asyncio.to_thread(cluster.start)
     timeline.down.append((went, time.monotonic()))
 
@@ -211,19 +227,21 @@ async def _run(url: str, postgres: Cluster) -> Timeline:
     load = Load()
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         token, company = await _sign_up(client)
+        api_key = await create_api_key(GraphQL(client), Caller(token=token), company_id=company, scopes=["TASKS_READ"])  # type: ignore[arg-type]
+        caller = Credentials(token, api_key)
         clients = [asyncio.create_task(_load(client, token, company, timeline, load)) for _ in range(CLIENTS)]
         load.running.set()
         try:
             await asyncio.sleep(1.0)
             # Under load: requests meet the outage, and the pool learns of it from them.
             for kill in (False, True):
-                await _outage(postgres, timeline, client, token, kill=kill, quiet=False)
+                await _outage(postgres, timeline, client, caller, kill=kill, quiet=False)
                 await _wait_for_successes(timeline, 30)
             # Quiet: no request meets the outage, so every pooled connection is one the server dropped, and the
             # first requests after it is back are the first on each of them.
             for kill in (False, True):
                 await load.pause()
-                await _outage(postgres, timeline, client, token, kill=kill, quiet=True)
+                await _outage(postgres, timeline, client, caller, kill=kill, quiet=True)
                 load.running.set()
                 await _wait_for_successes(timeline, 30)
         finally:
