@@ -57,6 +57,7 @@ def _seed(url: str, settings: Settings) -> bool:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.http_protocol import GuardedHttpProtocol
     from base.logs import configure_logging
 
     settings = get_settings()
@@ -81,7 +82,8 @@ def serve(args: argparse.Namespace) -> None:
             workers=args.workers,
             log_config=None,
             loop="auto",
-            http="auto",
+            # uvicorn's HTTP protocol with deadlines for a request's head and body and a connection cap.
+            http=GuardedHttpProtocol,
         )
 
 

@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
+import redis.exceptions
+import structlog
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
-from app.health import health, ready
+from app.health import Readiness, health, ready
 from app.live import LiveChannels
 from app.request_id import request_id_middleware, request_id_of
 from base.logs import configure_logging
@@ -24,8 +28,12 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
+from resolvers.extensions import INTERNAL
+from resolvers.outages import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from resolvers.schema import Limits, build_schema
 from workers.queues import reader as queue_reader
+
+log = structlog.get_logger("rhythm.http")
 
 
 def _unauthenticated(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[object]:
@@ -41,6 +49,34 @@ def _unauthenticated(request: Request[Any, Any, Any], error: NotAuthorizedExcept
     return Response(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
 
+def _dependency_failed(request: Request[Any, Any, Any], error: Exception) -> Response[object]:
+    """An error raised outside GraphQL's own error handling (checking an API key before the operation, say):
+    503 when a dependency is unreachable, else the masked 500 every unexpected error gets."""
+    request_id = request_id_of(request.scope)
+    if not is_outage(error):
+        log.error("unexpected_error", request_id=request_id, exc_info=error)
+        internal = {"message": "Internal server error.", "extensions": {"code": INTERNAL, "requestId": request_id}}
+        return Response({"data": None, "errors": [internal]}, status_code=500)
+    log.warning("dependency_unavailable", request_id=request_id, error=repr(error))
+    error_body = {"message": UNAVAILABLE_MESSAGE, "extensions": {"code": UNAVAILABLE, "requestId": request_id}}
+    return Response(
+        {"data": None, "errors": [error_body]},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# What a dependency that cannot be reached raises, wherever it surfaces.
+_DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     if not settings.database_url:
@@ -52,6 +88,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pool_size=settings.database_pool_size,
         pre_ping=settings.database_pool_pre_ping,
         recycle_seconds=settings.database_pool_recycle_seconds,
+        # A second past the operation's budget: the budget abandons an operation cleanly first; PostgreSQL's guard
+        # catches what it cannot, a statement still running while Python is busy.
+        statement_timeout_ms=round(settings.graphql_operation_timeout_seconds * 1000) + 1000,
+        connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
     live = LiveChannels(settings.redis_url)
     services = Services(
@@ -67,12 +107,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         live=live.feed,
         queues=queue_reader(settings.redis_url),
     )
-    schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
+    schema = build_schema(
+        Limits(
+            max_depth=settings.graphql_max_depth,
+            max_tokens=settings.graphql_max_tokens,
+            max_fields=settings.graphql_max_fields,
+            operation_seconds=settings.graphql_operation_timeout_seconds,
+        )
+    )
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
+
+    readiness = Readiness(engine, settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = engine
+        app.state.readiness = readiness
         workers = None
         if settings.in_process_workers:
             from workers.inprocess import InProcessWorkers
@@ -84,12 +134,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if workers is not None:
                 await workers.stop()
+            await readiness.close()
             await engine.dispose()
 
     return Litestar(
         route_handlers=[graphql_controller(schema, services, compiled), graphiql_assets(), health, ready],
         middleware=[request_id_middleware],
-        exception_handlers={NotAuthorizedException: _unauthenticated},
+        exception_handlers={
+            NotAuthorizedException: _unauthenticated,
+            **dict.fromkeys(_DEPENDENCY_ERRORS, _dependency_failed),
+        },
         lifespan=[lifespan, live.lifespan],
         plugins=[live.plugin],
         # Logging is configured once by configure_logging, with structured output.

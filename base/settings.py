@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     # How often each worker process (and the API, running jobs in process) looks for due-soon and overdue tasks.
     notifications_reminder_period_seconds: float = Field(default=300.0, gt=0)
 
+    # Bounded work per request, slow clients and outages. Fields a document may select once its fragments
+    # are expanded, checked before validation (which expands them, and could take minutes on 1 KB).
+    graphql_max_fields: int = Field(default=2000, ge=10)
+    # An operation still running after this is abandoned and rolled back; the API's connections also carry it
+    # (plus a second) as PostgreSQL's statement_timeout, which holds even while Python is busy.
+    graphql_operation_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Connecting to PostgreSQL gives up after this (an unreachable host would otherwise hold a request 60 s).
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Slow or idle clients (app/http_protocol.py): a request's head must arrive within the first timeout, its body
+    # within the second after it; past the connection cap a new connection is closed at once.
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
+
     log_level: str = "INFO"
     log_json: bool = True
 

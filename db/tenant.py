@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models.credentials import ApiScope
@@ -108,6 +108,23 @@ async def begin_as(session: AsyncSession, caller: Caller) -> None:
     session.info["caller"] = caller
 
 
+async def start_as(session: AsyncSession, caller: Caller) -> None:
+    """Begin a transaction on a session that has none yet, as `caller`.
+
+    The caller settings are the transaction's first statement, so nothing has happened yet when it fails: on a
+    pooled connection the server dropped (a restart the pool had not heard of), it runs once more on a fresh
+    connection. The pool has then also marked every connection older than the failure for replacement, so the
+    transactions after this one do not meet the same fate. Any other failure, or a second one, is raised.
+    """
+    try:
+        await begin_as(session, caller)
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        await session.rollback()
+        await begin_as(session, caller)
+
+
 def caller_of(session: AsyncSession) -> Caller:
     """The caller the session's transaction runs as."""
     caller = session.info.get("caller")
@@ -117,9 +134,14 @@ def caller_of(session: AsyncSession) -> Caller:
 @asynccontextmanager
 async def tenant_session(sessions: async_sessionmaker[AsyncSession], caller: Caller) -> AsyncIterator[AsyncSession]:
     """A transaction as `caller` that commits when the block succeeds and rolls back when it raises."""
-    async with sessions() as session, session.begin():
-        await begin_as(session, caller)
-        yield session
+    async with sessions() as session:
+        await start_as(session, caller)
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
 async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequence[Any]) -> Any:
@@ -130,6 +152,15 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
     """
     settings = caller_settings(caller)
     values = [settings[name] for name in ("role", "user_id", "company_id", "api_company_id", "api_scopes")]
+    try:
+        return await _read_once(engine, values, sql, params)
+    except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
+        # A read changes nothing, so it may run again: once, on a fresh connection, after a pooled one broke.
+        # (Failing to connect at all raises OSError, and is not retried.)
+        return await _read_once(engine, values, sql, params)
+
+
+async def _read_once(engine: AsyncEngine, values: list[str], sql: str, params: Sequence[Any]) -> Any:
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
@@ -137,7 +168,7 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
             async with driver.transaction():
                 await driver.fetchrow(_SET_CALLER_POSITIONAL, *values)
                 return await driver.fetchval(sql, *params)
-        except (asyncpg.InterfaceError, OSError):
+        except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError):
             # The connection broke: keep it out of the pool.
             await connection.invalidate()
             raise

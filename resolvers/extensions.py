@@ -13,7 +13,9 @@ from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from domain.errors import DomainError, NotFound, ValidationFailed
+from resolvers.budget import TIMED_OUT, cancelled_by_the_server
 from resolvers.context import Context
+from resolvers.outages import UNAVAILABLE, UNAVAILABLE_MESSAGE, answer_unavailable, is_outage
 from resolvers.recent import Recent
 
 log = structlog.get_logger("rhythm.graphql")
@@ -81,11 +83,18 @@ class TransactionBoundary(SchemaExtension):
         failed = result is None or bool(getattr(result, "errors", None))
         try:
             await context.transaction.finish(commit=not failed)
-        except Exception:
-            log.exception("commit_failed", request_id=context.request_id)
+        except Exception as error:
+            # Whether a commit the connection lost on the way landed is unknown: never reported as success.
+            outage = is_outage(error)
+            if outage:
+                log.warning("commit_failed", request_id=context.request_id, error=repr(error))
+                answer_unavailable(context.response)
+            else:
+                log.exception("commit_failed", request_id=context.request_id)
             if result is not None:
+                code, message = (UNAVAILABLE, UNAVAILABLE_MESSAGE) if outage else (INTERNAL, "Internal server error.")
                 result.data = None
-                result.errors = [GraphQLError("Internal server error.", extensions={"code": INTERNAL})]
+                result.errors = [GraphQLError(message, extensions={"code": code, "requestId": context.request_id})]
 
 
 def _code_of(error: GraphQLError) -> tuple[str, bool]:
@@ -106,6 +115,10 @@ def _code_of(error: GraphQLError) -> tuple[str, bool]:
         return "GRAPHQL_VALIDATION_FAILED", True
     if isinstance(original, NotFound):
         return "NOT_FOUND", True
+    if is_outage(original):
+        return UNAVAILABLE, True
+    if cancelled_by_the_server(original):
+        return TIMED_OUT, True
     if isinstance(original, (DomainError, GlobalIDValueError)):
         return "BAD_USER_INPUT", True
     return INTERNAL, False
@@ -122,6 +135,9 @@ class ErrorFormatter(SchemaExtension):
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         result.errors = [self._format(error, request_id) for error in result.errors or []]
+        if any((error.extensions or {}).get("code") == UNAVAILABLE for error in result.errors):
+            # HTTP callers tell a retryable outage by its status too; a websocket has no response.
+            answer_unavailable(getattr(context, "response", None))
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         # A subscription sends each event's result long before its operation ends.
@@ -137,8 +153,15 @@ class ErrorFormatter(SchemaExtension):
             extensions["fields"] = error.original_error.fields
         if not expose:
             log.error("unexpected_error", request_id=request_id, path=error.path, exc_info=error.original_error)
+        message = error.message if expose else "Internal server error."
+        if code == UNAVAILABLE and error.original_error is not None:
+            log.warning("dependency_unavailable", request_id=request_id, error=repr(error.original_error))
+            message = UNAVAILABLE_MESSAGE
+        elif code == TIMED_OUT and error.original_error is not None:
+            log.warning("statement_timed_out", request_id=request_id, path=error.path)
+            message = "A statement of the operation ran past the time budget and was cancelled; nothing was kept."
         return GraphQLError(
-            error.message if expose else "Internal server error.",
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,

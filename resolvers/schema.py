@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
+from resolvers.budget import within_budget
 from resolvers.calendars.mutations import CalendarMutations
 from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
 from resolvers.extensions import DocumentCache, ErrorFormatter, TransactionBoundary, ValidDocuments
+from resolvers.field_count import MaxSelectedFields
 from resolvers.focus.mutations import FocusMutations
 from resolvers.jobs.mutations import JobMutations
 from resolvers.live.subscriptions import Subscription
@@ -55,6 +58,11 @@ class Limits:
     max_depth: int = 12
     max_tokens: int = 2000
     max_aliases: int = 30
+    # Fields selected with fragments expanded (resolvers/field_count.py). A document without fragments cannot
+    # reach it within the token limit; the largest Rhythm ships or tests selects 82.
+    max_fields: int = 2000
+    # Seconds an operation may take from parsing to its result (resolvers/budget.py).
+    operation_seconds: float = 10.0
 
 
 class RhythmSchema(strawberry.Schema):
@@ -65,6 +73,21 @@ class RhythmSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # ErrorFormatter logs the unexpected errors once, with the request id; expected ones are not news.
         return
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        """The operation, abandoned (and its transaction rolled back) once it overruns its time budget."""
+        return await within_budget(
+            self.limits.operation_seconds,
+            context_value,
+            super().execute(query, variable_values, context_value, *args, **kwargs),
+        )
 
 
 def build_schema(limits: Limits | None = None) -> RhythmSchema:
@@ -86,6 +109,8 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: DocumentCache(documents),
+            # After the cache (a document it knows passed), before validation (which expands fragments).
+            lambda: MaxSelectedFields(limits.max_fields),
             SubscriptionsOverWebSocket,
             ErrorFormatter,
             TransactionBoundary,

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.tenant import NO_JIT, Caller, begin_as, read_as
+from db.tenant import NO_JIT, Caller, begin_as, read_as, start_as
 
 
 class Transaction:
@@ -27,8 +27,7 @@ class Transaction:
     async def session(self) -> AsyncSession:
         if self._session is None:
             session = self._sessions()
-            await session.begin()
-            await begin_as(session, self.caller)
+            await start_as(session, self.caller)
             self._session = session
         return self._session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -33,10 +34,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types import ExecutionResult
 
 from db.tenant import Caller
+from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
 from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
 from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
+from resolvers.field_count import too_complex
+from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
 
@@ -65,8 +69,10 @@ class CompiledReads:
         self._schema: GraphQLSchema = schema._schema
         self._rules = (*specified_rules, *schema.limit_rules)
         self._max_tokens = schema.limits.max_tokens
+        self._max_fields = schema.limits.max_fields
+        self._operation_seconds = schema.limits.operation_seconds
         self._max_page_size = max_page_size
-        self._documents: Recent[tuple[str, str | None], Prepared | None] = Recent(max_documents)
+        self._documents: Recent[tuple[str, str | None], Prepared | GraphQLError | None] = Recent(max_documents)
         # Statements by document, caller kind and variables: a dashboard without variables renders once.
         self._statements: Recent[Hashable, Rendered] = Recent(max_documents * 4)
         self._fields = _covered_fields(self._schema)
@@ -78,15 +84,36 @@ class CompiledReads:
     ) -> ExecutionResult | None:
         """The operation's result, or None when the full executor must answer it (nothing ran yet then)."""
         prepared = None if query is None else self._prepared(query, operation_name)
+        if isinstance(prepared, GraphQLError):
+            # Too complex: refused here, without parsing it again for the full executor to refuse it.
+            refusal = GraphQLError(
+                prepared.message, extensions={**(prepared.extensions or {}), "requestId": context.request_id}
+            )
+            return ExecutionResult(data=None, errors=[refusal])
         sql = None if prepared is None else self._render(prepared, context, variables or {})
         if sql is None:
             self.declined += 1
             return None
         transaction = context.transaction
+        seconds = self._operation_seconds
         try:
-            async with transaction.lock:
+            async with asyncio.timeout(seconds) as budget, transaction.lock:
                 data = await transaction.read(*sql)
-        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            await abandon(context)
+            return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            if cancelled_by_the_server(error):
+                # Past `statement_timeout`: the executor would only run into it again.
+                await abandon(context)
+                return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
+            if is_outage(error):
+                # The executor would only meet the same outage: named now, for the client to retry.
+                log.warning("compiled_read_unavailable", request_id=context.request_id, error=repr(error))
+                await abandon(context)
+                return _unavailable(context)
             # A statement the tables refuse is a defect here, not the client's: the full executor answers.
             log.exception("compiled_read_failed", request_id=context.request_id)
             await transaction.finish(commit=False)
@@ -94,12 +121,14 @@ class CompiledReads:
             return None
         try:
             await transaction.finish(commit=True)
-        except SQLAlchemyError:
+        except SQLAlchemyError as failure:
+            if is_outage(failure):
+                return _unavailable(context)
             log.exception("commit_failed", request_id=context.request_id)
-            error = GraphQLError(
+            internal = GraphQLError(
                 "Internal server error.", extensions={"code": INTERNAL, "requestId": context.request_id}
             )
-            return ExecutionResult(data=None, errors=[error])
+            return ExecutionResult(data=None, errors=[internal])
         self.answered += 1
         # The database wrote the JSON; the response embeds it as it is.
         return ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
@@ -128,16 +157,20 @@ class CompiledReads:
         except Declined:
             return None
 
-    def _prepared(self, query: str, operation_name: str | None) -> Prepared | None:
+    def _prepared(self, query: str, operation_name: str | None) -> Prepared | GraphQLError | None:
         if len(query) > MAX_KEPT_QUERY_CHARS:
             return self._prepare(query, operation_name)  # not kept: the cache's keys would hold it
         return self._documents.get_or_make((query, operation_name), lambda: self._prepare(query, operation_name))
 
-    def _prepare(self, query: str, operation_name: str | None) -> Prepared | None:
+    def _prepare(self, query: str, operation_name: str | None) -> Prepared | GraphQLError | None:
+        """The document ready to render; the refusal of one that selects too much; None to decline it."""
         try:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError:
             return None
+        refusal = too_complex(document, self._max_fields)
+        if refusal is not None:
+            return refusal  # before validation, which expands the fragments
         if validate(self._schema, document, self._rules):
             return None
         operation = get_operation_ast(document, operation_name)
@@ -151,6 +184,11 @@ class CompiledReads:
             if isinstance(definition, FragmentDefinitionNode)
         }
         return Prepared((query, operation_name), operation, fragments)
+
+
+def _unavailable(context: Context) -> ExecutionResult:
+    answer_unavailable(context.response)
+    return ExecutionResult(data=None, errors=[unavailable_error(context.request_id)])
 
 
 def _covered_fields(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
