@@ -56,15 +56,17 @@ UPGRADE = [
     $$
     """,
     # Handed to the broker: held for the reaction lease, doubled on each dispatch (capped at 64 leases), so a
-    # backlog that outlasts one lease is not dispatched over and over.
+    # backlog that outlasts one lease is not dispatched over and over. An event its job completed meanwhile
+    # stays completed (and unheld).
     """
     CREATE FUNCTION rhythm.mark_dispatched(p_ids uuid[], p_lease interval) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
       UPDATE public.outbox
       SET published_at = COALESCE(published_at, clock_timestamp()),
           dispatches = dispatches + 1,
-          claimed_until = clock_timestamp() + p_lease * power(2, least(dispatches, 6))
-      WHERE id = ANY (p_ids) AND completed_at IS NULL
+          claimed_until = CASE WHEN completed_at IS NULL
+                          THEN clock_timestamp() + p_lease * power(2, least(dispatches, 6)) END
+      WHERE id = ANY (p_ids)
     $$
     """,
     # Called by `events.dispatch` once every reaction ran: whoever completes an event may, it is idempotent.
