@@ -24,8 +24,9 @@ down_revision: str | None = "0011_self_leave_in_scope"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Never claimed sorts first; the claim's range ends at now, so it reads only what it may take, however many
-# events wait on their reaction lease.
+# Never claimed sorts first; the claim's range ends at the statement's time (stable, so it bounds the index scan,
+# where clock_timestamp() would only filter it), so it reads only what it may take, however many events wait on
+# their reaction lease.
 CLAIM_ORDER = "(COALESCE(claimed_until, '-infinity'::timestamptz)), created_at"
 OPEN = "completed_at IS NULL AND given_up_at IS NULL"
 
@@ -47,7 +48,7 @@ UPGRADE = [
       WHERE o.id IN (
         SELECT c.id FROM public.outbox c
         WHERE c.completed_at IS NULL AND c.given_up_at IS NULL
-          AND COALESCE(c.claimed_until, '-infinity'::timestamptz) < clock_timestamp()
+          AND COALESCE(c.claimed_until, '-infinity'::timestamptz) < statement_timestamp()
         ORDER BY COALESCE(c.claimed_until, '-infinity'::timestamptz), c.created_at
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
