@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
 from db.models import OutboxEvent
-from domain.events.jobs import complete, load_event
+from domain.events.jobs import load_event
+from workers.completions import record_completed
 from workers.relay import ClaimedEvent, OutboxRelay
 from workers.runtime import acting_for
 
@@ -52,8 +53,7 @@ async def dispatch(event_id: str, company_id: str) -> None:
         return
     for reaction in REACTIONS:
         await reaction(event)
-    async with acting_for(event.company_id) as session:
-        await complete(session, event.id)
+    await record_completed(event.id)
 
 
 def publish(broker: dramatiq.Broker, events: Sequence[ClaimedEvent]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import text
@@ -29,6 +30,6 @@ async def load_event(session: AsyncSession, event_id: uuid.UUID) -> OutboxEvent 
     return (await session.execute(statement)).scalars().first()
 
 
-async def complete(session: AsyncSession, event_id: uuid.UUID) -> None:
-    """Record that every reaction to the event ran: the relay stops dispatching it."""
-    await session.execute(text("SELECT rhythm.complete_event(:id)"), {"id": event_id})
+async def complete(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> None:
+    """Record that every reaction to these events ran: the relay stops dispatching them."""
+    await session.execute(text("SELECT rhythm.complete_events(:ids)"), {"ids": list(event_ids)})

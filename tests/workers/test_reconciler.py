@@ -18,7 +18,8 @@ from db.models import DeadLetter, OutboxEvent
 from db.tenant import tenant_session
 from domain.events.jobs import complete
 from tests.webhooks.conftest import drop_database, fresh_database
-from tests.webhooks.world import Tenant, make_tenant, make_task_event
+from tests.webhooks.world import Tenant, make_task_event, make_tenant
+from workers.completions import Completions
 from workers.relay import ClaimedEvent, OutboxRelay
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -73,13 +74,16 @@ async def test_an_event_whose_reactions_did_not_complete_is_dispatched_again_onc
     await relaying.drain()
     assert broker.sent.count(event.id) == 1, "held for the reaction lease"
     published = await outbox_row(db, tenant, event.id)
-    assert published.published_at is not None and published.completed_at is None and published.dispatches == 1
+    assert published.published_at is not None
+    assert published.completed_at is None
+    assert published.dispatches == 1
 
     await asyncio.sleep(LEASE.total_seconds() * 1.5)
     await relaying.drain()
     assert broker.sent.count(event.id) == 2, "dispatched again: the broker lost it"
     again = await outbox_row(db, tenant, event.id)
-    assert again.claimed_until is not None and again.dispatches == 2
+    assert again.claimed_until is not None
+    assert again.dispatches == 2
     # The second hold is twice the first.
     assert again.claimed_until - again.published_at >= 2 * LEASE  # type: ignore[operator]
 
@@ -91,13 +95,14 @@ async def test_a_completed_event_is_not_dispatched_again(db: Sessions, reconcile
     relaying = relay(db, reconciler_database_url, broker)
     await relaying.drain()
     async with tenant_session(db, tenant.worker) as session:
-        await complete(session, event.id)
+        await complete(session, [event.id])
 
     await asyncio.sleep(LEASE.total_seconds() * 1.5)
     await relaying.drain()
     assert broker.sent.count(event.id) == 1
     row = await outbox_row(db, tenant, event.id)
-    assert row.completed_at is not None and row.claimed_until is None
+    assert row.completed_at is not None
+    assert row.claimed_until is None
 
 
 async def test_an_event_that_never_completes_is_given_up_as_a_dead_letter_that_can_be_replayed(
@@ -119,10 +124,25 @@ async def test_an_event_that_never_completes_is_given_up_as_a_dead_letter_that_c
 
     assert broker.sent.count(event.id) == 2
     row = await outbox_row(db, tenant, event.id)
-    assert row.given_up_at is not None and row.completed_at is None
+    assert row.given_up_at is not None
+    assert row.completed_at is None
     async with tenant_session(db, tenant.worker) as session:
         statement = sa.select(DeadLetter).where(DeadLetter.message_id == str(event.id))  # type: ignore[arg-type]
         [dead] = (await session.execute(statement)).scalars()
-    assert dead.company_id == tenant.company_id and dead.queue == "events" and dead.actor == "events.dispatch"
+    assert dead.company_id == tenant.company_id
+    assert dead.queue == "events"
+    assert dead.actor == "events.dispatch"
     assert dead.message["args"] == [str(event.id), str(tenant.company_id)]
     assert "Dispatched 2 times" in dead.reason
+
+
+async def test_completions_that_finish_together_are_recorded_together(db: Sessions) -> None:
+    tenant = await make_tenant(db)
+    events = [await make_task_event(db, tenant, f"Together {n}") for n in range(40)]
+    completions = Completions(lambda: db)
+
+    await asyncio.gather(*(completions.record(event.id) for event in events))
+
+    for event in events:
+        assert (await outbox_row(db, tenant, event.id)).completed_at is not None
+    assert completions.writes < len(events) / 4, "grouped, not one transaction each"

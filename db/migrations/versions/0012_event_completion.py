@@ -70,12 +70,13 @@ UPGRADE = [
       WHERE id = ANY (p_ids)
     $$
     """,
-    # Called by `events.dispatch` once every reaction ran: whoever completes an event may, it is idempotent.
+    # Called for the `events.dispatch` jobs whose reactions all ran, several at once (a worker process groups
+    # them): whoever completes an event may, it is idempotent.
     """
-    CREATE FUNCTION rhythm.complete_event(p_id uuid) RETURNS void
+    CREATE FUNCTION rhythm.complete_events(p_ids uuid[]) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
       UPDATE public.outbox SET completed_at = clock_timestamp(), claimed_until = NULL
-      WHERE id = p_id AND completed_at IS NULL
+      WHERE id = ANY (p_ids) AND completed_at IS NULL
     $$
     """,
     # Dispatched too many times without completing: recorded as a dead letter by the caller, and left alone.
@@ -91,7 +92,7 @@ UPGRADE = [
         for signature in (
             "rhythm.claim_outbox(integer, interval)",
             "rhythm.mark_dispatched(uuid[], interval)",
-            "rhythm.complete_event(uuid)",
+            "rhythm.complete_events(uuid[])",
             "rhythm.give_up_events(uuid[])",
         )
         for statement in (
@@ -104,7 +105,7 @@ UPGRADE = [
 
 DOWNGRADE = [
     "DROP FUNCTION rhythm.give_up_events(uuid[])",
-    "DROP FUNCTION rhythm.complete_event(uuid)",
+    "DROP FUNCTION rhythm.complete_events(uuid[])",
     "DROP FUNCTION rhythm.mark_dispatched(uuid[], interval)",
     "DROP FUNCTION rhythm.claim_outbox(integer, interval)",
     "DROP INDEX outbox_open_idx",
