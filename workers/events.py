@@ -1,6 +1,6 @@
 """`events.dispatch`: one message per committed event, fanned out to the areas that react to it.
 
-The event is done once every reaction ran: the job records it in the outbox (`completed_at`), and until then the
+The event is done once every reaction ran: that is recorded in the outbox (`completed_at`), and until then the
 relay dispatches it again whenever its reaction lease lapses. A repeat of a completed event does nothing; a
 repeat of one whose reactions ran in part runs them all again, and each dedupes on the event id itself.
 """
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.settings import Settings
 from db.models import OutboxEvent
 from domain.events.jobs import load_event
-from workers.completions import record_completed
+from workers.completions import hand_completed
 from workers.relay import ClaimedEvent, OutboxRelay
 from workers.runtime import acting_for
 
@@ -53,7 +53,8 @@ async def dispatch(event_id: str, company_id: str) -> None:
         return
     for reaction in REACTIONS:
         await reaction(event)
-    await record_completed(event.id)
+    # Written beside the job, with the completions of the other jobs (workers/completions.py).
+    hand_completed(event.id)
 
 
 def publish(broker: dramatiq.Broker, events: Sequence[ClaimedEvent]) -> None:

@@ -136,12 +136,14 @@ async def test_an_event_that_never_completes_is_given_up_as_a_dead_letter_that_c
     assert "Dispatched 2 times" in dead.reason
 
 
-async def test_completions_that_finish_together_are_recorded_together(db: Sessions) -> None:
+async def test_completions_handed_together_are_recorded_together(db: Sessions) -> None:
     tenant = await make_tenant(db)
     events = [await make_task_event(db, tenant, f"Together {n}") for n in range(40)]
     completions = Completions(lambda: db)
 
-    await asyncio.gather(*(completions.record(event.id) for event in events))
+    for event in events:
+        completions.hand(event.id)
+    await completions.written()
 
     for event in events:
         assert (await outbox_row(db, tenant, event.id)).completed_at is not None
