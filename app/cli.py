@@ -89,8 +89,11 @@ def serve(args: argparse.Namespace) -> None:
 
 def worker(args: argparse.Namespace) -> None:
     settings = get_settings()
-    if not settings.redis_url or not settings.database_url:
-        sys.exit("rhythm worker needs REDIS_URL and DATABASE_URL; without Redis, `rhythm serve` runs the jobs itself.")
+    if not (settings.redis_url or settings.broker_url) or not settings.database_url:
+        sys.exit(
+            "rhythm worker needs DATABASE_URL and a broker (REDIS_URL or RHYTHM_BROKER_URL);"
+            " without one, `rhythm serve` runs the jobs itself."
+        )
     from dramatiq.cli import main as dramatiq_main
     from dramatiq.cli import make_argument_parser
 

@@ -97,8 +97,9 @@ async def _queues(sessions: Sessions, settings: Settings) -> None:
     async with operator_session(sessions) as session:
         waiting = await dead_letters.waiting_per_queue(session)
     now = datetime.now(UTC)
-    if settings.redis_url:
-        figures = {figure.queue: figure for figure in await asyncio.to_thread(reader(settings.redis_url))}
+    if settings.redis_url or settings.broker_url:
+        read = reader(settings.redis_url, settings.broker_url)
+        figures = {figure.queue: figure for figure in await asyncio.to_thread(read)}
     else:
         figures = {}
         print("rhythm: no REDIS_URL: the jobs run inside `rhythm serve`; broker figures are in its GraphQL API.")
@@ -165,13 +166,13 @@ async def _ask(sessions: Sessions, settings: Settings, action: str, value: str |
             except DomainError as error:
                 sys.exit(f"rhythm: {error.message}")
             count = 1
-    if not settings.redis_url:
+    if not (settings.redis_url or settings.broker_url):
         print(f"rhythm: {count} asked to {verb}; the running `rhythm serve` does it within seconds.")
         return
     from workers.broker import setup_broker
     from workers.dead_letters import carry_out_asked
 
-    broker = setup_broker(settings.redis_url)
+    broker = setup_broker(settings.redis_url, broker_url=settings.broker_url)
     done = await carry_out_asked(sessions, broker, hold=timedelta(seconds=30))
     print(f"rhythm: {count} asked to {verb}; {done} carried out now.")
 

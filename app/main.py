@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_page_size=settings.graphql_max_page_size,
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
-        queues=queue_reader(settings.redis_url),
+        queues=queue_reader(settings.redis_url, settings.broker_url),
     )
     schema = build_schema(
         Limits(

@@ -58,12 +58,22 @@ class Settings(BaseSettings):
     # A delivery handed to the broker is handed again after this if it is still due (the message was lost).
     webhooks_redispatch_after_seconds: float = Field(default=60.0, gt=0)
 
-    # Redis broker: a worker silent this long is taken for dead and its unacknowledged messages are requeued
-    # by the next maintenance pass, which runs on this many commands in a million.
+    # Events and the broker (workers/relay.py, workers/events.py, workers/broker.py).
+    # The broker: RabbitMQ with `amqp://...` (durable queues, publisher confirms); unset, Redis at REDIS_URL.
+    broker_url: str | None = Field(default=None, validation_alias=AliasChoices("RHYTHM_BROKER_URL"))
+    # Redis broker: a worker process silent this long is taken for dead, and every worker process requeues its
+    # unacknowledged messages on its next maintenance pass, which runs every maintenance period.
     broker_heartbeat_timeout_ms: int = Field(default=15_000, ge=1_000)
-    broker_maintenance_chance: int = Field(default=1_000, ge=0, le=1_000_000)
+    broker_maintenance_period_seconds: float = Field(default=5.0, gt=0)
     # The outbox relay's claim on a batch: a relay that dies (or cannot reach the broker) leaves it this long.
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    # An event handed to the broker whose reactions have not completed within this lease is dispatched again
+    # (the broker lost it, or the worker running it died); the lease doubles on each dispatch, and after
+    # `events_max_dispatches` the event is given up and recorded as a dead letter.
+    events_reaction_lease_seconds: float = Field(default=60.0, gt=0)
+    events_max_dispatches: int = Field(default=8, ge=1)
+    # How often each relay looks for lapsed leases (new events wake it at once through LISTEN/NOTIFY).
+    events_reconcile_period_seconds: float = Field(default=5.0, gt=0)
     # How often each worker process (and the API, running jobs in process) carries out the replays and discards
     # of dead letters that people asked for.
     jobs_replay_period_seconds: float = Field(default=2.0, gt=0)
@@ -103,7 +113,7 @@ class Settings(BaseSettings):
     def in_process_workers(self) -> bool:
         if self.run_workers_in_process is not None:
             return self.run_workers_in_process
-        return self.redis_url is None
+        return self.redis_url is None and self.broker_url is None
 
     def resolved_jwt_secret(self) -> str:
         if self.jwt_secret is not None:

@@ -1,4 +1,8 @@
-"""The Dramatiq broker: Redis when REDIS_URL is given, else an in-process broker for the one-command run.
+"""The Dramatiq broker: RabbitMQ when RHYTHM_BROKER_URL is an `amqp://` URL, Redis when REDIS_URL is given (or the
+broker URL is a `redis://` one), else an in-process broker for the one-command run.
+
+Whichever it is, the broker is not the only copy of the work: an event stays open in the outbox until its
+reactions completed, and the relay dispatches it again when a message went missing (workers/relay.py).
 
 Actors bind to the broker that is current when their module is imported; `load_actors` binds them again to the
 broker `setup_broker` made, whatever was imported first.
@@ -10,11 +14,13 @@ import importlib
 from typing import Any
 
 import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
+from redis import Redis
 
-from workers.attempts import AttemptCap, MemoryCounter, RedisCounter
+from workers.attempts import AttemptCap, MemoryCounter, RedisCounter, StartCounter
 from workers.dead_letters import DeadLetterRecorder
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling")
@@ -30,24 +36,50 @@ ACTOR_MODULES = (
 ATTEMPT_CAP = 12
 
 
+class BrokerUrlError(ValueError):
+    """RHYTHM_BROKER_URL names no broker Rhythm knows."""
+
+
+def broker_kind(redis_url: str | None, broker_url: str | None = None) -> str:
+    """`rabbitmq`, `redis` or `stub` (in process), as the settings choose."""
+    if broker_url:
+        scheme = broker_url.split("://", 1)[0].lower()
+        if scheme in ("amqp", "amqps"):
+            return "rabbitmq"
+        if scheme in ("redis", "rediss", "unix"):
+            return "redis"
+        raise BrokerUrlError(f"RHYTHM_BROKER_URL must be amqp://, amqps:// or redis://, not {scheme}://.")
+    return "redis" if redis_url else "stub"
+
+
 def setup_broker(
-    redis_url: str | None, *, heartbeat_timeout_ms: int = 15_000, maintenance_chance: int = 1_000
+    redis_url: str | None, *, broker_url: str | None = None, heartbeat_timeout_ms: int = 15_000
 ) -> dramatiq.Broker:
     broker: Any
-    if redis_url:
-        # A worker that stops heart-beating for heartbeat_timeout has its unacknowledged messages requeued, by
-        # the maintenance pass that runs on `maintenance_chance` commands in a million.
+    counter: StartCounter
+    kind = broker_kind(redis_url, broker_url)
+    if kind == "rabbitmq":
+        # Durable queues and persistent messages (Dramatiq's defaults), and publisher confirms: an enqueue
+        # returns once RabbitMQ has the message, so the relay holds the event only after that.
+        broker = RabbitmqBroker(url=broker_url, confirm_delivery=True)
+        # Without Redis, starts are counted per process: a message that kills every worker it meets is capped
+        # only in each process, not across them.
+        counter = RedisCounter(Redis.from_url(redis_url)) if redis_url else MemoryCounter()
+    elif kind == "redis":
+        # A worker that stops heart-beating for heartbeat_timeout has its unacknowledged messages requeued by the
+        # periodic maintenance of every worker process (workers/maintenance.py), not by chance on some commands.
         broker = RedisBroker(
-            url=redis_url,
+            url=broker_url or redis_url,
             heartbeat_timeout=heartbeat_timeout_ms,
-            maintenance_chance=maintenance_chance,
+            maintenance_chance=0,
             namespace="rhythm",
         )
-        broker.add_middleware(AttemptCap(RedisCounter(broker.client), ATTEMPT_CAP))
+        counter = RedisCounter(broker.client)
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
-        broker.add_middleware(AttemptCap(MemoryCounter(), ATTEMPT_CAP))
+        counter = MemoryCounter()
+    broker.add_middleware(AttemptCap(counter, ATTEMPT_CAP))
     broker.add_middleware(AsyncIO())
     # Records what the broker rejects into its dead-letter queue, with the reason, for owners to decide on.
     broker.add_middleware(DeadLetterRecorder())

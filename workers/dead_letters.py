@@ -23,6 +23,7 @@ from typing import Any
 import dramatiq
 import structlog
 from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import q_name
@@ -142,6 +143,10 @@ def remove_dead(broker: dramatiq.Broker, queue: str, message_id: str, broker_mes
         kept = [dead for dead in broker.dead_letters_by_queue[queue] if dead.message_id != message_id]
         # The consumers hold this very list: change it in place.
         broker.dead_letters_by_queue[queue][:] = kept
+    elif isinstance(broker, RabbitmqBroker):
+        # AMQP cannot take one message out of the middle of a queue: it stays in `<queue>.XQ` until the
+        # dead-message TTL (7 days) drops it. The replay or discard itself is done; only the copy stays.
+        log.info("dead_letter_copy_kept", queue=queue, message_id=message_id, broker="rabbitmq")
 
 
 def reset_attempts(broker: dramatiq.Broker, message_id: str) -> None:

@@ -1,10 +1,8 @@
-"""The module `rhythm worker` hands to Dramatiq: the Redis broker, every actor, and a relay in each process."""
+"""The module `rhythm worker` hands to Dramatiq: the broker, every actor, and a relay in each process."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import dramatiq
@@ -15,14 +13,14 @@ from base.logs import configure_logging
 from base.settings import get_settings
 from workers import dead_letters, notifications, runtime, webhooks
 from workers.broker import load_actors, setup_broker
-from workers.events import publish
-from workers.relay import OutboxRelay
+from workers.events import relay_for
+from workers.maintenance import run_maintenance
 
 
 class RelayInEachWorker(Middleware):
-    """Runs an outbox relay, the webhook dispatcher, the reminder loop and the dead-letter replayer on the actors'
-    event loop; relays, dispatchers and replayers in several processes skip each other's rows, and reminders
-    dedupe in the job ledger."""
+    """Runs an outbox relay, the webhook dispatcher, the reminder loop, the dead-letter replayer and the broker's
+    maintenance on the actors' event loop; relays, dispatchers and replayers in several processes skip each
+    other's rows, and reminders dedupe in the job ledger."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -37,13 +35,13 @@ class RelayInEachWorker(Middleware):
 
         async def run() -> None:
             self.stop = asyncio.Event()
-            lease = timedelta(seconds=settings.outbox_lease_seconds)
-            relay = OutboxRelay(runtime.sessions(), self.database_url, partial(publish, broker), lease=lease)
+            relay = relay_for(broker, runtime.sessions(), self.database_url, settings)
             await asyncio.gather(
                 relay.run(self.stop),
                 webhooks.run_dispatcher(runtime.sessions(), self.stop),
                 notifications.run_reminders(self.stop),
                 dead_letters.run_replayer(runtime.sessions(), broker, self.stop),
+                run_maintenance(broker, self.stop, period=settings.broker_maintenance_period_seconds),
             )
 
         asyncio.run_coroutine_threadsafe(run(), loop_thread.loop)
@@ -57,9 +55,7 @@ class RelayInEachWorker(Middleware):
 settings = get_settings()
 configure_logging(settings.log_level, json=settings.log_json)
 broker = setup_broker(
-    settings.redis_url,
-    heartbeat_timeout_ms=settings.broker_heartbeat_timeout_ms,
-    maintenance_chance=settings.broker_maintenance_chance,
+    settings.redis_url, broker_url=settings.broker_url, heartbeat_timeout_ms=settings.broker_heartbeat_timeout_ms
 )
 broker.add_middleware(RelayInEachWorker(runtime.database_url()))
 load_actors()

@@ -3,6 +3,9 @@
 Redis keys follow Dramatiq's layout under the `rhythm` namespace: `<queue>` (a list of ready message ids),
 `<queue>.DQ.msgs` (delayed), `__acks__.<worker>.<queue>` (taken, not yet acknowledged, one set per worker) and
 `<queue>.XQ` (dead letters, by when they died).
+
+RabbitMQ answers ready, delayed and dead counts over AMQP, but not how many messages workers hold unacknowledged
+(only its management plugin knows): `in_flight` reads 0 there.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 from redis import Redis
 
 from domain.jobs.queues import QueueFigures, QueueReader
-from workers.broker import QUEUES
+from workers.broker import QUEUES, broker_kind
 
 NAMESPACE = "rhythm"
 
@@ -58,19 +62,35 @@ def stub_figures(broker: StubBroker, queues: Sequence[str] = QUEUES) -> list[Que
     return figures
 
 
+def rabbitmq_figures(broker: RabbitmqBroker, queues: Sequence[str] = QUEUES) -> list[QueueFigures]:
+    figures = []
+    for queue in queues:
+        # Declares the queues (durable, as the workers do) if none exist yet, so a fresh server answers zeros.
+        ready, delayed, dead = broker.get_queue_message_counts(queue)
+        figures.append(QueueFigures(queue=queue, ready=ready, delayed=delayed, in_flight=0, dead=dead))
+    return figures
+
+
 def figures_of(broker: dramatiq.Broker) -> list[QueueFigures]:
     if isinstance(broker, StubBroker):
         return stub_figures(broker)
+    if isinstance(broker, RabbitmqBroker):
+        return rabbitmq_figures(broker)
     client = getattr(broker, "client", None)
     if client is None:
         raise TypeError(f"no queue figures for {type(broker).__name__}")
     return redis_figures(client, namespace=getattr(broker, "namespace", NAMESPACE))
 
 
-def reader(redis_url: str | None) -> QueueReader:
-    """Figures from Redis when given, else from the in-process broker of this process (once it runs)."""
-    if redis_url:
-        client = Redis.from_url(redis_url)
+def reader(redis_url: str | None, broker_url: str | None = None) -> QueueReader:
+    """Figures from the broker the settings name (RabbitMQ, Redis), else from the in-process broker of this
+    process (once it runs)."""
+    kind = broker_kind(redis_url, broker_url)
+    if kind == "rabbitmq":
+        rabbitmq = RabbitmqBroker(url=broker_url)
+        return lambda: rabbitmq_figures(rabbitmq)
+    if kind == "redis":
+        client = Redis.from_url(str(broker_url or redis_url))
         return lambda: redis_figures(client)
 
     def in_process() -> list[QueueFigures]:

@@ -1,8 +1,11 @@
-"""The outbox relay: committed events to the broker, each once or more (jobs dedupe on the event id).
+"""The outbox relay: committed events to the broker until their reactions completed (jobs dedupe on the event id).
 
 It wakes on LISTEN/NOTIFY and polls as a fallback, claims a batch with a short lease (several relays skip each
-other's rows), enqueues outside any transaction, then marks the batch published. A broker that is down leaves
-the events unpublished; the lease lapses and the next pass sends them.
+other's rows), enqueues outside any transaction, then holds the batch for the reaction lease. An event is done
+when `events.dispatch` records its reactions completed, not when the broker took its message: once the hold
+lapses on an event still open (the broker lost the message, or the worker running it died), the next claim takes
+it again, so the relay is also the reconciler. A broker that is down leaves the claim to lapse the same way.
+An event dispatched `max_dispatches` times without completing is given up and recorded as a dead letter.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
@@ -20,7 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.tenant import ANONYMOUS, tenant_session
+from db.tenant import ANONYMOUS, tenant_session, worker_for
+from domain.jobs import dead_letters
 
 log = structlog.get_logger("rhythm.relay")
 CHANNEL = "rhythm_outbox"
@@ -31,6 +35,8 @@ class ClaimedEvent:
     id: uuid.UUID
     company_id: uuid.UUID
     type: str
+    #: How many times it was handed to the broker before this claim.
+    dispatches: int = 0
 
 
 Publish = Callable[[Sequence[ClaimedEvent]], None]
@@ -46,6 +52,8 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         batch: int = 200,
         lease: timedelta = timedelta(seconds=30),
+        reaction_lease: timedelta = timedelta(seconds=60),
+        max_dispatches: int = 8,
     ) -> None:
         self._sessions = sessions
         self._listen_url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -53,6 +61,8 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._batch = batch
         self._lease = lease
+        self._reaction_lease = reaction_lease
+        self._max_dispatches = max_dispatches
         self._wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -88,22 +98,67 @@ class OutboxRelay:
             return None
 
     async def drain(self) -> int:
-        """Publish every unpublished event; the number published."""
-        published = 0
+        """Dispatch every event that is new or whose hold lapsed; the number dispatched."""
+        dispatched = 0
         while batch := await self._claim():
-            await asyncio.to_thread(self._publish, batch)
-            await self._mark_published([event.id for event in batch])
-            published += len(batch)
-        return published
+            spent = [event for event in batch if event.dispatches >= self._max_dispatches]
+            due = [event for event in batch if event.dispatches < self._max_dispatches]
+            if spent:
+                await self._give_up(spent)
+            if due:
+                await asyncio.to_thread(self._publish, due)
+                await self._mark_dispatched([event.id for event in due])
+            dispatched += len(due)
+        return dispatched
 
     async def _claim(self) -> list[ClaimedEvent]:
         async with tenant_session(self._sessions, ANONYMOUS) as session:
             rows = await session.execute(
-                text("SELECT id, company_id, type FROM rhythm.claim_outbox(:batch, :lease)"),
+                text("SELECT id, company_id, type, dispatches FROM rhythm.claim_outbox(:batch, :lease)"),
                 {"batch": self._batch, "lease": self._lease},
             )
-            return [ClaimedEvent(id=row.id, company_id=row.company_id, type=row.type) for row in rows]
+            return [
+                ClaimedEvent(id=row.id, company_id=row.company_id, type=row.type, dispatches=row.dispatches)
+                for row in rows
+            ]
 
-    async def _mark_published(self, ids: list[uuid.UUID]) -> None:
+    async def _mark_dispatched(self, ids: list[uuid.UUID]) -> None:
         async with tenant_session(self._sessions, ANONYMOUS) as session:
-            await session.execute(text("SELECT rhythm.mark_published(:ids)"), {"ids": ids})
+            await session.execute(
+                text("SELECT rhythm.mark_dispatched(:ids, :lease)"), {"ids": ids, "lease": self._reaction_lease}
+            )
+
+    async def _give_up(self, events: Sequence[ClaimedEvent]) -> None:
+        """Record each event as a dead letter of its company (owners may replay it), then stop dispatching it."""
+        now = datetime.now(UTC)
+        for event in events:
+            async with tenant_session(self._sessions, worker_for(event.company_id)) as session:
+                await dead_letters.record(session, given_up(event, now))
+            log.warning("event_given_up", event_id=str(event.id), type=event.type, dispatches=event.dispatches)
+        async with tenant_session(self._sessions, ANONYMOUS) as session:
+            await session.execute(text("SELECT rhythm.give_up_events(:ids)"), {"ids": [event.id for event in events]})
+
+
+def dispatch_message(event: ClaimedEvent) -> dict[str, object]:
+    """The `events.dispatch` message of an event, as the broker and a dead letter's replay carry it."""
+    return {
+        "queue_name": "events",
+        "actor_name": "events.dispatch",
+        "args": [str(event.id), str(event.company_id)],
+        "kwargs": {},
+        "options": {},
+    }
+
+
+def given_up(event: ClaimedEvent, now: datetime) -> dead_letters.GivenUp:
+    return dead_letters.GivenUp(
+        company_id=event.company_id,
+        queue="events",
+        actor="events.dispatch",
+        message_id=str(event.id),
+        broker_message_id=None,
+        message=dispatch_message(event),
+        reason=f"Dispatched {event.dispatches} times without its reactions completing ({event.type}).",
+        attempts=event.dispatches,
+        failed_at=now,
+    )

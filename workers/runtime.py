@@ -13,8 +13,8 @@ from db.engine import create_engine, create_sessionmaker
 from db.tenant import Caller, tenant_session, worker_for
 
 #: Loops on the actors' event loop beside them that take connections from the same pool: the outbox relay, the
-#: webhook dispatcher, the reminders and the dead-letter replayer.
-BACKGROUND_LOOPS = 4
+#: webhook dispatcher, the reminders, the dead-letter replayer and the writer of completed events.
+BACKGROUND_LOOPS = 5
 
 _database_url: str | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None

@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import asyncpg
+from sqlalchemy.engine import make_url
+
 from bench.dashboard.database import running_server
 from bench.dashboard.report import percentile
 from bench.webhooks.receiver import Receiver
@@ -44,6 +47,19 @@ async def _wait_for(receiver: Receiver, count: int, seconds: float) -> None:
         await asyncio.sleep(0.01)
 
 
+async def _transactions(url: str) -> int:
+    """Transactions committed in the bench's database so far (every process's, the bench's own included)."""
+    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        # The statistics are flushed when a backend's transaction ends, at most once a second: wait that out.
+        await asyncio.sleep(1.5)
+        await connection.execute("SELECT pg_stat_clear_snapshot()")
+        value = await connection.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        return int(value)
+    finally:
+        await connection.close()
+
+
 def _line(name: str, latencies: list[float], extra: str = "") -> str:
     p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
     return f"{name:<8} {len(latencies):>7} {p50:>10.1f} {p99:>10.1f}   {extra}"
@@ -63,8 +79,13 @@ async def run(options: argparse.Namespace, admin_url: str, redis_url: str) -> li
             await _wait_for(receiver, 50, 60)
             base, posts_before = receiver.count(), receiver.posts
 
+            transactions_before = await _transactions(url)
             committed = await commit_events(sessions, tenant, options.events)
             await _wait_for(receiver, base + options.events, 600)
+            # Work that trails the last delivery (completions, replans) settles, and idle processes report their
+            # statistics (at least every 10 s), before counting.
+            await asyncio.sleep(11)
+            per_event = (await _transactions(url) - transactions_before) / options.events
             burst_posts = receiver.posts - posts_before
             arrivals = sorted(receiver.first_seen.values())[base:]
             burst = [arrival - committed for arrival in arrivals]
@@ -83,7 +104,7 @@ async def run(options: argparse.Namespace, admin_url: str, redis_url: str) -> li
         repeats = receiver.posts - receiver.count()
         return [
             f"{'run':<8} {'events':>7} {'p50 ms':>10} {'p99 ms':>10}",
-            _line("burst", burst, f"{rate:.0f} deliveries/s ({burst_posts} posts)"),
+            _line("burst", burst, f"{rate:.0f} deliveries/s ({burst_posts} posts, {per_event:.1f} transactions/event)"),
             _line("steady", steady, f"{options.rate:g} events/s offered"),
             f"receiver: {receiver.posts} posts for {receiver.count()} webhook-ids with the warm-up, {repeats} repeated",
         ]

@@ -24,7 +24,12 @@ class OutboxEvent(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
     created_at: datetime = timestamp_field(default_now=True)
     claimed_until: datetime | None = timestamp_field(nullable=True)
+    # First handed to the broker; `completed_at` once every reaction ran (the event is done only then).
     published_at: datetime | None = timestamp_field(nullable=True)
+    completed_at: datetime | None = timestamp_field(nullable=True)
+    # Dispatched `dispatches` times without completing, then given up (and recorded as a dead letter).
+    given_up_at: datetime | None = timestamp_field(nullable=True)
+    dispatches: int = 0
 
 
 class JobRun(SQLModel, table=True):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -26,3 +28,8 @@ async def first_run(session: AsyncSession, job_key: str, company_id: uuid.UUID) 
 async def load_event(session: AsyncSession, event_id: uuid.UUID) -> OutboxEvent | None:
     statement = sa.select(OutboxEvent).where(col(OutboxEvent.id) == event_id)
     return (await session.execute(statement)).scalars().first()
+
+
+async def complete(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> None:
+    """Record that every reaction to these events ran: the relay stops dispatching them."""
+    await session.execute(text("SELECT rhythm.complete_events(:ids)"), {"ids": list(event_ids)})

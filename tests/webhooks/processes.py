@@ -24,9 +24,12 @@ FAST_RECOVERY = {
     "RHYTHM_WEBHOOKS_DISPATCH_PERIOD_SECONDS": "0.5",
     "RHYTHM_WEBHOOKS_REDISPATCH_AFTER_SECONDS": "6",
     "RHYTHM_BROKER_HEARTBEAT_TIMEOUT_MS": "3000",
-    # Requeueing a dead worker's messages is part of the broker's maintenance pass: run it on 1 in 10 commands.
-    "RHYTHM_BROKER_MAINTENANCE_CHANCE": "100000",
+    # Requeueing a dead worker's messages is part of the broker's maintenance pass, which each worker runs this often.
+    "RHYTHM_BROKER_MAINTENANCE_PERIOD_SECONDS": "1",
     "RHYTHM_OUTBOX_LEASE_SECONDS": "3",
+    # An event whose reactions have not completed this long after its dispatch is dispatched again.
+    "RHYTHM_EVENTS_REACTION_LEASE_SECONDS": "5",
+    "RHYTHM_EVENTS_RECONCILE_PERIOD_SECONDS": "1",
     "RHYTHM_LOG_LEVEL": "INFO",
     "RHYTHM_LOG_JSON": "true",
 }
