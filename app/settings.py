@@ -82,6 +82,29 @@ class Settings(BaseSettings):
     # How often each worker process (and the API, running jobs in process) looks for due-soon and overdue tasks.
     notifications_reminder_period_seconds: float = Field(default=300.0, gt=0)
 
+    # Calendar sync. Fernet keys (comma-separated, newest first: the first encrypts, all decrypt, so a new key
+    # goes in front and the old one stays until `rhythm calendar-keys rotate` re-encrypted every token). None:
+    # one is generated and kept in data_dir, which suits a first run only.
+    calendar_token_keys: SecretStr | None = None
+    # Where providers send people back after consent and post push notifications: Rhythm's public address.
+    public_base_url: str = "http://127.0.0.1:8000"
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_authorization_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address)
+    google_revocation_url: str = "https://oauth2.googleapis.com/revoke"
+    google_api_base_url: str = "https://www.googleapis.com/calendar/v3"
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: SecretStr | None = None
+    microsoft_authority_url: str = "https://login.microsoftonline.com/common"
+    microsoft_graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    # Push off: rely on the periodic sync alone (a deployment that providers cannot reach).
+    calendar_push_enabled: bool = True
+    # The fallback when push is off or silent, and how long a consent link stays valid.
+    calendar_sync_period_seconds: float = Field(default=900.0, gt=0)
+    calendar_authorization_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    calendar_http_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -90,6 +113,18 @@ class Settings(BaseSettings):
         if self.run_workers_in_process is not None:
             return self.run_workers_in_process
         return self.redis_url is None
+
+    def resolved_calendar_token_keys(self) -> list[str]:
+        if self.calendar_token_keys is not None:
+            return [key.strip() for key in self.calendar_token_keys.get_secret_value().split(",") if key.strip()]
+        path = self.data_dir / "calendar-token-key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(Fernet.generate_key().decode())
+            path.chmod(0o600)
+        return [path.read_text().strip()]
 
     def resolved_jwt_secret(self) -> str:
         if self.jwt_secret is not None:
