@@ -114,6 +114,11 @@ class Settings(BaseSettings):
             return self.run_workers_in_process
         return self.redis_url is None
 
+    def secret_of(self, name: str) -> str | None:
+        """The plain value of a SecretStr setting, for the one place that needs it."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None
+
     def resolved_calendar_token_keys(self) -> list[str]:
         if self.calendar_token_keys is not None:
             return [key.strip() for key in self.calendar_token_keys.get_secret_value().split(",") if key.strip()]

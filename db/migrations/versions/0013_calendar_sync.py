@@ -50,7 +50,8 @@ TABLES = [
     )
     """,
     "CREATE INDEX calendar_connections_user_id_idx ON calendar_connections (user_id)",
-    "CREATE INDEX calendar_connections_due_idx ON calendar_connections (next_sync_at) WHERE state = 'active'",
+    "CREATE INDEX calendar_connections_due_idx ON calendar_connections (next_sync_at)"
+    " WHERE state <> 'needs_reauthorization'",
     # The calendars of the account; each synced one has a Rhythm calendar that mirrors it (whose
     # `affects_availability` is the person's busy-or-not choice). One of them may receive Rhythm's blocks.
     """
@@ -163,13 +164,14 @@ FUNCTIONS = [
       WHERE c.id = p_channel_id AND c.token = p_token
     $$
     """,
-    # The periodic fallback: active connections whose next sync is due, across all people and companies.
+    # The periodic fallback: connections whose next sync is due, across all people and companies; those in error
+    # too (the provider may have recovered), not those only the person can mend.
     """
     CREATE FUNCTION rhythm.due_calendar_connections(p_now timestamptz, p_limit integer)
     RETURNS TABLE (connection_id uuid, user_id uuid, company_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
       SELECT c.id, c.user_id, c.company_id FROM public.calendar_connections c
-      WHERE c.state = 'active' AND (c.next_sync_at IS NULL OR c.next_sync_at <= p_now)
+      WHERE c.state <> 'needs_reauthorization' AND (c.next_sync_at IS NULL OR c.next_sync_at <= p_now)
       ORDER BY c.next_sync_at NULLS FIRST LIMIT p_limit
     $$
     """,

@@ -1,0 +1,236 @@
+"""Rhythm's blocks in the receiving calendar, both ways.
+
+Out: each planned block of the person (in every company) within the horizon is one provider event with an id
+chosen from the block's id (a retried insert meets 409 and finds its own event), private extended properties
+naming the block and its company, and If-Match with the last ETag on every change, so Rhythm never overwrites an
+edit it has not read.
+
+In: a change to one of those events whose ETag is not the last one Rhythm wrote is the person's. Moved or resized,
+the block is pinned at its new time (the person's edit wins); deleted, the block goes, and its task is planned
+again.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import Habit, Task, TimeBlock
+from db.models.calendar_sync import CalendarBlockLink, ExternalCalendar
+from db.tenant import tenant_session
+from domain.calendar_sync.connections import person
+from domain.calendar_sync.context import SyncContext
+from domain.calendar_sync.errors import Conflict, Gone, NotFound, PreconditionFailed
+from domain.calendar_sync.google import GoogleCalendar
+from domain.calendar_sync.google_events import BLOCK_PROPERTY, COMPANY_PROPERTY, BlockEvent, change_of
+from domain.schedules import changes
+
+log = structlog.get_logger("rhythm.calendar_sync")
+CAUSE = "calendar"
+
+
+def event_id_of(block_id: uuid.UUID) -> str:
+    """Google event ids are base32hex (a-v, 0-9), 5 to 1024 characters: the block's 16 bytes make 26."""
+    return base64.b32hexencode(block_id.bytes).decode().rstrip("=").lower()
+
+
+# In -------------------------------------------------------------------------------------------------------------
+
+
+async def _link(session: AsyncSession, external: ExternalCalendar, event_id: str) -> CalendarBlockLink | None:
+    found = await session.execute(
+        sa.select(CalendarBlockLink).where(
+            col(CalendarBlockLink.external_calendar_id) == external.id,
+            col(CalendarBlockLink.provider_event_id) == event_id,
+        )
+    )
+    return found.scalar_one_or_none()
+
+
+async def _drop_block(session: AsyncSession, block: TimeBlock) -> None:
+    span = changes.Span(block.company_id, block.task_id, block.starts_at, block.ends_at)
+    await session.delete(block)
+    await session.flush()
+    await changes.record_plan(session, block.user_id, removed=[span], added=[], cause=CAUSE, run_id=uuid.uuid4())
+
+
+async def _pin_at(session: AsyncSession, block: TimeBlock, starts_at: datetime, ends_at: datetime) -> None:
+    block.starts_at, block.ends_at, block.pinned = starts_at, ends_at, True
+    block.updated_at = datetime.now(UTC)
+    await session.flush()
+    await changes.record_block(session, block, CAUSE)
+
+
+async def take_inbound(session: AsyncSession, external: ExternalCalendar, events: list[BlockEvent]) -> None:
+    for event in events:
+        link = await _link(session, external, event.provider_event_id)
+        if link is None or (event.etag is not None and event.etag == link.etag):
+            continue  # Not one Rhythm keeps, or Rhythm's own write coming back.
+        block = await session.get(TimeBlock, link.time_block_id)
+        if event.cancelled:
+            await session.delete(link)
+            if block is not None:
+                await _drop_block(session, block)
+            continue
+        if event.starts_at is None or event.ends_at is None or event.ends_at <= event.starts_at:
+            link.etag = event.etag
+            continue
+        if block is not None and (event.starts_at, event.ends_at) != (block.starts_at, block.ends_at):
+            await _pin_at(session, block, event.starts_at, event.ends_at)
+        link.etag, link.starts_at, link.ends_at = event.etag, event.starts_at, event.ends_at
+        link.updated_at = datetime.now(UTC)
+    await session.flush()
+
+
+# Out ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    block_id: uuid.UUID
+    company_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+async def _wanted(session: AsyncSession, external: ExternalCalendar, ctx: SyncContext) -> dict[uuid.UUID, Wanted]:
+    now = datetime.now(UTC)
+    rows = await session.execute(
+        sa.select(TimeBlock, col(Task.title), col(Habit.title))
+        .outerjoin(Task, col(Task.id) == col(TimeBlock.task_id))
+        .outerjoin(Habit, col(Habit.id) == col(TimeBlock.habit_id))
+        .where(
+            col(TimeBlock.user_id) == external.user_id,
+            col(TimeBlock.state) == "planned",
+            col(TimeBlock.ends_at) > now,
+            col(TimeBlock.starts_at) < now + ctx.block_horizon,
+        )
+    )
+    return {
+        block.id: Wanted(block.id, block.company_id, task_title or habit_title or "Focus time", block.starts_at,
+                         block.ends_at)
+        for block, task_title, habit_title in rows.all()
+    }  # fmt: skip
+
+
+def _body(wanted: Wanted) -> dict[str, Any]:
+    return {
+        "summary": wanted.title[:500],
+        "start": {"dateTime": wanted.starts_at.astimezone(UTC).isoformat()},
+        "end": {"dateTime": wanted.ends_at.astimezone(UTC).isoformat()},
+        "transparency": "opaque",
+        "extendedProperties": {
+            "private": {BLOCK_PROPERTY: str(wanted.block_id), COMPANY_PROPERTY: str(wanted.company_id)}
+        },
+    }
+
+
+async def _save_link(ctx: SyncContext, external: ExternalCalendar, wanted: Wanted, event: dict[str, Any]) -> None:
+    async with tenant_session(ctx.sessions, person(external.user_id)) as session:
+        link = await _link(session, external, str(event["id"]))
+        if link is None:
+            link = CalendarBlockLink(
+                company_id=external.company_id, user_id=external.user_id, external_calendar_id=external.id,
+                time_block_id=wanted.block_id, block_company_id=wanted.company_id, provider_event_id=str(event["id"]),
+                starts_at=wanted.starts_at, ends_at=wanted.ends_at,
+            )  # fmt: skip
+            session.add(link)
+        link.etag, link.starts_at, link.ends_at = event.get("etag"), wanted.starts_at, wanted.ends_at
+        link.updated_at = datetime.now(UTC)
+
+
+async def _forget(ctx: SyncContext, external: ExternalCalendar, link_id: uuid.UUID) -> None:
+    async with tenant_session(ctx.sessions, person(external.user_id)) as session:
+        await session.execute(sa.delete(CalendarBlockLink).where(col(CalendarBlockLink.id) == link_id))
+
+
+async def _take_current(ctx: SyncContext, external: ExternalCalendar, current: dict[str, Any]) -> None:
+    """After a 412 or a 410: what the provider has now, read as any inbound change (the person's edit wins)."""
+    change = change_of(current, calendar_zone="UTC", known_blocks={str(current.get("id"))})
+    if isinstance(change, BlockEvent):
+        async with tenant_session(ctx.sessions, person(external.user_id)) as session:
+            await take_inbound(session, external, [change])
+
+
+async def _create(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar, wanted: Wanted) -> None:
+    event_id = event_id_of(wanted.block_id)
+    try:
+        event = await google.insert_event(external.external_id, {"id": event_id, **_body(wanted)})
+    except Conflict:
+        # A retry of an insert that went through: the event is there, with whatever happened to it since. A block
+        # keeps its times (a plan makes new blocks rather than moving old ones), so other times are the person's.
+        event = await google.get_event(external.external_id, event_id)
+        await _save_link(ctx, external, wanted, {**event, "etag": None})
+        await _take_current(ctx, external, event)
+        return
+    await _save_link(ctx, external, wanted, event)
+
+
+async def _update(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar, wanted: Wanted) -> None:
+    async with tenant_session(ctx.sessions, person(external.user_id)) as session:
+        link = await _link(session, external, event_id_of(wanted.block_id))
+        etag = None if link is None else link.etag
+    event_id = event_id_of(wanted.block_id)
+    try:
+        event = await google.patch_event(external.external_id, event_id, _body(wanted), etag=etag)
+    except PreconditionFailed:
+        await _take_current(ctx, external, await google.get_event(external.external_id, event_id))
+        return
+    except (Gone, NotFound):
+        await _take_current(ctx, external, {"id": event_id, "status": "cancelled"})
+        return
+    await _save_link(ctx, external, wanted, event)
+
+
+async def _remove(
+    ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar, link: CalendarBlockLink
+) -> None:
+    try:
+        await google.delete_event(external.external_id, link.provider_event_id, etag=link.etag)
+    except PreconditionFailed:
+        # Changed by the person since Rhythm last wrote it; the block is gone from the plan all the same.
+        current = await google.get_event(external.external_id, link.provider_event_id)
+        try:
+            await google.delete_event(external.external_id, link.provider_event_id, etag=current.get("etag"))
+        except (Gone, NotFound, PreconditionFailed):
+            return  # Changed again: the next sync decides once more.
+    except (Gone, NotFound):
+        pass
+    await _forget(ctx, external, link.id)
+
+
+async def push_google(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar) -> int:
+    """Make the receiving calendar hold the person's planned blocks; how many writes it took."""
+    async with tenant_session(ctx.sessions, person(external.user_id)) as session:
+        wanted = await _wanted(session, external, ctx)
+        links = list(
+            (
+                await session.execute(
+                    sa.select(CalendarBlockLink).where(col(CalendarBlockLink.external_calendar_id) == external.id)
+                )
+            ).scalars()
+        )
+    by_block = {link.time_block_id: link for link in links}
+    writes = 0
+    for link in links:
+        if link.time_block_id not in wanted:
+            await _remove(ctx, google, external, link)
+            writes += 1
+    for block_id, block in sorted(wanted.items(), key=lambda item: item[1].starts_at):
+        known = by_block.get(block_id)
+        if known is None:
+            await _create(ctx, google, external, block)
+            writes += 1
+        elif (known.starts_at, known.ends_at) != (block.starts_at, block.ends_at):
+            await _update(ctx, google, external, block)
+            writes += 1
+    return writes
