@@ -12,6 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
+from app.calendar_sync import google_push, oauth_callback
 from app.graphql import graphql_controller
 from app.health import health, ready
 from app.live import LiveChannels
@@ -21,6 +22,7 @@ from app.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
+from domain.calendar_sync.context import consent_config_of
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.schema import Limits, build_schema
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         recycle_seconds=settings.database_pool_recycle_seconds,
     )
     live = LiveChannels(settings.redis_url)
+    calendar_consent = consent_config_of(settings)
     services = Services(
         sessions=create_sessionmaker(engine),
         tokens=TokenConfig(
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
         queues=queue_reader(settings.redis_url),
+        calendar_consent=calendar_consent,
     )
     schema = build_schema(Limits(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens))
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
@@ -86,14 +90,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[graphql_controller(schema, services, compiled), health, ready],
+        route_handlers=[graphql_controller(schema, services, compiled), health, ready, oauth_callback, google_push],
         middleware=[request_id_middleware],
         exception_handlers={NotAuthorizedException: _unauthenticated},
         lifespan=[lifespan, live.lifespan],
         plugins=[live.plugin],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
-        state=State({"compiled_reads": compiled}),
+        state=State(
+            {
+                "compiled_reads": compiled,
+                "calendar_consent": calendar_consent,
+                "calendar_sessions": services.sessions,
+                "calendar_settings": settings,
+            }
+        ),
     )
 
 

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     microsoft_graph_base_url: str = "https://graph.microsoft.com/v1.0"
     # Push off: rely on the periodic sync alone (a deployment that providers cannot reach).
     calendar_push_enabled: bool = True
+    # Off: the calendar sync jobs do nothing (for tests and tools that drive the sync themselves).
+    calendar_sync_jobs: bool = True
     # The fallback when push is off or silent, and how long a consent link stays valid.
     calendar_sync_period_seconds: float = Field(default=900.0, gt=0)
     calendar_authorization_ttl_seconds: int = Field(default=600, ge=60, le=3600)

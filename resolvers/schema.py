@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
+from resolvers.calendar_sync.mutations import CalendarSyncMutations
 from resolvers.calendars.mutations import CalendarMutations
 from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
@@ -46,6 +47,7 @@ class Mutation(
     OccurrenceMutations,
     SchedulingMutations,
     FocusMutations,
+    CalendarSyncMutations,
 ):
     pass
 

@@ -17,7 +17,7 @@ from db.models import NotificationType
 from db.models.calendar_sync import CalendarConnection, CalendarProvider, ConnectionState
 from db.tenant import Caller, tenant_session, worker_for
 from domain.calendar_sync import oauth
-from domain.calendar_sync.context import SyncContext
+from domain.calendar_sync.context import ConsentConfig, SyncContext
 from domain.calendar_sync.errors import ReauthorizationRequired
 from domain.calendar_sync.oauth import Tokens
 from domain.events.service import EventType, record
@@ -31,20 +31,25 @@ def person(user_id: uuid.UUID) -> Caller:
     return Caller(user_id=user_id)
 
 
-async def announce(session: AsyncSession, connection: CalendarConnection) -> None:
-    """`calendar_connection.updated`: ids and state only, for the person's subscriptions and webhooks."""
+async def announce(
+    session: AsyncSession, connection: CalendarConnection, *, requested: bool = False, disconnect: bool = False
+) -> None:
+    """`calendar_connection.updated`: ids and state only, for the person's subscriptions and webhooks.
+    `requested`: a sync is wanted (the connection was just made or remade, or the person asked)."""
     await record(
         session, EventType.CALENDAR_CONNECTION_UPDATED, company_id=connection.company_id, subject_id=connection.id,
         data={"calendar_connection": {
             "id": str(connection.id), "user_id": str(connection.user_id), "provider": connection.provider,
             "state": connection.state,
             "last_synced_at": None if connection.last_synced_at is None else connection.last_synced_at.isoformat(),
+            "requested": requested,
+            "disconnect": disconnect,
         }},
     )  # fmt: skip
 
 
 async def store_connection(
-    session: AsyncSession, ctx: SyncContext, *, user_id: uuid.UUID, company_id: uuid.UUID,
+    session: AsyncSession, ctx: SyncContext | ConsentConfig, *, user_id: uuid.UUID, company_id: uuid.UUID,
     provider: CalendarProvider, account_email: str, tokens: Tokens,
 ) -> CalendarConnection:  # fmt: skip
     """The connection of this account in this company, new or reconnected (active again, with the new tokens)."""
@@ -65,7 +70,7 @@ async def store_connection(
     connection_id = (await session.execute(upsert)).scalar_one()
     connection = await session.get(CalendarConnection, connection_id, populate_existing=True)
     assert connection is not None
-    await announce(session, connection)
+    await announce(session, connection, requested=True)
     return connection
 
 

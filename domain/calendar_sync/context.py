@@ -112,3 +112,29 @@ def context_of(
         authorization_ttl_seconds=settings.calendar_authorization_ttl_seconds,
         timeout=settings.calendar_http_timeout_seconds,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentConfig:
+    """What the API needs to start and finish a consent: no database sessions or HTTP client of its own."""
+
+    cipher: TokenCipher
+    apps: dict[CalendarProvider, ProviderApp]
+    public_base_url: str
+    authorization_ttl_seconds: int
+    google_api_url: str
+    timeout: float
+
+    def redirect_uri(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/calendar-sync/oauth/callback"
+
+
+def consent_config_of(settings: SyncSettings) -> ConsentConfig:
+    return ConsentConfig(
+        cipher=TokenCipher(settings.resolved_calendar_token_keys()),
+        apps=provider_apps(settings),
+        public_base_url=settings.public_base_url,
+        authorization_ttl_seconds=settings.calendar_authorization_ttl_seconds,
+        google_api_url=settings.google_api_base_url,
+        timeout=settings.calendar_http_timeout_seconds,
+    )

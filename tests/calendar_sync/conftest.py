@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models.calendar_sync import CalendarConnection, CalendarProvider
@@ -22,11 +21,10 @@ from domain.calendar_sync.context import GOOGLE_SCOPES, SyncContext
 from domain.calendar_sync.oauth import ProviderApp
 from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.fake_google import FakeGoogle
+from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import Person, create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
-
-TOKEN_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -48,7 +46,8 @@ def google_app(fake: FakeGoogle) -> ProviderApp:
 async def ctx(google: FakeGoogle, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[SyncContext]:
     async with httpx.AsyncClient(timeout=20) as http:
         yield SyncContext(
-            sessions=sessions, cipher=TokenCipher([TOKEN_KEY]), apps={CalendarProvider.GOOGLE: google_app(google)},
+            sessions=sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]),
+            apps={CalendarProvider.GOOGLE: google_app(google)},
             http=http, google_api_url=google.api_url, graph_api_url="http://127.0.0.1:9/v1.0",
             public_base_url="http://127.0.0.1:9", push_enabled=False, period=timedelta(minutes=15),
             authorization_ttl_seconds=600, timeout=20,
