@@ -143,4 +143,5 @@ async def revoke(app: ProviderApp, token: str, *, seconds: float) -> None:
     if app.revocation_url is None:
         return
     async with _client(app, None, seconds) as client:
-        await client.post(app.revocation_url, data={"token": token})
+        # RFC 7009, as Google's revocation endpoint takes it.
+        await client.revoke_token(app.revocation_url, token=token, token_type_hint="refresh_token")  # noqa: S106 (a kind)
