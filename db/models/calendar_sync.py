@@ -84,6 +84,8 @@ class CalendarBlockLink(SQLModel, table=True):
     external_calendar_id: uuid.UUID
     time_block_id: uuid.UUID
     block_company_id: uuid.UUID
+    task_id: uuid.UUID | None = None
+    habit_id: uuid.UUID | None = None
     provider_event_id: str = Field(max_length=1024)
     etag: str | None = Field(default=None, max_length=500)
     starts_at: datetime = timestamp_field()

@@ -20,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -69,6 +71,27 @@ async def _pin_at(session: AsyncSession, block: TimeBlock, starts_at: datetime, 
     await changes.record_block(session, block, CAUSE)
 
 
+async def _restore_pinned(
+    session: AsyncSession, link: CalendarBlockLink, starts_at: datetime, ends_at: datetime
+) -> None:
+    if link.task_id is None and link.habit_id is None:
+        return
+    now = datetime.now(UTC)
+    values = {
+        "id": link.time_block_id, "company_id": link.block_company_id, "user_id": link.user_id,
+        "task_id": link.task_id, "habit_id": link.habit_id, "starts_at": starts_at, "ends_at": ends_at,
+        "pinned": True, "state": "planned", "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(TimeBlock).values(**values).on_conflict_do_nothing())
+    except DBAPIError:
+        return  # Its task went (or the person left its company): nothing is left to pin.
+    block = await session.get(TimeBlock, link.time_block_id)
+    if block is not None:
+        await changes.record_block(session, block, CAUSE)
+
+
 async def take_inbound(session: AsyncSession, external: ExternalCalendar, events: list[BlockEvent]) -> None:
     for event in events:
         link = await _link(session, external, event.provider_event_id)
@@ -85,6 +108,9 @@ async def take_inbound(session: AsyncSession, external: ExternalCalendar, events
             continue
         if block is not None and (event.starts_at, event.ends_at) != (block.starts_at, block.ends_at):
             await _pin_at(session, block, event.starts_at, event.ends_at)
+        elif block is None and (event.starts_at, event.ends_at) != (link.starts_at, link.ends_at):
+            # The plan dropped the block while the person moved it: their edit wins, the block comes back.
+            await _restore_pinned(session, link, event.starts_at, event.ends_at)
         link.etag, link.starts_at, link.ends_at = event.etag, event.starts_at, event.ends_at
         link.updated_at = datetime.now(UTC)
     await session.flush()
@@ -97,6 +123,8 @@ async def take_inbound(session: AsyncSession, external: ExternalCalendar, events
 class Wanted:
     block_id: uuid.UUID
     company_id: uuid.UUID
+    task_id: uuid.UUID | None
+    habit_id: uuid.UUID | None
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -116,8 +144,8 @@ async def _wanted(session: AsyncSession, external: ExternalCalendar, ctx: SyncCo
         )
     )
     return {
-        block.id: Wanted(block.id, block.company_id, task_title or habit_title or "Focus time", block.starts_at,
-                         block.ends_at)
+        block.id: Wanted(block.id, block.company_id, block.task_id, block.habit_id,
+                         task_title or habit_title or "Focus time", block.starts_at, block.ends_at)
         for block, task_title, habit_title in rows.all()
     }  # fmt: skip
 
@@ -141,7 +169,7 @@ async def _save_link(ctx: SyncContext, external: ExternalCalendar, wanted: Wante
             link = CalendarBlockLink(
                 company_id=external.company_id, user_id=external.user_id, external_calendar_id=external.id,
                 time_block_id=wanted.block_id, block_company_id=wanted.company_id, provider_event_id=str(event["id"]),
-                starts_at=wanted.starts_at, ends_at=wanted.ends_at,
+                task_id=wanted.task_id, habit_id=wanted.habit_id, starts_at=wanted.starts_at, ends_at=wanted.ends_at,
             )  # fmt: skip
             session.add(link)
         link.etag, link.starts_at, link.ends_at = event.get("etag"), wanted.starts_at, wanted.ends_at
@@ -197,12 +225,28 @@ async def _remove(
     try:
         await google.delete_event(external.external_id, link.provider_event_id, etag=link.etag)
     except PreconditionFailed:
-        # Changed by the person since Rhythm last wrote it; the block is gone from the plan all the same.
+        # Changed since Rhythm last read it: read it again, then decide. Moved or resized, it is the person's
+        # edit, which wins (the block comes back pinned there); anything else leaves the plan's decision standing.
         current = await google.get_event(external.external_id, link.provider_event_id)
+        change = change_of(current, calendar_zone="UTC", known_blocks={link.provider_event_id})
+        if (
+            isinstance(change, BlockEvent)
+            and not change.cancelled
+            and (change.starts_at, change.ends_at)
+            != (
+                link.starts_at,
+                link.ends_at,
+            )
+        ):
+            async with tenant_session(ctx.sessions, person(external.user_id)) as session:
+                await take_inbound(session, external, [change])
+            return
         try:
             await google.delete_event(external.external_id, link.provider_event_id, etag=current.get("etag"))
-        except (Gone, NotFound, PreconditionFailed):
-            return  # Changed again: the next sync decides once more.
+        except PreconditionFailed:
+            return  # Changed once more: the next sync reads it and decides again.
+        except (Gone, NotFound):
+            pass
     except (Gone, NotFound):
         pass
     await _forget(ctx, external, link.id)

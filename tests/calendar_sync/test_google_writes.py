@@ -201,3 +201,30 @@ async def test_a_google_meeting_is_busy_time_the_plan_goes_around_in_every_compa
 
     [block] = preview["blocks"]
     assert datetime.fromisoformat(block["startsAt"]) >= end
+
+
+async def test_a_block_the_plan_dropped_while_the_person_moved_it_comes_back_pinned_there(
+    ctx: SyncContext, google: FakeGoogle, graphql: GraphQL
+) -> None:
+    who = await planned(ctx, google, graphql)
+    await sync(ctx, who)
+    [(block_id, block)] = (await blocks_of(ctx, who)).items()
+    new_start = block.starts_at + timedelta(hours=5)
+    google.user_patch(PRIMARY, event_id_of(block_id), {
+        "start": {"dateTime": iso(new_start)}, "end": {"dateTime": iso(new_start + timedelta(hours=1))},
+    })  # fmt: skip
+    async with tenant_session(ctx.sessions, person(who.user_id)) as session:
+        await session.execute(sa.delete(TimeBlock).where(col(TimeBlock.id) == block_id))
+    connection = await load(ctx, who.connection.id, who.user_id)
+    assert connection is not None
+    async with tenant_session(ctx.sessions, person(who.user_id)) as session:
+        receiver = (
+            await session.execute(sa.select(ExternalCalendar).where(col(ExternalCalendar.receives_blocks)))
+        ).scalar_one()
+
+    # The write goes first here (as when the plan's push wins the race): 412, a read, and the person's edit wins.
+    await push_google(ctx, client_for(ctx, connection), receiver)
+
+    back = (await blocks_of(ctx, who))[block_id]
+    assert (back.starts_at, back.pinned, back.task_id) == (new_start, True, block.task_id)
+    assert list(rhythm_events(google)) == [event_id_of(block_id)]

@@ -108,6 +108,9 @@ TABLES = [
       external_calendar_id uuid NOT NULL,
       time_block_id uuid NOT NULL,
       block_company_id uuid NOT NULL,
+      -- What the block placed, so a block the plan dropped while the person moved it comes back pinned.
+      task_id uuid,
+      habit_id uuid,
       provider_event_id varchar(1024) NOT NULL,
       etag varchar(500),
       starts_at timestamptz NOT NULL,
