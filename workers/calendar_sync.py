@@ -87,15 +87,16 @@ async def sync(connection_id: str, user_id: str, company_id: str, attempt: int =
             _send_sync, connection_id, user_id, company_id, delay_ms=int(wait * 1000), attempt=attempt + 1
         )
         return
+    finally:
+        # Whatever happened, the chain goes on from the connection's next_sync_at (a failure moved it on).
+        await _schedule_next(ctx, connection_uuid, user_uuid, company_id)
     if outcome is Outcome.BUSY:
         await asyncio.to_thread(_send_sync, connection_id, user_id, company_id, delay_ms=BUSY_DELAY_MS)
-    elif outcome is Outcome.SYNCED:
-        await _schedule_next(ctx, connection_uuid, user_uuid, company_id)
 
 
 async def _schedule_next(ctx: SyncContext, connection_id: uuid.UUID, user_id: uuid.UUID, company_id: str) -> None:
     connection = await load(ctx, connection_id, user_id)
-    if connection is None or connection.next_sync_at is None:
+    if connection is None or connection.next_sync_at is None or connection.state == "needs_reauthorization":
         return
     delay = max(0, int((connection.next_sync_at - datetime.now(UTC)).total_seconds() * 1000))
     due = connection.next_sync_at.isoformat()

@@ -263,10 +263,21 @@ async def push_google(ctx: SyncContext, google: GoogleCalendar, external: Extern
                 )
             ).scalars()
         )
+        # Blocks that left the horizon but stand (past, started, done) keep their events as a record.
+        standing = set(
+            (
+                await session.execute(
+                    sa.select(col(TimeBlock.id)).where(
+                        col(TimeBlock.id).in_([link.time_block_id for link in links]),
+                        col(TimeBlock.state) != "missed",
+                    )
+                )
+            ).scalars()
+        )
     by_block = {link.time_block_id: link for link in links}
     writes = 0
     for link in links:
-        if link.time_block_id not in wanted:
+        if link.time_block_id not in wanted and link.time_block_id not in standing:
             await _remove(ctx, google, external, link)
             writes += 1
     for block_id, block in sorted(wanted.items(), key=lambda item: item[1].starts_at):

@@ -136,15 +136,21 @@ class FakeGoogle:
         with self.lock:
             return self._store(calendar_id, {"status": "confirmed", **event})
 
-    def user_patch(self, calendar_id: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def user_patch(self, calendar_id: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """The person edits an event; None when it was deleted meanwhile (there is nothing to edit)."""
         with self.lock:
             current = self.calendars[calendar_id].events[event_id]
+            if current.get("status") == "cancelled":
+                return None
             return self._store(calendar_id, {**current, **changes})
 
-    def user_delete(self, calendar_id: str, event_id: str) -> None:
+    def user_delete(self, calendar_id: str, event_id: str) -> bool:
         with self.lock:
             current = self.calendars[calendar_id].events[event_id]
+            if current.get("status") == "cancelled":
+                return False
             self._store(calendar_id, {**current, "status": "cancelled"})
+            return True
 
     def live_events(self, calendar_id: str) -> dict[str, dict[str, Any]]:
         with self.lock:
