@@ -13,6 +13,7 @@ from domain.calendar_sync.connections import person, store_connection
 from domain.calendar_sync.context import ConsentConfig
 from domain.calendar_sync.errors import ProviderError
 from domain.calendar_sync.google import GoogleCalendar
+from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.oauth import Tokens
 
 
@@ -21,13 +22,13 @@ class ConsentRefused(Exception):
 
 
 async def _account_email(config: ConsentConfig, provider: CalendarProvider, tokens: Tokens) -> str:
-    if provider is not CalendarProvider.GOOGLE:
-        raise ConsentRefused("Microsoft Outlook calendars cannot be connected yet.")
-
     async def token(_: bool) -> str:
         return tokens.access_token
 
     async with httpx.AsyncClient(timeout=config.timeout) as http:
+        if provider is CalendarProvider.MICROSOFT:
+            me = await GraphCalendar(http, config.graph_api_url, token).me()
+            return str(me.get("mail") or me.get("userPrincipalName") or "")
         listed = await GoogleCalendar(http, config.google_api_url, token).calendar_list()
     primary = next((item for item in listed if item.get("primary")), None)
     if primary is None:

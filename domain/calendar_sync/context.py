@@ -18,7 +18,7 @@ GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.events",
     "https://www.googleapis.com/auth/calendar.readonly",
 )
-MICROSOFT_SCOPES = ("offline_access", "Calendars.ReadWrite")
+MICROSOFT_SCOPES = ("offline_access", "User.Read", "Calendars.ReadWrite")
 
 
 class SyncSettings(Protocol):
@@ -124,6 +124,7 @@ class ConsentConfig:
     authorization_ttl_seconds: int
     google_api_url: str
     timeout: float
+    graph_api_url: str = "https://graph.microsoft.com/v1.0"
 
     def redirect_uri(self) -> str:
         return f"{self.public_base_url.rstrip('/')}/calendar-sync/oauth/callback"
@@ -137,4 +138,5 @@ def consent_config_of(settings: SyncSettings) -> ConsentConfig:
         authorization_ttl_seconds=settings.calendar_authorization_ttl_seconds,
         google_api_url=settings.google_api_base_url,
         timeout=settings.calendar_http_timeout_seconds,
+        graph_api_url=settings.microsoft_graph_base_url,
     )

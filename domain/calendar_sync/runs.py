@@ -21,6 +21,8 @@ from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import ProviderError, ReauthorizationRequired, Throttled
 from domain.calendar_sync.google import GoogleCalendar
 from domain.calendar_sync.google_sync import sync_google
+from domain.calendar_sync.graph import GraphCalendar
+from domain.calendar_sync.graph_sync import sync_microsoft
 
 log = structlog.get_logger("rhythm.calendar_sync")
 #: Failures in a row after which a connection shows ERROR (it is still retried).
@@ -54,8 +56,9 @@ async def exclusive(ctx: SyncContext, connection_id: uuid.UUID) -> AsyncIterator
 
 
 def client_for(ctx: SyncContext, connection: CalendarConnection) -> GoogleCalendar:
+    """The Google client of a connection (Rhythm writes blocks and watches calendars on Google only, so far)."""
     if connection.provider != CalendarProvider.GOOGLE.value:
-        raise ProviderError("Syncing Microsoft Outlook calendars is not available yet.")
+        raise ProviderError("Writing to Microsoft Outlook calendars is not available yet.")
     return GoogleCalendar(ctx.http, ctx.google_api_url, ConnectionTokens(ctx, connection))
 
 
@@ -72,7 +75,11 @@ async def sync_connection(ctx: SyncContext, connection_id: uuid.UUID, user_id: u
         if connection is None or connection.state == ConnectionState.NEEDS_REAUTHORIZATION.value:
             return Outcome.SKIPPED
         try:
-            await sync_google(ctx, client_for(ctx, connection), connection)
+            if connection.provider == CalendarProvider.MICROSOFT.value:
+                graph = GraphCalendar(ctx.http, ctx.graph_api_url, ConnectionTokens(ctx, connection))
+                await sync_microsoft(ctx, graph, connection)
+            else:
+                await sync_google(ctx, client_for(ctx, connection), connection)
         except ReauthorizationRequired as error:
             await set_state(ctx, connection_id, user_id, ConnectionState.NEEDS_REAUTHORIZATION, error.reason)
             return Outcome.NEEDS_REAUTHORIZATION

@@ -4,9 +4,12 @@ and the push route. A connection is its person's alone: a colleague finds nothin
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -14,10 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from db.models import OutboxEvent
+from db.models.calendar_sync import CalendarProvider
 from db.tenant import tenant_session, worker_for
+from domain.calendar_sync.context import SyncContext
+from domain.calendar_sync.runs import Outcome, sync_connection
+from domain.calendar_sync.secrets import TokenCipher
+from tests.calendar_sync.conftest import google_app
 from tests.calendar_sync.fake_google import FakeGoogle
-from tests.factories import Person, create_company, invite, result_of, sign_up
-from tests.graphql import GraphQL
+from tests.conftest import CALENDAR_TOKEN_KEY
+from tests.factories import Person, create_api_key, create_company, invite, result_of, sign_up
+from tests.graphql import Caller, GraphQL
 from tests.isolation.world import uuid_of
 
 CONNECT = """
@@ -54,6 +63,20 @@ mutation($input: CalendarConnectionIdInput!) {
 }"""
 
 NODE = "query($id: ID!) { node(id: $id) { __typename ... on CalendarSyncConnection { accountEmail } } }"
+
+
+async def sync_through(
+    sessions: async_sessionmaker[AsyncSession], google: FakeGoogle, connection_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """What the job would do (the session's jobs are off): one sync against the fake the app points at."""
+    async with httpx.AsyncClient(timeout=20) as http:
+        ctx = SyncContext(
+            sessions=sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]),
+            apps={CalendarProvider.GOOGLE: google_app(google)}, http=http, google_api_url=google.api_url,
+            graph_api_url="http://127.0.0.1:9/v1.0", public_base_url="http://rhythm.test", push_enabled=False,
+            period=timedelta(minutes=15), authorization_ttl_seconds=600, timeout=20,
+        )  # fmt: skip
+        assert await sync_connection(ctx, connection_id, user_id) is Outcome.SYNCED
 
 
 async def connected(
@@ -134,6 +157,60 @@ async def test_a_colleague_finds_nothing_of_a_connection(
     assert seen["viewer"]["calendarConnections"] == []
     assert by_node["node"] is None
     assert asked["syncCalendarConnection"]["__typename"] == "NotFound"
+
+
+async def test_outsiders_and_api_keys_can_neither_see_nor_change_a_connection(
+    graphql: GraphQL, client: AsyncTestClient[Litestar], session_google: FakeGoogle,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:  # fmt: skip
+    someone, company_id, connection = await connected(graphql, client, session_google)
+    await sync_through(sessions, session_google, uuid_of(connection["id"]), uuid_of(someone.user_id))
+    [connection] = (await graphql(CONNECTIONS, caller=someone))["viewer"]["calendarConnections"]
+    calendar_id = connection["calendars"][0]["id"]
+    colleague = await sign_up(graphql, name="Colleague Outsider")
+    stranger = await sign_up(graphql, name="Stranger Outsider")
+    await invite(graphql, someone, company_id=company_id, member=colleague)
+    key = Caller(api_key=await create_api_key(graphql, someone, company_id=company_id, scopes=["TASKS_READ"]))
+    attempts = {
+        "syncCalendarConnection": (REQUEST, {"input": {"id": connection["id"]}}),
+        "disconnectCalendarConnection": (DISCONNECT, {"input": {"id": connection["id"]}}),
+        "setExternalCalendar": (CHOOSE, {"input": {"id": calendar_id, "busy": False, "receivesBlocks": False}}),
+        "connectCalendarAccount": (CONNECT, {"input": {"companyId": company_id, "provider": "GOOGLE"}}),
+    }
+
+    answers = {
+        (who, field): (await graphql(document, variables, caller=caller))[field]["__typename"]
+        for who, caller in (("colleague", colleague), ("stranger", stranger), ("api key", key))
+        for field, (document, variables) in attempts.items()
+    }
+
+    expected = {}
+    for field in attempts:
+        # A colleague may connect their own account to the company they share; nobody else may.
+        expected[("colleague", field)] = "CalendarAuthorization" if field == "connectCalendarAccount" else "NotFound"
+        expected[("stranger", field)] = "NotFound"
+        expected[("api key", field)] = "Forbidden"
+    assert answers == expected
+    [unchanged] = (await graphql(CONNECTIONS, caller=someone))["viewer"]["calendarConnections"]
+    assert unchanged["calendars"] == connection["calendars"]
+
+
+async def test_the_person_chooses_busy_calendars_and_the_one_receiving_blocks(
+    graphql: GraphQL, client: AsyncTestClient[Litestar], session_google: FakeGoogle,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:  # fmt: skip
+    someone, _, connection = await connected(graphql, client, session_google)
+    await sync_through(sessions, session_google, uuid_of(connection["id"]), uuid_of(someone.user_id))
+    [connection] = (await graphql(CONNECTIONS, caller=someone))["viewer"]["calendarConnections"]
+    primary = connection["calendars"][0]
+
+    chosen = await graphql(CHOOSE, {"input": {"id": primary["id"], "busy": False}}, caller=someone)
+
+    assert chosen["setExternalCalendar"] == {
+        "__typename": "ExternalCalendar", "id": primary["id"], "busy": False, "receivesBlocks": True,
+    }  # fmt: skip
+    [after] = (await graphql(CONNECTIONS, caller=someone))["viewer"]["calendarConnections"]
+    assert after["calendars"][0]["busy"] is False
 
 
 async def test_an_unconfigured_provider_is_a_typed_error(graphql: GraphQL) -> None:
