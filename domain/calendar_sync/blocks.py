@@ -12,11 +12,8 @@ again.
 
 from __future__ import annotations
 
-import base64
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -30,18 +27,14 @@ from db.models.calendar_sync import CalendarBlockLink, ExternalCalendar
 from db.tenant import tenant_session
 from domain.calendar_sync.connections import person
 from domain.calendar_sync.context import SyncContext
-from domain.calendar_sync.errors import Conflict, Gone, NotFound, PreconditionFailed
+from domain.calendar_sync.errors import Gone, NotFound, PreconditionFailed
 from domain.calendar_sync.google import GoogleCalendar
-from domain.calendar_sync.google_events import BLOCK_PROPERTY, COMPANY_PROPERTY, BlockEvent, change_of
+from domain.calendar_sync.google_events import BlockEvent
+from domain.calendar_sync.writers import BlockWriter, GoogleWriter, Wanted
 from domain.schedules import changes
 
 log = structlog.get_logger("rhythm.calendar_sync")
 CAUSE = "calendar"
-
-
-def event_id_of(block_id: uuid.UUID) -> str:
-    """Google event ids are base32hex (a-v, 0-9), 5 to 1024 characters: the block's 16 bytes make 26."""
-    return base64.b32hexencode(block_id.bytes).decode().rstrip("=").lower()
 
 
 # In -------------------------------------------------------------------------------------------------------------
@@ -119,17 +112,6 @@ async def take_inbound(session: AsyncSession, external: ExternalCalendar, events
 # Out ------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Wanted:
-    block_id: uuid.UUID
-    company_id: uuid.UUID
-    task_id: uuid.UUID | None
-    habit_id: uuid.UUID | None
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-
-
 async def _wanted(session: AsyncSession, external: ExternalCalendar, ctx: SyncContext) -> dict[uuid.UUID, Wanted]:
     now = datetime.now(UTC)
     rows = await session.execute(
@@ -150,29 +132,19 @@ async def _wanted(session: AsyncSession, external: ExternalCalendar, ctx: SyncCo
     }  # fmt: skip
 
 
-def _body(wanted: Wanted) -> dict[str, Any]:
-    return {
-        "summary": wanted.title[:500],
-        "start": {"dateTime": wanted.starts_at.astimezone(UTC).isoformat()},
-        "end": {"dateTime": wanted.ends_at.astimezone(UTC).isoformat()},
-        "transparency": "opaque",
-        "extendedProperties": {
-            "private": {BLOCK_PROPERTY: str(wanted.block_id), COMPANY_PROPERTY: str(wanted.company_id)}
-        },
-    }
-
-
-async def _save_link(ctx: SyncContext, external: ExternalCalendar, wanted: Wanted, event: dict[str, Any]) -> None:
+async def _save_link(
+    ctx: SyncContext, external: ExternalCalendar, wanted: Wanted, event_id: str, etag: str | None
+) -> None:
     async with tenant_session(ctx.sessions, person(external.user_id)) as session:
-        link = await _link(session, external, str(event["id"]))
+        link = await _link(session, external, event_id)
         if link is None:
             link = CalendarBlockLink(
                 company_id=external.company_id, user_id=external.user_id, external_calendar_id=external.id,
-                time_block_id=wanted.block_id, block_company_id=wanted.company_id, provider_event_id=str(event["id"]),
+                time_block_id=wanted.block_id, block_company_id=wanted.company_id, provider_event_id=event_id,
                 task_id=wanted.task_id, habit_id=wanted.habit_id, starts_at=wanted.starts_at, ends_at=wanted.ends_at,
             )  # fmt: skip
             session.add(link)
-        link.etag, link.starts_at, link.ends_at = event.get("etag"), wanted.starts_at, wanted.ends_at
+        link.etag, link.starts_at, link.ends_at = etag, wanted.starts_at, wanted.ends_at
         link.updated_at = datetime.now(UTC)
 
 
@@ -181,78 +153,70 @@ async def _forget(ctx: SyncContext, external: ExternalCalendar, link_id: uuid.UU
         await session.execute(sa.delete(CalendarBlockLink).where(col(CalendarBlockLink.id) == link_id))
 
 
-async def _take_current(ctx: SyncContext, external: ExternalCalendar, current: dict[str, Any]) -> None:
+async def _take_current(ctx: SyncContext, external: ExternalCalendar, current: BlockEvent) -> None:
     """After a 412 or a 410: what the provider has now, read as any inbound change (the person's edit wins)."""
-    change = change_of(current, calendar_zone="UTC", known_blocks={str(current.get("id"))})
-    if isinstance(change, BlockEvent):
-        async with tenant_session(ctx.sessions, person(external.user_id)) as session:
-            await take_inbound(session, external, [change])
-
-
-async def _create(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar, wanted: Wanted) -> None:
-    event_id = event_id_of(wanted.block_id)
-    try:
-        event = await google.insert_event(external.external_id, {"id": event_id, **_body(wanted)})
-    except Conflict:
-        # A retry of an insert that went through: the event is there, with whatever happened to it since. A block
-        # keeps its times (a plan makes new blocks rather than moving old ones), so other times are the person's.
-        event = await google.get_event(external.external_id, event_id)
-        await _save_link(ctx, external, wanted, {**event, "etag": None})
-        await _take_current(ctx, external, event)
-        return
-    await _save_link(ctx, external, wanted, event)
-
-
-async def _update(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar, wanted: Wanted) -> None:
     async with tenant_session(ctx.sessions, person(external.user_id)) as session:
-        link = await _link(session, external, event_id_of(wanted.block_id))
-        etag = None if link is None else link.etag
-    event_id = event_id_of(wanted.block_id)
-    try:
-        event = await google.patch_event(external.external_id, event_id, _body(wanted), etag=etag)
-    except PreconditionFailed:
-        await _take_current(ctx, external, await google.get_event(external.external_id, event_id))
-        return
-    except (Gone, NotFound):
-        await _take_current(ctx, external, {"id": event_id, "status": "cancelled"})
-        return
-    await _save_link(ctx, external, wanted, event)
+        await take_inbound(session, external, [current])
 
 
-async def _remove(
-    ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar, link: CalendarBlockLink
+def _moved(event: BlockEvent, starts_at: datetime, ends_at: datetime) -> bool:
+    return not event.cancelled and (event.starts_at, event.ends_at) != (starts_at, ends_at)
+
+
+async def _create(ctx: SyncContext, writer: BlockWriter, external: ExternalCalendar, wanted: Wanted) -> None:
+    event = await writer.create(external.external_id, wanted)
+    if not event.cancelled and not _moved(event, wanted.starts_at, wanted.ends_at):
+        await _save_link(ctx, external, wanted, event.provider_event_id, event.etag)
+        return
+    # A retried create met the event it made, changed since: a block keeps its times (a plan makes new blocks
+    # rather than moving old ones), so other times, or a deletion, are the person's.
+    await _save_link(ctx, external, wanted, event.provider_event_id, None)
+    await _take_current(ctx, external, event)
+
+
+async def _update(
+    ctx: SyncContext, writer: BlockWriter, external: ExternalCalendar, wanted: Wanted, link: CalendarBlockLink
 ) -> None:
     try:
-        await google.delete_event(external.external_id, link.provider_event_id, etag=link.etag)
+        event = await writer.update(external.external_id, link.provider_event_id, wanted, etag=link.etag)
+    except PreconditionFailed:
+        await _take_current(ctx, external, await writer.get(external.external_id, link.provider_event_id))
+        return
+    except (Gone, NotFound):
+        await _take_current(
+            ctx, external, BlockEvent(link.provider_event_id, link.time_block_id, None, True, None, None)
+        )
+        return
+    await _save_link(ctx, external, wanted, event.provider_event_id, event.etag)
+
+
+async def _remove(ctx: SyncContext, writer: BlockWriter, external: ExternalCalendar, link: CalendarBlockLink) -> None:
+    calendar_id = external.external_id
+    try:
+        await writer.delete(calendar_id, link.provider_event_id, etag=link.etag)
     except PreconditionFailed:
         # Changed since Rhythm last read it: read it again, then decide. Moved or resized, it is the person's
         # edit, which wins (the block comes back pinned there); anything else leaves the plan's decision standing.
-        current = await google.get_event(external.external_id, link.provider_event_id)
-        change = change_of(current, calendar_zone="UTC", known_blocks={link.provider_event_id})
-        if (
-            isinstance(change, BlockEvent)
-            and not change.cancelled
-            and (change.starts_at, change.ends_at)
-            != (
-                link.starts_at,
-                link.ends_at,
-            )
-        ):
-            async with tenant_session(ctx.sessions, person(external.user_id)) as session:
-                await take_inbound(session, external, [change])
-            return
         try:
-            await google.delete_event(external.external_id, link.provider_event_id, etag=current.get("etag"))
-        except PreconditionFailed:
-            return  # Changed once more: the next sync reads it and decides again.
+            current = await writer.get(calendar_id, link.provider_event_id)
         except (Gone, NotFound):
-            pass
+            current = None
+        if current is not None and _moved(current, link.starts_at, link.ends_at):
+            await _take_current(ctx, external, current)
+            return
+        if current is not None and not current.cancelled:
+            try:
+                await writer.delete(calendar_id, link.provider_event_id, etag=current.etag)
+            except PreconditionFailed:
+                return  # Changed once more: the next sync reads it and decides again.
+            except (Gone, NotFound):
+                pass
     except (Gone, NotFound):
         pass
     await _forget(ctx, external, link.id)
 
 
-async def push_google(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar) -> int:
+async def push_blocks(ctx: SyncContext, writer: BlockWriter, external: ExternalCalendar) -> int:
     """Make the receiving calendar hold the person's planned blocks; how many writes it took."""
     async with tenant_session(ctx.sessions, person(external.user_id)) as session:
         wanted = await _wanted(session, external, ctx)
@@ -278,14 +242,18 @@ async def push_google(ctx: SyncContext, google: GoogleCalendar, external: Extern
     writes = 0
     for link in links:
         if link.time_block_id not in wanted and link.time_block_id not in standing:
-            await _remove(ctx, google, external, link)
+            await _remove(ctx, writer, external, link)
             writes += 1
     for block_id, block in sorted(wanted.items(), key=lambda item: item[1].starts_at):
         known = by_block.get(block_id)
         if known is None:
-            await _create(ctx, google, external, block)
+            await _create(ctx, writer, external, block)
             writes += 1
         elif (known.starts_at, known.ends_at) != (block.starts_at, block.ends_at):
-            await _update(ctx, google, external, block)
+            await _update(ctx, writer, external, block, known)
             writes += 1
     return writes
+
+
+async def push_google(ctx: SyncContext, google: GoogleCalendar, external: ExternalCalendar) -> int:
+    return await push_blocks(ctx, GoogleWriter(google), external)

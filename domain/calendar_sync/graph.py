@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -98,3 +99,23 @@ class GraphCalendar:
             response = await self._call("GET", "/me/calendarView/delta", headers=headers, params=params)
         body: dict[str, Any] = response.json()
         return body
+
+    async def create_event(self, calendar_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = (
+            await self._call("POST", f"/me/calendars/{quote(calendar_id, safe='')}/events", json=event)
+        ).json()
+        return body
+
+    async def get_event(self, event_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = (await self._call("GET", f"/me/events/{quote(event_id, safe='')}")).json()
+        return body
+
+    async def patch_event(self, event_id: str, changes: dict[str, Any], *, etag: str | None) -> dict[str, Any]:
+        headers = {"If-Match": etag} if etag else None
+        path = f"/me/events/{quote(event_id, safe='')}"
+        body: dict[str, Any] = (await self._call("PATCH", path, json=changes, headers=headers)).json()
+        return body
+
+    async def delete_event(self, event_id: str, *, etag: str | None) -> None:
+        headers = {"If-Match": etag} if etag else None
+        await self._call("DELETE", f"/me/events/{quote(event_id, safe='')}", headers=headers)

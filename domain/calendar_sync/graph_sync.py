@@ -4,8 +4,9 @@
 that no longer reaches far enough ahead, a 410 or `syncStateNotFound` start a fresh round, after which whatever
 the round did not list leaves the mirror.
 
-Writing Rhythm's blocks to Outlook (transactionId, change keys) and Graph subscriptions are not there yet: the
-blocks of a Microsoft connection stay in Rhythm.
+Rhythm's blocks go to the default calendar (`transactionId` = the block id, so a retried create makes no second
+event; `If-Match` with the last ETag). Only the default calendar is read and written, and Graph subscriptions
+(push) are not there yet: the periodic sync and the outbox drive a Microsoft connection.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from domain.calendar_sync.google_events import BlockEvent, Mirrored
 from domain.calendar_sync.google_sync import synced_calendars
 from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.graph_events import change_of_graph
+from domain.calendar_sync.writers import GraphWriter
 
 log = structlog.get_logger("rhythm.calendar_sync")
 PAGE_SIZE = 100
@@ -136,4 +138,9 @@ async def sync_microsoft(ctx: SyncContext, graph: GraphCalendar, connection: Cal
     async with tenant_session(ctx.sessions, person(connection.user_id)) as session:
         calendars = await synced_calendars(session, connection.id)
     default = next((external for external, _ in calendars if external.is_primary), None)
-    return 0 if default is None else await sync_default_calendar(ctx, graph, default)
+    if default is None:
+        return 0
+    changed = await sync_default_calendar(ctx, graph, default)
+    if default.receives_blocks:
+        await blocks.push_blocks(ctx, GraphWriter(graph), default)
+    return changed

@@ -46,6 +46,7 @@ class FakeGraph:
         self.refresh_tokens: set[str] = set()
         self.used_refresh_tokens: list[str] = []
         self.failures: list[tuple[int, str | None]] = []
+        self.transactions: dict[str, str] = {}
         self.requests: list[tuple[str, str]] = []
         self.in_flight = 0
         self.most_in_flight = 0
@@ -57,6 +58,10 @@ class FakeGraph:
         )
         router.route("GET", "/v1.0/me/calendars")(self._calendars)
         router.route("GET", "/v1.0/me/calendarView/delta")(self._delta)
+        router.route("POST", "/v1.0/me/calendars/{cid}/events")(self._create)
+        router.route("GET", "/v1.0/me/events/{eid}")(self._get)
+        router.route("PATCH", "/v1.0/me/events/{eid}")(self._patch)
+        router.route("DELETE", "/v1.0/me/events/{eid}")(self._delete)
         self.server = ServerThread(router)
 
     def start(self) -> FakeGraph:
@@ -191,7 +196,8 @@ class FakeGraph:
                     if since_number:
                         items.append((number, {"id": key, "@removed": {"reason": "deleted"}}))
                 elif self._in_window(event, start, end):
-                    items.append((number, dict(event)))
+                    # Delta cannot $expand: extended properties never come with it.
+                    items.append((number, {k: v for k, v in event.items() if k != "singleValueExtendedProperties"}))
             page = items[:size]
             body: dict[str, Any] = {"value": [item for _, item in page]}
             base = f"{self.api_url}/me/calendarView/delta"
@@ -202,3 +208,50 @@ class FakeGraph:
                 token = f"{upto}|{upto}|{upto}|{start_text}|{end_text}"
                 body["@odata.deltaLink"] = f"{base}?$deltatoken={base64.urlsafe_b64encode(token.encode()).decode()}"
         return Response(200, body)
+
+    def _live(self, request: Request) -> dict[str, Any] | None:
+        event = self.events.get(request.params["eid"])
+        return None if event is None or event.get("deleted") else event
+
+    def _create(self, request: Request) -> Response:
+        body = request.json()
+        with self.lock:
+            known = self.transactions.get(str(body.get("transactionId") or ""))
+            if known is not None:
+                # A retried POST with the same transactionId: the event it already made.
+                return Response(201, dict(self.events[known]))
+            event_id = f"AAMk{secrets.token_hex(12)}"
+            if body.get("transactionId"):
+                self.transactions[str(body["transactionId"])] = event_id
+            return Response(201, self.user_put({**body, "id": event_id}))
+
+    def _get(self, request: Request) -> Response:
+        with self.lock:
+            event = self._live(request)
+            return Response(200, dict(event)) if event is not None else error(404, "ErrorItemNotFound")
+
+    def _patch(self, request: Request) -> Response:
+        with self.lock:
+            event = self._live(request)
+            if event is None:
+                return error(404, "ErrorItemNotFound")
+            if request.headers.get("if-match") not in (None, event["@odata.etag"]):
+                return error(412, "ErrorIrresolvableConflict")
+            return Response(200, self.user_put({**event, **request.json()}))
+
+    def _delete(self, request: Request) -> Response:
+        with self.lock:
+            event = self._live(request)
+            if event is None:
+                return error(404, "ErrorItemNotFound")
+            if request.headers.get("if-match") not in (None, event["@odata.etag"]):
+                return error(412, "ErrorIrresolvableConflict")
+            self.user_delete(event["id"])
+        return Response(204)
+
+    def rhythm_events(self) -> dict[str, dict[str, Any]]:
+        with self.lock:
+            return {
+                key: dict(event) for key, event in self.events.items()
+                if not event.get("deleted") and event.get("singleValueExtendedProperties")
+            }  # fmt: skip

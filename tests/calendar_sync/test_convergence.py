@@ -30,10 +30,10 @@ from db.models import CalendarEvent, TimeBlock
 from db.models.calendar_sync import CalendarProvider, ExternalCalendar
 from db.tenant import Caller, tenant_session
 from domain.calendar_sync import oauth
-from domain.calendar_sync.blocks import event_id_of
 from domain.calendar_sync.connections import person, store_connection
 from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.secrets import TokenCipher
+from domain.calendar_sync.writers import event_id_of
 from domain.schedules import plans
 from domain.tasks import service as tasks
 from domain.tasks.service import TaskChanges

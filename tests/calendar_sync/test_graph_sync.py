@@ -1,6 +1,7 @@
-"""Reading a Microsoft account through Graph's calendarView delta into Rhythm's calendar model: rotating refresh
-tokens stored on every refresh, nextLink pages until the deltaLink (kept verbatim), `@removed` deletions, a 410
-fresh round, free, declined and all-day events."""
+"""A Microsoft account through Graph: rotating refresh tokens stored on every refresh; calendarView delta into
+Rhythm's calendar model (nextLink pages until the deltaLink, kept verbatim; `@removed`; a 410 fresh round; free,
+declined and all-day events); Rhythm's blocks written once (transactionId), pinned when moved in Outlook, dropped
+when deleted there."""
 
 from __future__ import annotations
 
@@ -14,15 +15,25 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from db.models import CalendarEvent
-from db.models.calendar_sync import CalendarConnection, CalendarProvider, CalendarSyncCursor, ExternalCalendar
+from db.models import CalendarEvent, TimeBlock
+from db.models.calendar_sync import (
+    CalendarBlockLink,
+    CalendarConnection,
+    CalendarProvider,
+    CalendarSyncCursor,
+    ExternalCalendar,
+)
 from db.tenant import tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
 from domain.calendar_sync.context import MICROSOFT_SCOPES, SyncContext
+from domain.calendar_sync.graph_events import BLOCK_PROPERTY_ID
 from domain.calendar_sync.oauth import ProviderApp
 from domain.calendar_sync.runs import Outcome, sync_connection
 from domain.calendar_sync.secrets import TokenCipher
+from domain.schedules import plans
+from domain.tasks import service as tasks
+from domain.tasks.service import TaskChanges
 from tests.calendar_sync.fake_graph import FakeGraph
 from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, sign_up
@@ -191,3 +202,78 @@ async def test_free_declined_and_all_day_events_map_onto_the_model(
     holiday = events["holiday"]
     assert (holiday.all_day, holiday.start_date, holiday.end_date) == (True, day.date(), day.date() + timedelta(days=1))
     assert isinstance(holiday.start_date, date)
+
+
+async def planned_blocks(
+    ctx: SyncContext, graphql: GraphQL, graph: FakeGraph
+) -> tuple[CalendarConnection, object, object]:
+    """A connected Outlook person with one task planned (a block in Rhythm, none in Outlook yet)."""
+    connection, user_id = await connect(ctx, graph, graphql)
+    async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
+        await session.execute(
+            sa.text("UPDATE users SET work_day_start = '00:00', work_day_end = '23:59', work_days = '{1,2,3,4,5,6,7}'")
+        )
+        await tasks.create_task(
+            session, company_id=connection.company_id, created_by=user_id,  # type: ignore[arg-type]
+            changes=TaskChanges(title="Outlook report", estimated_minutes=60, assignee_id=user_id),  # type: ignore[arg-type]
+        )  # fmt: skip
+        await plans.apply(session, user_id, datetime.now(UTC))  # type: ignore[arg-type]
+    async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
+        [block] = (await session.execute(sa.select(TimeBlock))).scalars().all()
+    return connection, user_id, block
+
+
+async def test_planned_blocks_go_to_the_default_calendar_once_with_a_transaction_id(
+    ctx: SyncContext, graph: FakeGraph, graphql: GraphQL
+) -> None:
+    connection, user_id, block = await planned_blocks(ctx, graphql, graph)
+
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+
+    [event] = graph.rhythm_events().values()
+    assert {p["id"]: p["value"] for p in event["singleValueExtendedProperties"]}[BLOCK_PROPERTY_ID] == str(block.id)
+    assert event["transactionId"] == str(block.id)
+    assert event["start"]["dateTime"].startswith(block.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"))
+    assert sum(1 for method, path in graph.requests if method == "POST" and path.endswith("/events")) == 1
+
+
+async def test_a_retried_create_gets_the_same_event_back(ctx: SyncContext, graph: FakeGraph, graphql: GraphQL) -> None:
+    connection, user_id, block = await planned_blocks(ctx, graphql, graph)
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+    # The job died before it noted the link: the next run creates again, with the same transactionId.
+    async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
+        await session.execute(sa.delete(CalendarBlockLink))
+
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+
+    assert len(graph.rhythm_events()) == 1
+    async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
+        [link] = (await session.execute(sa.select(CalendarBlockLink))).scalars().all()
+    assert link.provider_event_id in graph.rhythm_events()
+    assert link.time_block_id == block.id
+
+
+async def test_an_outlook_move_pins_the_block_and_a_delete_drops_it(
+    ctx: SyncContext, graph: FakeGraph, graphql: GraphQL
+) -> None:
+    connection, user_id, block = await planned_blocks(ctx, graphql, graph)
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+    [event] = graph.rhythm_events().values()
+    moved = block.starts_at.astimezone(UTC) + timedelta(hours=3)
+    stamp = "%Y-%m-%dT%H:%M:%S.0000000"
+    graph.user_put({**event, "start": {"dateTime": moved.strftime(stamp), "timeZone": "UTC"},
+                    "end": {"dateTime": (moved + timedelta(hours=1)).strftime(stamp), "timeZone": "UTC"}})  # fmt: skip
+
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+
+    async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
+        pinned = await session.get(TimeBlock, block.id, populate_existing=True)
+    assert pinned is not None
+    assert (pinned.starts_at, pinned.pinned) == (moved, True)
+
+    graph.user_delete(event["id"])
+    await sync_connection(ctx, connection.id, user_id)  # type: ignore[arg-type]
+
+    async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
+        assert await session.get(TimeBlock, block.id, populate_existing=True) is None
