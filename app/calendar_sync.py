@@ -43,7 +43,7 @@ async def oauth_callback(
     return _page(200, f"Your calendar {connection.account_email} is connected. You can close this window.")
 
 
-def _enqueue(channel_id: str, token: str, state: State) -> None:
+def _broker(state: State) -> None:
     global _broker_ready
     settings = state.calendar_settings
     if not settings.in_process_workers and not _broker_ready:
@@ -53,9 +53,21 @@ def _enqueue(channel_id: str, token: str, state: State) -> None:
         setup_broker(settings.redis_url)
         load_actors()
         _broker_ready = True
+
+
+def _enqueue(channel_id: str, token: str, state: State) -> None:
+    _broker(state)
     from workers.calendar_sync import notified
 
     notified.send(channel_id, token)
+
+
+def _enqueue_graph(items: list[tuple[str, str, str]], state: State) -> None:
+    _broker(state)
+    from workers.calendar_sync import graph_notified
+
+    for subscription_id, client_state, lifecycle in items:
+        graph_notified.send(subscription_id, client_state, lifecycle)
 
 
 @post("/calendar-sync/push/google", include_in_schema=False, status_code=200)
@@ -68,3 +80,28 @@ async def google_push(request: Request[Any, Any, Any], state: State) -> Response
     if request.headers.get("x-goog-resource-state") != "sync":
         await asyncio.to_thread(_enqueue, channel, token, state)
     return _page(200, "")
+
+
+@post(["/calendar-sync/push/microsoft", "/calendar-sync/lifecycle/microsoft"], include_in_schema=False, status_code=202)
+async def microsoft_push(
+    request: Request[Any, Any, Any],
+    state: State,
+    validation_token: Annotated[str | None, QueryParameter(name="validationToken")] = None,
+) -> Response[str]:
+    if validation_token is not None:
+        # Graph checks the URL before it makes a subscription: the token back, as plain text, within 10 s.
+        return Response(validation_token, status_code=200, media_type="text/plain")
+    try:
+        body = await request.json()
+        values = body.get("value", []) if isinstance(body, dict) else []
+        items = [
+            (str(item["subscriptionId"]), str(item.get("clientState") or ""), str(item.get("lifecycleEvent") or ""))
+            for item in values[:100]
+            if isinstance(item, dict) and item.get("subscriptionId")
+        ]
+    except (ValueError, TypeError, KeyError):
+        return _page(400, "Not a Microsoft Graph notification.")
+    if items:
+        # Graph wants an answer within seconds: the checks (clientState) and the sync run in a job.
+        await asyncio.to_thread(_enqueue_graph, items, state)
+    return _page(202, "")

@@ -12,7 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 
-from app.calendar_sync import google_push, oauth_callback
+from app.calendar_sync import google_push, microsoft_push, oauth_callback
 from app.graphql import graphql_controller
 from app.health import health, ready
 from app.live import LiveChannels
@@ -90,7 +90,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[graphql_controller(schema, services, compiled), health, ready, oauth_callback, google_push],
+        route_handlers=[
+            graphql_controller(schema, services, compiled),
+            health,
+            ready,
+            oauth_callback,
+            google_push,
+            microsoft_push,
+        ],
         middleware=[request_id_middleware],
         exception_handlers={NotAuthorizedException: _unauthenticated},
         lifespan=[lifespan, live.lifespan],

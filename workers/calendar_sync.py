@@ -23,7 +23,7 @@ import structlog
 from sqlmodel import col
 
 from db.models import OutboxEvent
-from db.models.calendar_sync import CalendarConnection
+from db.models.calendar_sync import CalendarConnection, CalendarPushChannel
 from db.tenant import ANONYMOUS, Caller, tenant_session
 from domain.calendar_sync import disconnect as disconnecting
 from domain.calendar_sync.backoff import delay_seconds
@@ -135,6 +135,27 @@ async def notified(channel_id: str, token: str) -> None:
         )
         targets = found.all()
     for connection_id, user_id, company_id in targets:
+        await asyncio.to_thread(_send_sync, str(connection_id), str(user_id), str(company_id))
+
+
+@dramatiq.actor(actor_name="calendar_sync.graph_notified", queue_name="calendar_sync", max_retries=3, time_limit=60_000)
+async def graph_notified(subscription_id: str, client_state: str, lifecycle: str = "") -> None:
+    """A Graph change or lifecycle notification: the subscription and its clientState name the connection. A
+    subscription Graph removed, or wants reauthorized, is forgotten, so the sync makes a new one; `missed` and
+    every change mean: sync."""
+    async with tenant_session(runtime.sessions(), ANONYMOUS) as session:
+        found = await session.execute(
+            sa.text(
+                "SELECT connection_id, user_id, company_id, channel_id"
+                " FROM rhythm.calendar_subscription_target(:subscription, :state)"
+            ),
+            {"subscription": subscription_id, "state": client_state},
+        )
+        targets = found.all()
+    for connection_id, user_id, company_id, channel_id in targets:
+        if lifecycle in ("subscriptionRemoved", "reauthorizationRequired"):
+            async with tenant_session(runtime.sessions(), Caller(user_id=user_id)) as session:
+                await session.execute(sa.delete(CalendarPushChannel).where(col(CalendarPushChannel.id) == channel_id))
         await asyncio.to_thread(_send_sync, str(connection_id), str(user_id), str(company_id))
 
 

@@ -13,19 +13,32 @@ from sqlmodel import col
 from db.models import Calendar
 from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, CalendarProvider, ExternalCalendar
 from db.tenant import tenant_session
-from domain.calendar_sync import oauth
+from domain.calendar_sync import oauth, subscriptions
 from domain.calendar_sync.channels import stop_all
-from domain.calendar_sync.connections import person
+from domain.calendar_sync.connections import ConnectionTokens, person
 from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import Gone, NotFound, ProviderError, ReauthorizationRequired
+from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.runs import client_for, exclusive
+from domain.calendar_sync.writers import BlockWriter, GoogleWriter, GraphWriter
 
 log = structlog.get_logger("rhythm.calendar_sync")
 
 
-async def _clean_provider(ctx: SyncContext, connection: CalendarConnection, externals: list[ExternalCalendar]) -> None:
+async def _writer(ctx: SyncContext, connection: CalendarConnection, externals: list[ExternalCalendar]) -> BlockWriter:
+    """The connection's block writer, once its push channels or subscriptions are stopped."""
+    if connection.provider == CalendarProvider.MICROSOFT.value:
+        graph = GraphCalendar(ctx.http, ctx.graph_api_url, ConnectionTokens(ctx, connection))
+        for external in externals[:1]:
+            await subscriptions.stop_all(ctx, graph, external)
+        return GraphWriter(graph)
     google = client_for(ctx, connection)
     await stop_all(ctx, google, externals)
+    return GoogleWriter(google)
+
+
+async def _clean_provider(ctx: SyncContext, connection: CalendarConnection, externals: list[ExternalCalendar]) -> None:
+    writer = await _writer(ctx, connection, externals)
     async with tenant_session(ctx.sessions, person(connection.user_id)) as session:
         links = list((await session.execute(sa.select(CalendarBlockLink))).scalars())
     by_id = {external.id: external for external in externals}
@@ -35,7 +48,7 @@ async def _clean_provider(ctx: SyncContext, connection: CalendarConnection, exte
             continue
         # No If-Match: the person is taking Rhythm's blocks away, whatever became of them.
         with contextlib.suppress(Gone, NotFound):
-            await google.delete_event(external.external_id, link.provider_event_id, etag=None)
+            await writer.delete(external.external_id, link.provider_event_id, etag=None)
     if connection.refresh_token is not None and (app := ctx.apps.get(CalendarProvider(connection.provider))):
         await oauth.revoke(app, ctx.cipher.decrypt(connection.refresh_token), seconds=ctx.timeout)
 

@@ -119,3 +119,15 @@ class GraphCalendar:
     async def delete_event(self, event_id: str, *, etag: str | None) -> None:
         headers = {"If-Match": etag} if etag else None
         await self._call("DELETE", f"/me/events/{quote(event_id, safe='')}", headers=headers)
+
+    async def create_subscription(self, request: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = (await self._call("POST", "/subscriptions", json=request)).json()
+        return body
+
+    async def renew_subscription(self, subscription_id: str, expires: str) -> dict[str, Any]:
+        path = f"/subscriptions/{quote(subscription_id, safe='')}"
+        body: dict[str, Any] = (await self._call("PATCH", path, json={"expirationDateTime": expires})).json()
+        return body
+
+    async def delete_subscription(self, subscription_id: str) -> None:
+        await self._call("DELETE", f"/subscriptions/{quote(subscription_id, safe='')}")

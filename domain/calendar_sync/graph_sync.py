@@ -5,8 +5,8 @@ that no longer reaches far enough ahead, a 410 or `syncStateNotFound` start a fr
 the round did not list leaves the mirror.
 
 Rhythm's blocks go to the default calendar (`transactionId` = the block id, so a retried create makes no second
-event; `If-Match` with the last ETag). Only the default calendar is read and written, and Graph subscriptions
-(push) are not there yet: the periodic sync and the outbox drive a Microsoft connection.
+event; `If-Match` with the last ETag). Only the default calendar is read and written. A Graph subscription to
+`me/events` (domain/calendar_sync/subscriptions.py) brings changes within seconds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlmodel import col
 from db.models import Calendar, CalendarSource
 from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, CalendarSyncCursor, ExternalCalendar
 from db.tenant import tenant_session
-from domain.calendar_sync import blocks, mirror
+from domain.calendar_sync import blocks, mirror, subscriptions
 from domain.calendar_sync.connections import person
 from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import CursorExpired
@@ -141,6 +141,8 @@ async def sync_microsoft(ctx: SyncContext, graph: GraphCalendar, connection: Cal
     if default is None:
         return 0
     changed = await sync_default_calendar(ctx, graph, default)
+    if ctx.push_enabled:
+        await subscriptions.ensure_subscription(ctx, graph, default)
     if default.receives_blocks:
         await blocks.push_blocks(ctx, GraphWriter(graph), default)
     return changed

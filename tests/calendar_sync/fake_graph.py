@@ -9,6 +9,7 @@ refused with `invalid_grant`), `/me`, `/me/calendars`, and `/me/calendarView/del
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import secrets
@@ -17,6 +18,8 @@ import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+
+import httpx
 
 from tests.calendar_sync.asgi import Request, Response, Router, ServerThread
 
@@ -47,6 +50,8 @@ class FakeGraph:
         self.used_refresh_tokens: list[str] = []
         self.failures: list[tuple[int, str | None]] = []
         self.transactions: dict[str, str] = {}
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.notifications_posted: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []
         self.in_flight = 0
         self.most_in_flight = 0
@@ -62,6 +67,9 @@ class FakeGraph:
         router.route("GET", "/v1.0/me/events/{eid}")(self._get)
         router.route("PATCH", "/v1.0/me/events/{eid}")(self._patch)
         router.route("DELETE", "/v1.0/me/events/{eid}")(self._delete)
+        router.route("POST", "/v1.0/subscriptions")(self._subscribe)
+        router.route("PATCH", "/v1.0/subscriptions/{sid}")(self._renew)
+        router.route("DELETE", "/v1.0/subscriptions/{sid}")(self._unsubscribe)
         self.server = ServerThread(router)
 
     def start(self) -> FakeGraph:
@@ -96,14 +104,17 @@ class FakeGraph:
             number = next(self.sequence)
             stored = {"type": "singleInstance", "showAs": "busy", "isCancelled": False, "isAllDay": False, **event,
                       "@odata.etag": f'W/"{number}"', "changeKey": str(number)}  # fmt: skip
+            created = event["id"] not in self.events
             self.events[event["id"]] = stored
             self.changed_at[event["id"]] = number
+            self._notify("created" if created else "updated", event["id"])
             return dict(stored)
 
     def user_delete(self, event_id: str) -> None:
         with self.lock:
             self.events[event_id] = {"id": event_id, "deleted": True}
             self.changed_at[event_id] = next(self.sequence)
+            self._notify("deleted", event_id)
 
     def expire_access_tokens(self) -> None:
         with self.lock:
@@ -255,3 +266,66 @@ class FakeGraph:
                 key: dict(event) for key, event in self.events.items()
                 if not event.get("deleted") and event.get("singleValueExtendedProperties")
             }  # fmt: skip
+
+    # Subscriptions -----------------------------------------------------------------------------------------------
+
+    def _post(self, url: str, body: dict[str, Any]) -> None:
+        def send() -> None:
+            # Graph retries for hours; this fake does not: the periodic sync covers a lost one.
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.post(url, json=body, timeout=10)
+
+        self.notifications_posted.append(body)
+        threading.Thread(target=send, daemon=True).start()
+
+    def _notify(self, change: str, event_id: str) -> None:
+        for subscription in self.subscriptions.values():
+            self._post(subscription["notificationUrl"], {"value": [{
+                "subscriptionId": subscription["id"], "clientState": subscription["clientState"], "changeType": change,
+                "resource": f"Users/me/Events/{event_id}", "resourceData": {"id": event_id}, "tenantId": "t",
+            }]})  # fmt: skip
+
+    def send_lifecycle(self, event: str) -> None:
+        """`reauthorizationRequired`, `subscriptionRemoved` or `missed`, to each subscription's lifecycle URL."""
+        with self.lock:
+            for subscription in list(self.subscriptions.values()):
+                if event == "subscriptionRemoved":
+                    del self.subscriptions[subscription["id"]]
+                self._post(subscription["lifecycleNotificationUrl"], {"value": [{
+                    "subscriptionId": subscription["id"], "clientState": subscription["clientState"],
+                    "lifecycleEvent": event, "resource": "me/events",
+                }]})  # fmt: skip
+
+    def _validated(self, url: str) -> bool:
+        """Graph's handshake: the URL must answer 200 with the validation token as text, within 10 s."""
+        token = secrets.token_urlsafe(12)
+        try:
+            answer = httpx.post(url, params={"validationToken": token}, timeout=10)
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 200 and answer.text == token
+
+    def _subscribe(self, request: Request) -> Response:
+        body = request.json()
+        for url in (body.get("notificationUrl"), body.get("lifecycleNotificationUrl")):
+            # Outside the lock: the handshake is an HTTP round trip.
+            if url and not self._validated(url):
+                return error(400, "ValidationError")
+        with self.lock:
+            subscription = {**body, "id": secrets.token_hex(8)}
+            self.subscriptions[subscription["id"]] = subscription
+        return Response(201, subscription)
+
+    def _renew(self, request: Request) -> Response:
+        with self.lock:
+            subscription = self.subscriptions.get(request.params["sid"])
+            if subscription is None:
+                return error(404, "ResourceNotFound")
+            subscription["expirationDateTime"] = request.json()["expirationDateTime"]
+            return Response(200, dict(subscription))
+
+    def _unsubscribe(self, request: Request) -> Response:
+        with self.lock:
+            if self.subscriptions.pop(request.params["sid"], None) is None:
+                return error(404, "ResourceNotFound")
+        return Response(204)

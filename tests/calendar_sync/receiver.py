@@ -13,9 +13,13 @@ class Receiver:
         self.arrived = threading.Condition()
         router = Router()
         router.route("POST", "/calendar-sync/push/google")(self._take)
+        router.route("POST", "/calendar-sync/push/microsoft")(self._take)
+        router.route("POST", "/calendar-sync/lifecycle/microsoft")(self._take)
         self.server = ServerThread(router)
 
     def _take(self, request: Request) -> Response:
+        if "validationToken" in request.query:
+            return Response(200, text=request.query["validationToken"])
         with self.arrived:
             self.received.append(request)
             self.arrived.notify_all()

@@ -62,7 +62,12 @@ mutation($input: CalendarConnectionIdInput!) {
   }
 }"""
 
-NODE = "query($id: ID!) { node(id: $id) { __typename ... on CalendarSyncConnection { accountEmail } } }"
+NODE = """
+query($id: ID!) {
+  node(id: $id) {
+    __typename ... on CalendarSyncConnection { accountEmail } ... on ExternalCalendar { name externalId }
+  }
+}"""
 
 
 async def sync_through(
@@ -183,6 +188,14 @@ async def test_outsiders_and_api_keys_can_neither_see_nor_change_a_connection(
         for who, caller in (("colleague", colleague), ("stranger", stranger), ("api key", key))
         for field, (document, variables) in attempts.items()
     }
+    nodes = {
+        (who, node_id): (await graphql.post(NODE, {"id": node_id}, caller=caller)).json()
+        for who, caller in (("colleague", colleague), ("stranger", stranger), ("api key", key))
+        for node_id in (connection["id"], calendar_id)
+    }
+    seen_by_owner = [
+        (await graphql(NODE, {"id": node_id}, caller=someone))["node"] for node_id in (connection["id"], calendar_id)
+    ]
 
     expected = {}
     for field in attempts:
@@ -191,6 +204,8 @@ async def test_outsiders_and_api_keys_can_neither_see_nor_change_a_connection(
         expected[("stranger", field)] = "NotFound"
         expected[("api key", field)] = "Forbidden"
     assert answers == expected
+    assert all(answer == {"data": {"node": None}} for answer in nodes.values()), nodes
+    assert [node["__typename"] for node in seen_by_owner] == ["CalendarSyncConnection", "ExternalCalendar"]
     [unchanged] = (await graphql(CONNECTIONS, caller=someone))["viewer"]["calendarConnections"]
     assert unchanged["calendars"] == connection["calendars"]
 

@@ -5,6 +5,8 @@ when deleted there."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -12,6 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -23,7 +27,7 @@ from db.models.calendar_sync import (
     CalendarSyncCursor,
     ExternalCalendar,
 )
-from db.tenant import tenant_session
+from db.tenant import ANONYMOUS, tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
 from domain.calendar_sync.context import MICROSOFT_SCOPES, SyncContext
@@ -35,6 +39,7 @@ from domain.schedules import plans
 from domain.tasks import service as tasks
 from domain.tasks.service import TaskChanges
 from tests.calendar_sync.fake_graph import FakeGraph
+from tests.calendar_sync.receiver import Receiver
 from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, sign_up
 from tests.graphql import GraphQL
@@ -277,3 +282,78 @@ async def test_an_outlook_move_pins_the_block_and_a_delete_drops_it(
 
     async with tenant_session(ctx.sessions, person(user_id)) as session:  # type: ignore[arg-type]
         assert await session.get(TimeBlock, block.id, populate_existing=True) is None
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
+async def targets(ctx: SyncContext, subscription_id: str, client_state: str) -> list[object]:
+    async with tenant_session(ctx.sessions, ANONYMOUS) as session:
+        rows = await session.execute(
+            sa.text("SELECT connection_id FROM rhythm.calendar_subscription_target(:s, :c)"),
+            {"s": subscription_id, "c": client_state},
+        )
+        return [row[0] for row in rows.all()]
+
+
+async def test_a_subscription_is_made_after_the_handshake_and_a_change_calls_back_with_the_client_state(
+    ctx: SyncContext, graph: FakeGraph, graphql: GraphQL, receiver: Receiver
+) -> None:
+    pushing = dataclasses.replace(ctx, push_enabled=True, public_base_url=receiver.url)
+    connection, user_id = await connect(pushing, graph, graphql)
+    await sync_connection(pushing, connection.id, user_id)  # type: ignore[arg-type]
+    [subscription] = graph.subscriptions.values()
+
+    graph.user_put(meeting("pushed", soon(5)))
+    [note] = await asyncio.to_thread(receiver.wait_for, 1)
+
+    item = note.json()["value"][0]
+    assert subscription["resource"] == "me/events"
+    assert subscription["lifecycleNotificationUrl"].endswith("/calendar-sync/lifecycle/microsoft")
+    assert item["clientState"] == subscription["clientState"]
+    assert await targets(pushing, item["subscriptionId"], item["clientState"]) == [connection.id]
+    assert await targets(pushing, item["subscriptionId"], "forged") == []
+
+
+async def test_a_removed_subscription_is_forgotten_and_made_again(
+    ctx: SyncContext, graph: FakeGraph, graphql: GraphQL, receiver: Receiver
+) -> None:
+    from workers.calendar_sync import graph_notified
+
+    pushing = dataclasses.replace(ctx, push_enabled=True, public_base_url=receiver.url)
+    connection, user_id = await connect(pushing, graph, graphql)
+    await sync_connection(pushing, connection.id, user_id)  # type: ignore[arg-type]
+    [old] = graph.subscriptions.values()
+
+    graph.send_lifecycle("subscriptionRemoved")
+    [note] = await asyncio.to_thread(receiver.wait_for, 1)
+    item = note.json()["value"][0]
+    # The job as a worker runs it (Dramatiq runs it on its event loop thread and waits).
+    await asyncio.to_thread(graph_notified.fn, item["subscriptionId"], item["clientState"], item["lifecycleEvent"])
+    await sync_connection(pushing, connection.id, user_id)  # type: ignore[arg-type]
+
+    [new] = graph.subscriptions.values()
+    assert item["lifecycleEvent"] == "subscriptionRemoved"
+    assert new["id"] != old["id"]
+    assert await targets(pushing, new["id"], new["clientState"]) == [connection.id]
+
+
+async def test_the_graph_routes_echo_the_validation_token_and_answer_notifications_at_once(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    handshake = await client.post("/calendar-sync/push/microsoft?validationToken=abc%20123")
+    lifecycle = await client.post("/calendar-sync/lifecycle/microsoft?validationToken=xyz")
+    note = await client.post(
+        "/calendar-sync/push/microsoft",
+        json={"value": [{"subscriptionId": "nope", "clientState": "nope", "changeType": "updated"}]},
+    )
+
+    assert (handshake.status_code, handshake.text, handshake.headers["content-type"].split(";")[0]) == (
+        200, "abc 123", "text/plain",
+    )  # fmt: skip
+    assert (lifecycle.status_code, lifecycle.text) == (200, "xyz")
+    assert note.status_code == 202

@@ -151,6 +151,7 @@ TABLES = [
     "CREATE INDEX calendar_push_channels_connection_id_idx ON calendar_push_channels (connection_id)",
     "CREATE INDEX calendar_push_channels_external_calendar_id_idx ON calendar_push_channels (external_calendar_id)",
     "CREATE INDEX calendar_push_channels_expires_idx ON calendar_push_channels (expires_at)",
+    "CREATE INDEX calendar_push_channels_resource_id_idx ON calendar_push_channels (resource_id)",
     # Each provider event is mirrored once per Rhythm calendar.
     "ALTER TABLE calendar_events ADD CONSTRAINT calendar_events_calendar_id_external_uid_key"
     " UNIQUE (calendar_id, external_uid)",
@@ -165,6 +166,15 @@ FUNCTIONS = [
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
       SELECT c.connection_id, c.user_id, c.company_id FROM public.calendar_push_channels c
       WHERE c.id = p_channel_id AND c.token = p_token
+    $$
+    """,
+    # Graph names its subscription (kept in resource_id) and echoes the clientState Rhythm gave it.
+    """
+    CREATE FUNCTION rhythm.calendar_subscription_target(p_subscription_id text, p_client_state text)
+    RETURNS TABLE (connection_id uuid, user_id uuid, company_id uuid, channel_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      SELECT c.connection_id, c.user_id, c.company_id, c.id FROM public.calendar_push_channels c
+      WHERE c.resource_id = p_subscription_id AND c.token = p_client_state
     $$
     """,
     # The periodic fallback: connections whose next sync is due, across all people and companies; those in error
@@ -182,6 +192,7 @@ FUNCTIONS = [
 
 DEFINER_FUNCTIONS = [
     "rhythm.calendar_channel_target(uuid, text)",
+    "rhythm.calendar_subscription_target(text, text)",
     "rhythm.due_calendar_connections(timestamptz, integer)",
 ]
 
