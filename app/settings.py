@@ -82,9 +82,10 @@ class Settings(BaseSettings):
     # How often each worker process (and the API, running jobs in process) looks for due-soon and overdue tasks.
     notifications_reminder_period_seconds: float = Field(default=300.0, gt=0)
 
-    # Calendar sync. Fernet keys (comma-separated, newest first: the first encrypts, all decrypt, so a new key
-    # goes in front and the old one stays until `rhythm calendar-keys rotate` re-encrypted every token). None:
-    # one is generated and kept in data_dir, which suits a first run only.
+    # Calendar sync. Fernet keys (comma-separated, newest first: the first encrypts, all decrypt). To rotate, put
+    # a new key in front: each connection's tokens are stored again under it at their next refresh (within the
+    # hour for a syncing connection); drop the old key after that. None: one is generated and kept in data_dir,
+    # which suits a first run only.
     calendar_token_keys: SecretStr | None = None
     # Where providers send people back after consent and post push notifications: Rhythm's public address.
     public_base_url: str = "http://127.0.0.1:8000"

@@ -23,6 +23,7 @@ from domain.calendar_sync.google import GoogleCalendar
 from domain.calendar_sync.google_sync import sync_google
 from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.graph_sync import sync_microsoft
+from domain.calendar_sync.secrets import TokenKeyError
 
 log = structlog.get_logger("rhythm.calendar_sync")
 #: Failures in a row after which a connection shows ERROR (it is still retried).
@@ -82,6 +83,10 @@ async def sync_connection(ctx: SyncContext, connection_id: uuid.UUID, user_id: u
                 await sync_google(ctx, client_for(ctx, connection), connection)
         except ReauthorizationRequired as error:
             await set_state(ctx, connection_id, user_id, ConnectionState.NEEDS_REAUTHORIZATION, error.reason)
+            return Outcome.NEEDS_REAUTHORIZATION
+        except TokenKeyError as error:
+            # Stored under a key no longer configured: only a new consent gives Rhythm tokens it can read.
+            await set_state(ctx, connection_id, user_id, ConnectionState.NEEDS_REAUTHORIZATION, str(error))
             return Outcome.NEEDS_REAUTHORIZATION
         except ProviderError as error:
             await _failed(ctx, connection, error)

@@ -3,12 +3,14 @@ their changed occurrences, all-day, zones, declined and free events, throttling,
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from sqlmodel import col
 
 from db.models import Calendar, CalendarEvent, Notification
@@ -18,8 +20,10 @@ from domain.calendar_sync.connections import person
 from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import Throttled
 from domain.calendar_sync.runs import Outcome, sync_connection
+from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.conftest import Connected, connect
 from tests.calendar_sync.fake_google import FakeGoogle
+from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.graphql import GraphQL
 
 PRIMARY = "person@gmail.test"
@@ -261,3 +265,33 @@ async def test_every_calendar_of_the_account_gets_a_mirror_and_the_primary_recei
     assert not by_id["team@group.calendar.google.com"][0].receives_blocks
     assert {calendar.source for _, calendar in by_id.values()} == {"external"}
     assert uuid.UUID(str(by_id[PRIMARY][1].company_id)) == who.connection.company_id
+
+
+async def test_a_new_key_in_front_reencrypts_the_tokens_at_their_next_refresh(
+    ctx: SyncContext, google: FakeGoogle, graphql: GraphQL
+) -> None:
+    who = await connect(ctx, google, graphql)
+    new_key = Fernet.generate_key().decode()
+    rotated = dataclasses.replace(ctx, cipher=TokenCipher([new_key, CALENDAR_TOKEN_KEY]))
+    google.expire_access_tokens()
+
+    assert await sync_connection(rotated, who.connection.id, who.user_id) is Outcome.SYNCED
+
+    row = await connection_of(ctx, who)
+    only_new = TokenCipher([new_key])
+    assert only_new.decrypt(row.access_token) in google.access_tokens
+    assert row.refresh_token is not None
+    assert only_new.decrypt(row.refresh_token) in google.refresh_tokens
+
+
+async def test_tokens_under_a_key_no_longer_configured_need_a_new_consent(
+    ctx: SyncContext, google: FakeGoogle, graphql: GraphQL
+) -> None:
+    who = await connect(ctx, google, graphql)
+    keyless = dataclasses.replace(ctx, cipher=TokenCipher([Fernet.generate_key().decode()]))
+
+    assert await sync_connection(keyless, who.connection.id, who.user_id) is Outcome.NEEDS_REAUTHORIZATION
+
+    row = await connection_of(ctx, who)
+    assert row.state == "needs_reauthorization"
+    assert "none of the configured keys" in (row.state_reason or "")
