@@ -1,10 +1,12 @@
-"""Convergence: seeded random interleavings of plan changes in Rhythm, the person's moves and deletes of Rhythm's
-blocks in Google, their own events and recurring-series edits, injected 429/403/503 and 410, and `kill -9` of the
-worker mid-sync, with real `rhythm worker` processes on a real Redis syncing against the fake Google. Once things
-settle: Rhythm's mirror equals the Google calendar, every edit of the person's survived, no event is duplicated,
-and each planned block is in Google exactly once.
+"""Real `rhythm worker` processes on a real Redis syncing against the fake Google.
 
-CI runs the seeds below; more on demand: RHYTHM_CONVERGENCE_SEEDS=1-200 RHYTHM_CONVERGENCE_STEPS=60.
+Convergence: seeded random interleavings of plan changes in Rhythm, the person's moves and deletes of Rhythm's
+blocks in Google, their own events and recurring-series edits, injected 429/403/503 and 410, and `kill -9` of the
+worker mid-sync. Once things settle: Rhythm's mirror equals the Google calendar, every edit of the person's
+survived, no event is duplicated, and each planned block is in Google exactly once. CI runs the seeds below; more
+on demand: RHYTHM_CONVERGENCE_SEEDS=1-200 RHYTHM_CONVERGENCE_STEPS=60.
+
+Giving up: a sync that keeps failing ends in its company's dead letters with the reason.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dramatiq
 import httpx
 import pytest
 import sqlalchemy as sa
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from db.engine import create_engine, create_sessionmaker
-from db.models import CalendarEvent, TimeBlock
-from db.models.calendar_sync import CalendarProvider, ExternalCalendar
+from db.models import CalendarEvent, DeadLetter, TimeBlock
+from db.models.calendar_sync import CalendarConnection, CalendarProvider, ExternalCalendar
 from db.tenant import Caller, tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
@@ -363,5 +367,59 @@ async def test_rhythm_and_google_converge_after_seeded_interleavings(
         assert left == [], f"seed {seed}: {left}\n{workers[-1].output()[-3000:]}"
     finally:
         for worker in workers:
+            worker.stop()
+        google.stop()
+
+
+async def test_a_sync_that_keeps_failing_ends_in_the_dead_letter_queue_with_its_reason(
+    db: Sessions, sync_database_url: str, redis: RedisServer, tmp_path: Path
+) -> None:
+    google = FakeGoogle().start()
+    worker: Worker | None = None
+    try:
+        world = await setup_person(db, google)
+        async with tenant_session(db, person(world.user_id)) as session:
+            connection_id = (await session.execute(sa.select(col(CalendarConnection.id)))).scalar_one()
+        # Every calendar call is refused: not a throttle, so nothing waits for Retry-After.
+        google.fail_next(10_000, 400, reason="badRequest")
+        worker = Worker(sync_database_url, redis.url, tmp_path / "worker.log", threads=2, extra=worker_settings(google))
+        await asyncio.to_thread(worker.start().wait_ready)
+        message: dramatiq.Message[Any] = dramatiq.Message(
+            queue_name="calendar_sync", actor_name="calendar_sync.sync",
+            args=(str(connection_id), str(world.user_id), str(world.company_id)), kwargs={},
+            options={"max_retries": 1, "min_backoff": 10, "max_backoff": 20},
+        )  # fmt: skip
+        await asyncio.to_thread(RedisBroker(url=redis.url, namespace="rhythm").enqueue, message)
+
+        async def recorded() -> DeadLetter | None:
+            async with tenant_session(db, Caller(user_id=world.user_id)) as session:
+                found = await session.execute(
+                    sa.select(DeadLetter).where(col(DeadLetter.message_id) == message.message_id)
+                )
+                return found.scalar_one_or_none()
+
+        deadline = asyncio.get_running_loop().time() + 120
+        dead = await recorded()
+        while dead is None and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.5)
+            dead = await recorded()
+
+        assert dead is not None, worker.output()[-3000:]
+        assert (dead.actor, dead.company_id) == ("calendar_sync.sync", world.company_id)
+        assert "badRequest" in dead.reason
+
+        async def state() -> tuple[str, str | None]:
+            async with tenant_session(db, person(world.user_id)) as session:
+                row = (await session.execute(sa.select(CalendarConnection))).scalar_one()
+                return row.state, row.state_reason
+
+        # Three failures in a row (this message's two, and the syncs the connection's own jobs keep trying).
+        for _ in range(240):
+            if await state() == ("error", "badRequest"):
+                break
+            await asyncio.sleep(0.5)
+        assert await state() == ("error", "badRequest")
+    finally:
+        if worker is not None:
             worker.stop()
         google.stop()
