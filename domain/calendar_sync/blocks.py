@@ -109,6 +109,27 @@ async def take_inbound(session: AsyncSession, external: ExternalCalendar, events
     await session.flush()
 
 
+async def drop_unlisted(
+    session: AsyncSession,
+    external: ExternalCalendar,
+    listed: set[str],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> None:
+    """After a full read: a block event the provider no longer lists (within the window read) was deleted there,
+    and a full read does not report deletions. So the person deleted it: its block goes."""
+    query = sa.select(CalendarBlockLink).where(col(CalendarBlockLink.external_calendar_id) == external.id)
+    if start is not None and end is not None:
+        query = query.where(col(CalendarBlockLink.ends_at) > start, col(CalendarBlockLink.starts_at) < end)
+    gone = [link for link in (await session.execute(query)).scalars() if link.provider_event_id not in listed]
+    await take_inbound(
+        session,
+        external,
+        [BlockEvent(link.provider_event_id, link.time_block_id, None, True, None, None) for link in gone],
+    )
+
+
 # Out ------------------------------------------------------------------------------------------------------------
 
 

@@ -113,6 +113,7 @@ async def sync_calendar(ctx: SyncContext, google: GoogleCalendar, external: Exte
     token, known_blocks = await _start(ctx, external)
     full = token is None
     seen: set[str] = set()
+    listed_blocks: set[str] = set()
     waiting: list[Mirrored] = []
     page_token: str | None = None
     changed = 0
@@ -129,6 +130,7 @@ async def sync_calendar(ctx: SyncContext, google: GoogleCalendar, external: Exte
             # end, and Rhythm's own data (block links, keyed by event id) stays as it is.
             log.info("calendar_full_resync", external_calendar_id=str(external.id))
             token, full, page_token, seen, waiting, resynced = None, True, None, set(), [], True
+            listed_blocks = set()
             continue
         zone = str(body.get("timeZone") or "UTC")
         changes = [
@@ -137,6 +139,7 @@ async def sync_calendar(ctx: SyncContext, google: GoogleCalendar, external: Exte
         if full:
             seen.update(c.external_uid for c in changes if isinstance(c, Mirrored) and not c.fields["cancelled"])
             seen.update(c.external_uid for c in changes if isinstance(c, Mirrored) and c.series_uid)
+            listed_blocks.update(c.provider_event_id for c in changes if isinstance(c, BlockEvent) and not c.cancelled)
         last = "nextPageToken" not in body
         async with tenant_session(ctx.sessions, person(external.user_id)) as session:
             applied = await mirror.apply(session, external, [*waiting, *changes])
@@ -146,6 +149,7 @@ async def sync_calendar(ctx: SyncContext, google: GoogleCalendar, external: Exte
             if last:
                 if full:
                     changed += await mirror.remove_unseen(session, external, seen)
+                    await blocks.drop_unlisted(session, external, listed_blocks)
                 await _store_cursor(session, external, str(body["nextSyncToken"]))
                 if changed:
                     await mirror.announce(session, external)

@@ -101,6 +101,7 @@ async def sync_default_calendar(ctx: SyncContext, graph: GraphCalendar, external
     else:
         start, end, link = cursor.window_start or now - BEHIND, cursor.window_end or now + AHEAD, cursor.cursor
     seen: set[str] = set()
+    listed_blocks: set[str] = set()
     waiting: list[Mirrored] = []
     changed, restarted = 0, False
     while True:
@@ -110,12 +111,13 @@ async def sync_default_calendar(ctx: SyncContext, graph: GraphCalendar, external
             if restarted:
                 raise
             log.info("calendar_full_resync", external_calendar_id=str(external.id), provider="microsoft")
-            fresh, restarted, link, seen, waiting = True, True, None, set(), []
+            fresh, restarted, link, seen, waiting, listed_blocks = True, True, None, set(), [], set()
             start, end = now - BEHIND, now + AHEAD
             continue
         changes = [c for item in body.get("value", []) if (c := change_of_graph(item, known_blocks=known_blocks))]
         if fresh:
             seen.update(c.external_uid for c in changes if isinstance(c, Mirrored))
+            listed_blocks.update(c.provider_event_id for c in changes if isinstance(c, BlockEvent) and not c.cancelled)
         last = "@odata.deltaLink" in body
         async with tenant_session(ctx.sessions, person(external.user_id)) as session:
             applied = await mirror.apply(session, external, [*waiting, *changes])
@@ -125,6 +127,7 @@ async def sync_default_calendar(ctx: SyncContext, graph: GraphCalendar, external
             if last:
                 if fresh:
                     changed += await mirror.remove_unseen(session, external, seen)
+                    await blocks.drop_unlisted(session, external, listed_blocks, start=start, end=end)
                 await _store(session, external, str(body["@odata.deltaLink"]), start, end)
                 if changed:
                     await mirror.announce(session, external)

@@ -229,3 +229,19 @@ async def test_a_block_the_plan_dropped_while_the_person_moved_it_comes_back_pin
     back = (await blocks_of(ctx, who))[block_id]
     assert (back.starts_at, back.pinned, back.task_id) == (new_start, True, block.task_id)
     assert list(rhythm_events(google)) == [event_id_of(block_id)]
+
+
+async def test_a_block_deleted_in_google_is_dropped_even_when_a_full_read_is_what_finds_out(
+    ctx: SyncContext, google: FakeGoogle, graphql: GraphQL
+) -> None:
+    who = await planned(ctx, google, graphql)
+    await sync(ctx, who)
+    [block_id] = await blocks_of(ctx, who)
+    google.user_delete(PRIMARY, event_id_of(block_id))
+    # The token dies before the deletion is read: a full list leaves deleted events out altogether.
+    google.invalidate_sync_tokens(PRIMARY)
+
+    await sync(ctx, who)
+
+    assert block_id not in await blocks_of(ctx, who)
+    assert await links_of(ctx, who) == []
