@@ -59,7 +59,7 @@ def _seeds(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
-SEEDS = _seeds(os.environ.get("RHYTHM_CONVERGENCE_SEEDS", "11,12"))
+SEEDS = _seeds(os.environ.get("RHYTHM_CONVERGENCE_SEEDS", "1,5,12"))
 STEPS = int(os.environ.get("RHYTHM_CONVERGENCE_STEPS", "30"))
 
 
