@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.calendar_sync import google_push, microsoft_push, oauth_callback
 from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
@@ -26,6 +27,7 @@ from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
+from domain.calendar_sync.context import consent_config_of
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.extensions import INTERNAL
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
     live = LiveChannels(settings.redis_url)
+    calendar_consent = consent_config_of(settings)
     services = Services(
         sessions=create_sessionmaker(engine),
         tokens=TokenConfig(
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
         queues=queue_reader(settings.redis_url, settings.broker_url),
+        calendar_consent=calendar_consent,
     )
     schema = build_schema(
         Limits(
@@ -138,7 +142,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[graphql_controller(schema, services, compiled), graphiql_assets(), health, ready],
+        route_handlers=[
+            graphql_controller(schema, services, compiled),
+            graphiql_assets(),
+            health,
+            ready,
+            oauth_callback,
+            google_push,
+            microsoft_push,
+        ],
         middleware=[request_id_middleware],
         exception_handlers={
             NotAuthorizedException: _unauthenticated,
@@ -148,7 +160,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[live.plugin],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
-        state=State({"compiled_reads": compiled}),
+        state=State(
+            {
+                "compiled_reads": compiled,
+                "calendar_consent": calendar_consent,
+                "calendar_sessions": services.sessions,
+                "calendar_settings": settings,
+            }
+        ),
     )
 
 

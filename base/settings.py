@@ -106,6 +106,32 @@ class Settings(BaseSettings):
     http_body_timeout_seconds: float = Field(default=30.0, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
 
+    # Calendar sync. Fernet keys (comma-separated, newest first: the first encrypts, all decrypt). To rotate, put
+    # a new key in front: each connection's tokens are stored again under it at their next refresh (within the
+    # hour for a syncing connection); drop the old key after that. None: one is generated and kept in data_dir,
+    # which suits a first run only.
+    calendar_token_keys: SecretStr | None = None
+    # Where providers send people back after consent and post push notifications: Rhythm's public address.
+    public_base_url: str = "http://127.0.0.1:8000"
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_authorization_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address)
+    google_revocation_url: str = "https://oauth2.googleapis.com/revoke"
+    google_api_base_url: str = "https://www.googleapis.com/calendar/v3"
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: SecretStr | None = None
+    microsoft_authority_url: str = "https://login.microsoftonline.com/common"
+    microsoft_graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    # Push off: rely on the periodic sync alone (a deployment that providers cannot reach).
+    calendar_push_enabled: bool = True
+    # Off: the calendar sync jobs do nothing (for tests and tools that drive the sync themselves).
+    calendar_sync_jobs: bool = True
+    # The fallback when push is off or silent, and how long a consent link stays valid.
+    calendar_sync_period_seconds: float = Field(default=900.0, gt=0)
+    calendar_authorization_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    calendar_http_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -114,6 +140,23 @@ class Settings(BaseSettings):
         if self.run_workers_in_process is not None:
             return self.run_workers_in_process
         return self.redis_url is None and self.broker_url is None
+
+    def secret_of(self, name: str) -> str | None:
+        """The plain value of a SecretStr setting, for the one place that needs it."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None
+
+    def resolved_calendar_token_keys(self) -> list[str]:
+        if self.calendar_token_keys is not None:
+            return [key.strip() for key in self.calendar_token_keys.get_secret_value().split(",") if key.strip()]
+        path = self.data_dir / "calendar-token-key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(Fernet.generate_key().decode())
+            path.chmod(0o600)
+        return [path.read_text().strip()]
 
     def resolved_jwt_secret(self) -> str:
         if self.jwt_secret is not None:

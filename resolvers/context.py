@@ -12,6 +12,7 @@ from strawberry.litestar.controller import BaseContext
 from db.tenant import ANONYMOUS, Caller
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
+from domain.calendar_sync.context import ConsentConfig
 from domain.jobs.queues import QueueReader
 from resolvers.loaders import Loaders
 from resolvers.transaction import Transaction
@@ -34,6 +35,8 @@ class Services:
     live: LiveFeed | None = None
     # The broker's queue figures, for platform administrators; None where no broker is known.
     queues: QueueReader | None = None
+    # Calendar consent (token keys, OAuth apps); None where calendar sync is not set up.
+    calendar_consent: ConsentConfig | None = None
 
 
 class Context(BaseContext, kw_only=True):

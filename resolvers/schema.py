@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.budget import within_budget
+from resolvers.calendar_sync.mutations import CalendarSyncMutations
 from resolvers.calendars.mutations import CalendarMutations
 from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
@@ -49,6 +50,7 @@ class Mutation(
     OccurrenceMutations,
     SchedulingMutations,
     FocusMutations,
+    CalendarSyncMutations,
 ):
     pass
 

@@ -27,11 +27,14 @@ from app.main import create_app
 from base.settings import Settings
 from db import embedded, migrate
 from db.engine import create_engine, create_sessionmaker
+from tests.calendar_sync.fake_google import FakeGoogle
 from tests.graphql import GraphQL
 from tests.notifications.mailbox import Mailbox
 from tests.waiting import PATIENCE_SECONDS
 
 JWT_SECRET = "test-secret-" + "x" * 40
+# A Fernet key (32 url-safe base64 bytes) for the calendar tokens the tests store.
+CALENDAR_TOKEN_KEY = "dGVzdC1jYWxlbmRhci10b2tlbi1rZXktMzItYnl0ZXM="
 
 
 def _plain(url: str) -> str:
@@ -125,7 +128,15 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, mailbox: Mailbox) -> Settings:
+def session_google() -> Iterator[FakeGoogle]:
+    """A fake Google Calendar the app's settings point at: consent through the API ends there."""
+    fake = FakeGoogle().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, mailbox: Mailbox, session_google: FakeGoogle) -> Settings:
     return Settings(
         database_url=database_url,
         environment="test",
@@ -142,6 +153,15 @@ def settings(database_url: str, mailbox: Mailbox) -> Settings:
         smtp_host="127.0.0.1",
         smtp_port=mailbox.port,
         email_from="Rhythm <notifications@rhythm.test>",
+        # Calendar sync tests drive the sync themselves, against fake providers they start.
+        calendar_sync_jobs=False,
+        calendar_token_keys=CALENDAR_TOKEN_KEY,  # type: ignore[arg-type]
+        google_client_id="rhythm-test",
+        google_authorization_url=f"{session_google.url}/authorize",
+        google_token_url=f"{session_google.url}/token",
+        google_revocation_url=f"{session_google.url}/revoke",
+        google_api_base_url=session_google.api_url,
+        public_base_url="http://rhythm.test",
     )
 
 

@@ -23,7 +23,7 @@ from redis import Redis
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter, StartCounter
 from workers.dead_letters import DeadLetterRecorder
 
-QUEUES = ("events", "webhooks", "notifications", "scheduling")
+QUEUES = ("events", "webhooks", "notifications", "scheduling", "calendar_sync")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
 ACTOR_MODULES = (
     "workers.events",
@@ -31,6 +31,7 @@ ACTOR_MODULES = (
     "workers.notifications",
     "workers.webhooks",
     "workers.scheduling",
+    "workers.calendar_sync",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

@@ -20,6 +20,7 @@ class NotificationType(enum.StrEnum):
     TASK_OVERDUE = "task_overdue"
     MEMBER_ADDED = "member_added"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
+    CALENDAR_NEEDS_REAUTHORIZATION = "calendar_needs_reauthorization"
 
 
 class Notification(SQLModel, table=True):

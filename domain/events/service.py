@@ -42,6 +42,7 @@ class EventType(enum.StrEnum):
     FOCUS_SESSION_RATED = "focus_session.rated"
     FOCUS_SESSION_ABANDONED = "focus_session.abandoned"
     SCHEDULE_UPDATED = "schedule.updated"
+    CALENDAR_CONNECTION_UPDATED = "calendar_connection.updated"
 
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

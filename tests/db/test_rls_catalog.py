@@ -245,3 +245,17 @@ async def test_security_definer_functions_pin_search_path_and_are_not_public(own
 
     assert definers, "no SECURITY DEFINER function was found"
     assert problems == []
+
+
+CALENDAR_SYNC_TABLES = {
+    "calendar_connections", "external_calendars", "calendar_sync_cursors", "calendar_block_links",
+    "calendar_push_channels",
+}  # fmt: skip
+
+
+async def test_the_calendar_sync_tables_are_tenant_tables_the_checks_above_cover(owner: asyncpg.Connection) -> None:
+    tables = {table["name"]: table for table in await public_tables(owner)}
+
+    assert tables.keys() >= CALENDAR_SYNC_TABLES
+    assert [problem for name in CALENDAR_SYNC_TABLES for problem in unguarded(tables[name])] == []
+    assert all(tables[name]["tenant"] for name in CALENDAR_SYNC_TABLES)

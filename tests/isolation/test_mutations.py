@@ -61,6 +61,10 @@ COVERED_ELSEWHERE = {
     "completeFocusSession": "test_focus.py",
     "rateFocusSession": "test_focus.py",
     "abandonFocusSession": "test_focus.py",
+    "connectCalendarAccount": "tests/calendar_sync/test_connections_api.py (a connection is its person's alone)",
+    "syncCalendarConnection": "tests/calendar_sync/test_connections_api.py (a connection is its person's alone)",
+    "disconnectCalendarConnection": "tests/calendar_sync/test_connections_api.py (a connection is its person's alone)",
+    "setExternalCalendar": "tests/calendar_sync/test_connections_api.py (a connection is its person's alone)",
 }
 
 

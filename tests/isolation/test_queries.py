@@ -41,6 +41,8 @@ NODE_TYPES_COVERED_ELSEWHERE = {
     "TimeBlock": "test_scheduling.py",
     "Habit": "test_scheduling.py",
     "FocusSession": "test_focus.py",
+    "CalendarSyncConnection": "tests/calendar_sync/test_connections_api.py",
+    "ExternalCalendar": "tests/calendar_sync/test_connections_api.py",
 }
 
 
