@@ -41,14 +41,14 @@ class LiveChannels:
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
         """Jobs that run in this process publish through this plugin, on this event loop."""
-        from workers import live as live_jobs
+        from workers.live import publisher as live_publisher
 
         publisher = LoopPublisher(self.plugin, asyncio.get_running_loop())
-        previous = live_jobs.install(publisher)
+        previous = live_publisher.install(publisher)
         try:
             yield
         finally:
-            live_jobs.install(previous)
+            live_publisher.install(previous)
             if self._redis is not None:
                 await self._redis.aclose()
 

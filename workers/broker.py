@@ -26,11 +26,11 @@ from workers.dead_letters import DeadLetterRecorder
 QUEUES = ("events", "webhooks", "notifications", "scheduling")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
 ACTOR_MODULES = (
-    "workers.events",
-    "workers.live",
-    "workers.notifications",
-    "workers.webhooks",
-    "workers.scheduling",
+    "workers.events.actors",
+    "workers.live.publisher",
+    "workers.notifications.actors",
+    "workers.webhooks.actors",
+    "workers.scheduling.actors",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

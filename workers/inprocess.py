@@ -10,10 +10,12 @@ import dramatiq
 
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
-from workers import dead_letters, notifications, runtime, webhooks
+from workers import dead_letters, runtime
 from workers.broker import load_actors, setup_broker
-from workers.events import relay_for
+from workers.events.actors import relay_for
 from workers.maintenance import run_maintenance
+from workers.notifications.actors import run_reminders
+from workers.webhooks.actors import run_dispatcher
 
 
 class InProcessWorkers:
@@ -45,8 +47,8 @@ class InProcessWorkers:
         sessions = create_sessionmaker(self._engine)
         relay = relay_for(broker, sessions, self._database_url, settings)
         self._relay_task = asyncio.create_task(relay.run(self._stop))
-        self._dispatch_task = asyncio.create_task(webhooks.run_dispatcher(sessions, self._stop))
-        self._reminder_task = asyncio.create_task(notifications.run_reminders(self._stop))
+        self._dispatch_task = asyncio.create_task(run_dispatcher(sessions, self._stop))
+        self._reminder_task = asyncio.create_task(run_reminders(self._stop))
         self._replay_task = asyncio.create_task(dead_letters.run_replayer(sessions, broker, self._stop))
         self._maintenance_task = asyncio.create_task(
             run_maintenance(broker, self._stop, period=settings.broker_maintenance_period_seconds)

@@ -11,10 +11,12 @@ from dramatiq.middleware import Middleware
 
 from base.logs import configure_logging
 from base.settings import get_settings
-from workers import dead_letters, notifications, runtime, webhooks
+from workers import dead_letters, runtime
 from workers.broker import load_actors, setup_broker
-from workers.events import relay_for
+from workers.events.actors import relay_for
 from workers.maintenance import run_maintenance
+from workers.notifications.actors import run_reminders
+from workers.webhooks.actors import run_dispatcher
 
 
 class RelayInEachWorker(Middleware):
@@ -38,8 +40,8 @@ class RelayInEachWorker(Middleware):
             relay = relay_for(broker, runtime.sessions(), self.database_url, settings)
             await asyncio.gather(
                 relay.run(self.stop),
-                webhooks.run_dispatcher(runtime.sessions(), self.stop),
-                notifications.run_reminders(self.stop),
+                run_dispatcher(runtime.sessions(), self.stop),
+                run_reminders(self.stop),
                 dead_letters.run_replayer(runtime.sessions(), broker, self.stop),
                 run_maintenance(broker, self.stop, period=settings.broker_maintenance_period_seconds),
             )

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.settings import Settings
 from db.models import OutboxEvent
-from domain.events.jobs import load_event
-from workers.completions import hand_completed
-from workers.relay import ClaimedEvent, OutboxRelay
+from domain.job_ledger import load_event
+from workers.events.completions import hand_completed
+from workers.events.relay import ClaimedEvent, OutboxRelay
 from workers.runtime import acting_for
 
 log = structlog.get_logger("rhythm.events")

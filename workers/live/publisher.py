@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from base.settings import get_settings
 from db.models import OutboxEvent
 from domain.live.messages import LiveMessage
-from workers.events import reacts
+from workers.events.actors import reacts
 
 log = structlog.get_logger("rhythm.live")
 

@@ -1,0 +1,1 @@
+"""Events: `events.dispatch`, the outbox relay (also the reconciler) and the writer of completed events."""
