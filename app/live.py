@@ -1,7 +1,7 @@
 """Live channels: Litestar's channels plugin, on Redis pub/sub when REDIS_URL is set (every API process hears
 every message) and in memory otherwise, and the feed the subscriptions listen to.
 
-Messages come from the `live` reaction (workers/live.py). When the jobs run inside this process, it publishes
+Messages come from the `live` reaction (workers/live/actors.py). When the jobs run inside this process, it publishes
 through this process's plugin; `rhythm worker` processes publish to Redis themselves.
 """
 

@@ -1,17 +1,15 @@
-"""Jobs take effect once: each claims its key in the job ledger, in the same transaction as its effect."""
+"""The job ledger (`job_runs`): a job takes effect once, by claiming its key in the same transaction as its
+effect; a redelivered job finds its key taken and does nothing."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
-import sqlalchemy as sa
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import JobRun, OutboxEvent
+from db.models import JobRun
 
 
 async def first_run(session: AsyncSession, job_key: str, company_id: uuid.UUID) -> bool:
@@ -23,13 +21,3 @@ async def first_run(session: AsyncSession, job_key: str, company_id: uuid.UUID) 
         .returning(col(JobRun.job_key))
     )
     return (await session.execute(statement)).first() is not None
-
-
-async def load_event(session: AsyncSession, event_id: uuid.UUID) -> OutboxEvent | None:
-    statement = sa.select(OutboxEvent).where(col(OutboxEvent.id) == event_id)
-    return (await session.execute(statement)).scalars().first()
-
-
-async def complete(session: AsyncSession, event_ids: Sequence[uuid.UUID]) -> None:
-    """Record that every reaction to these events ran: the relay stops dispatching them."""
-    await session.execute(text("SELECT rhythm.complete_events(:ids)"), {"ids": list(event_ids)})

@@ -2,7 +2,7 @@
 broker URL is a `redis://` one), else an in-process broker for the one-command run.
 
 Whichever it is, the broker is not the only copy of the work: an event stays open in the outbox until its
-reactions completed, and the relay dispatches it again when a message went missing (workers/relay.py).
+reactions completed, and the relay dispatches it again when a message went missing (workers/events/relay.py).
 
 Actors bind to the broker that is current when their module is imported; `load_actors` binds them again to the
 broker `setup_broker` made, whatever was imported first.
@@ -27,7 +27,7 @@ QUEUES = ("events", "webhooks", "notifications", "scheduling")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
 ACTOR_MODULES = (
     "workers.events.actors",
-    "workers.live.publisher",
+    "workers.live.actors",
     "workers.notifications.actors",
     "workers.webhooks.actors",
     "workers.scheduling.actors",

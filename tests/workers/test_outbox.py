@@ -12,7 +12,7 @@ from db.models import OutboxEvent
 from tests.factories import create_company, create_task, sign_up
 from tests.graphql import GraphQL
 from tests.waiting import PATIENCE_SECONDS
-from workers.events.actors import reacts
+from workers.events import reacts
 
 DISPATCHED: dict[uuid.UUID, str] = {}
 

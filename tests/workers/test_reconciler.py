@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.engine import create_engine, create_sessionmaker
 from db.models import DeadLetter, OutboxEvent
 from db.tenant import tenant_session
-from domain.job_ledger import complete
+from domain.events.outbox import complete
 from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.world import Tenant, make_task_event, make_tenant
 from workers.events.completions import Completions

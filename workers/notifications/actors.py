@@ -24,7 +24,7 @@ from domain.live.messages import LiveMessage
 from domain.notifications.mailer import SmtpConfig, SmtpMailer
 from domain.notifications.service import Notified, ToEmail
 from workers import runtime
-from workers.events.actors import reacts
+from workers.events import reacts
 from workers.live import publisher
 from workers.notifications import jobs
 

@@ -13,7 +13,7 @@ import structlog
 from base.clock import utcnow
 from db.models import OutboxEvent
 from workers import runtime
-from workers.events.actors import reacts
+from workers.events import reacts
 from workers.scheduling import jobs
 
 log = structlog.get_logger("rhythm.scheduling")

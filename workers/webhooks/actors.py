@@ -18,7 +18,7 @@ from domain.webhooks.deliveries import Due
 from domain.webhooks.policy import DeliveryPolicy
 from domain.webhooks.transport import Sender
 from workers import runtime
-from workers.events.actors import reacts
+from workers.events import reacts
 from workers.webhooks import jobs
 
 _sender: Sender | None = None
