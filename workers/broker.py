@@ -22,6 +22,7 @@ from redis import Redis
 
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter, StartCounter
 from workers.dead_letters import DeadLetterRecorder
+from workers.events import REACTIONS
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
@@ -98,3 +99,7 @@ def load_actors() -> None:
             if isinstance(value, dramatiq.Actor):
                 value.broker = broker
                 broker.declare_actor(value)
+    # Reactions run in the order ACTOR_MODULES lists their modules, whichever module was imported first: the live
+    # broadcast (cheap) before the webhook fan-out, whose first attempts wait on receivers.
+    position = {name: index for index, name in enumerate(ACTOR_MODULES)}
+    REACTIONS.sort(key=lambda reaction: position.get(reaction.__module__, len(position)))
