@@ -57,14 +57,14 @@ def _broker(state: State) -> None:
 
 def _enqueue(channel_id: str, token: str, state: State) -> None:
     _broker(state)
-    from workers.calendar_sync import notified
+    from workers.calendar_sync.actors import notified
 
     notified.send(channel_id, token)
 
 
 def _enqueue_graph(items: list[tuple[str, str, str]], state: State) -> None:
     _broker(state)
-    from workers.calendar_sync import graph_notified
+    from workers.calendar_sync.actors import graph_notified
 
     for subscription_id, client_state, lifecycle in items:
         graph_notified.send(subscription_id, client_state, lifecycle)

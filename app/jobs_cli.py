@@ -90,7 +90,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 async def _queues(sessions: Sessions, settings: Settings) -> None:
     from db.operator import operator_session
-    from domain.jobs import dead_letters
+    from domain.dead_letters import service as dead_letters
     from workers.broker import QUEUES
     from workers.queues import reader
 
@@ -116,7 +116,7 @@ async def _queues(sessions: Sessions, settings: Settings) -> None:
 async def _dead(sessions: Sessions, queue: str | None, every_state: bool, limit: int) -> None:
     from db.models import DeadLetterState
     from db.operator import operator_session
-    from domain.jobs import dead_letters
+    from domain.dead_letters import service as dead_letters
     from domain.pagination import PageRequest
 
     states = () if every_state else (DeadLetterState.DEAD.value,)
@@ -149,8 +149,8 @@ def dead_letter_id(value: str) -> uuid.UUID | None:
 
 async def _ask(sessions: Sessions, settings: Settings, action: str, value: str | None, queue: str | None) -> None:
     from db.operator import operator_session
+    from domain.dead_letters import service as dead_letters
     from domain.errors import DomainError
-    from domain.jobs import dead_letters
 
     verb: dead_letters.Action = "replay" if action == "replay" else "discard"
     now = datetime.now(UTC)

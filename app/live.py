@@ -1,7 +1,7 @@
 """Live channels: Litestar's channels plugin, on Redis pub/sub when REDIS_URL is set (every API process hears
 every message) and in memory otherwise, and the feed the subscriptions listen to.
 
-Messages come from the `live` reaction (workers/live.py). When the jobs run inside this process, it publishes
+Messages come from the `live` reaction (workers/live/actors.py). When the jobs run inside this process, it publishes
 through this process's plugin; `rhythm worker` processes publish to Redis themselves.
 """
 
@@ -41,14 +41,14 @@ class LiveChannels:
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
         """Jobs that run in this process publish through this plugin, on this event loop."""
-        from workers import live as live_jobs
+        from workers.live import publisher as live_publisher
 
         publisher = LoopPublisher(self.plugin, asyncio.get_running_loop())
-        previous = live_jobs.install(publisher)
+        previous = live_publisher.install(publisher)
         try:
             yield
         finally:
-            live_jobs.install(previous)
+            live_publisher.install(previous)
             if self._redis is not None:
                 await self._redis.aclose()
 

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # A delivery handed to the broker is handed again after this if it is still due (the message was lost).
     webhooks_redispatch_after_seconds: float = Field(default=60.0, gt=0)
 
-    # Events and the broker (workers/relay.py, workers/events.py, workers/broker.py).
+    # Events and the broker (workers/events/relay.py, workers/events/actors.py, workers/broker.py).
     # The broker: RabbitMQ with `amqp://...` (durable queues, publisher confirms); unset, Redis at REDIS_URL.
     broker_url: str | None = Field(default=None, validation_alias=AliasChoices("RHYTHM_BROKER_URL"))
     # Redis broker: a worker process silent this long is taken for dead, and every worker process requeues its

@@ -13,7 +13,7 @@ from db.tenant import ANONYMOUS, Caller
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import ConsentConfig
-from domain.jobs.queues import QueueReader
+from domain.queue_figures import QueueReader
 from resolvers.loaders import Loaders
 from resolvers.transaction import Transaction
 

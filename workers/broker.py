@@ -2,7 +2,7 @@
 broker URL is a `redis://` one), else an in-process broker for the one-command run.
 
 Whichever it is, the broker is not the only copy of the work: an event stays open in the outbox until its
-reactions completed, and the relay dispatches it again when a message went missing (workers/relay.py).
+reactions completed, and the relay dispatches it again when a message went missing (workers/events/relay.py).
 
 Actors bind to the broker that is current when their module is imported; `load_actors` binds them again to the
 broker `setup_broker` made, whatever was imported first.
@@ -22,16 +22,17 @@ from redis import Redis
 
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter, StartCounter
 from workers.dead_letters import DeadLetterRecorder
+from workers.events import REACTIONS
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling", "calendar_sync")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
 ACTOR_MODULES = (
-    "workers.events",
-    "workers.live",
-    "workers.notifications",
-    "workers.webhooks",
-    "workers.scheduling",
-    "workers.calendar_sync",
+    "workers.events.actors",
+    "workers.live.actors",
+    "workers.notifications.actors",
+    "workers.webhooks.actors",
+    "workers.scheduling.actors",
+    "workers.calendar_sync.actors",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12
@@ -99,3 +100,7 @@ def load_actors() -> None:
             if isinstance(value, dramatiq.Actor):
                 value.broker = broker
                 broker.declare_actor(value)
+    # Reactions run in the order ACTOR_MODULES lists their modules, whichever module was imported first: the live
+    # broadcast (cheap) before the webhook fan-out, whose first attempts wait on receivers.
+    position = {name: index for index, name in enumerate(ACTOR_MODULES)}
+    REACTIONS.sort(key=lambda reaction: position.get(reaction.__module__, len(position)))

@@ -32,8 +32,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import ANONYMOUS, tenant_session, worker_for
-from domain.jobs import dead_letters
-from domain.jobs.reasons import limited, reason_of
+from domain.dead_letters import service as dead_letters
+from domain.dead_letters.reasons import limited, reason_of
 from workers import runtime
 from workers.attempts import AttemptCap
 

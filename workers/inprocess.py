@@ -10,10 +10,9 @@ import dramatiq
 
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
-from workers import dead_letters, notifications, runtime, webhooks
+from workers import runtime
 from workers.broker import load_actors, setup_broker
-from workers.events import relay_for
-from workers.maintenance import run_maintenance
+from workers.loops import background_loops
 
 
 class InProcessWorkers:
@@ -25,11 +24,7 @@ class InProcessWorkers:
         self._settings = settings
         self._threads = threads
         self._stop = asyncio.Event()
-        self._relay_task: asyncio.Task[None] | None = None
-        self._dispatch_task: asyncio.Task[None] | None = None
-        self._reminder_task: asyncio.Task[None] | None = None
-        self._replay_task: asyncio.Task[None] | None = None
-        self._maintenance_task: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
         self._worker: dramatiq.Worker | None = None
 
     async def start(self) -> None:
@@ -43,32 +38,17 @@ class InProcessWorkers:
         self._worker.start()
         self._engine = create_engine(self._database_url, pool_size=2)
         sessions = create_sessionmaker(self._engine)
-        relay = relay_for(broker, sessions, self._database_url, settings)
-        self._relay_task = asyncio.create_task(relay.run(self._stop))
-        self._dispatch_task = asyncio.create_task(webhooks.run_dispatcher(sessions, self._stop))
-        self._reminder_task = asyncio.create_task(notifications.run_reminders(self._stop))
-        self._replay_task = asyncio.create_task(dead_letters.run_replayer(sessions, broker, self._stop))
-        self._maintenance_task = asyncio.create_task(
-            run_maintenance(broker, self._stop, period=settings.broker_maintenance_period_seconds)
-        )
+        self._loops = [
+            asyncio.create_task(loop)
+            for loop in background_loops(broker, sessions, self._database_url, settings, self._stop)
+        ]
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._relay_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
-            if self._dispatch_task is not None:
+        if self._loops:
+            for loop in self._loops:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await self._dispatch_task
-            if self._reminder_task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._reminder_task
-            if self._replay_task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._replay_task
-            if self._maintenance_task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._maintenance_task
+                    await loop
             await self._engine.dispose()
         if self._worker is not None:
             await asyncio.to_thread(self._worker.stop)

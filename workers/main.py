@@ -11,16 +11,14 @@ from dramatiq.middleware import Middleware
 
 from base.logs import configure_logging
 from base.settings import get_settings
-from workers import dead_letters, notifications, runtime, webhooks
+from workers import runtime
 from workers.broker import load_actors, setup_broker
-from workers.events import relay_for
-from workers.maintenance import run_maintenance
+from workers.loops import background_loops
 
 
 class RelayInEachWorker(Middleware):
-    """Runs an outbox relay, the webhook dispatcher, the reminder loop, the dead-letter replayer and the broker's
-    maintenance on the actors' event loop; relays, dispatchers and replayers in several processes skip each
-    other's rows, and reminders dedupe in the job ledger."""
+    """Runs the background loops (workers/loops.py: the outbox relay, the dispatcher, the scans, the replayer and
+    the broker's maintenance) on the actors' event loop."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -35,14 +33,8 @@ class RelayInEachWorker(Middleware):
 
         async def run() -> None:
             self.stop = asyncio.Event()
-            relay = relay_for(broker, runtime.sessions(), self.database_url, settings)
-            await asyncio.gather(
-                relay.run(self.stop),
-                webhooks.run_dispatcher(runtime.sessions(), self.stop),
-                notifications.run_reminders(self.stop),
-                dead_letters.run_replayer(runtime.sessions(), broker, self.stop),
-                run_maintenance(broker, self.stop, period=settings.broker_maintenance_period_seconds),
-            )
+            loops = background_loops(broker, runtime.sessions(), self.database_url, settings, self.stop)
+            await asyncio.gather(*loops)
 
         asyncio.run_coroutine_threadsafe(run(), loop_thread.loop)
 

@@ -19,7 +19,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 from redis import Redis
 
-from domain.jobs.queues import QueueFigures, QueueReader
+from domain.queue_figures import QueueFigures, QueueReader
 from workers.broker import QUEUES, broker_kind
 
 NAMESPACE = "rhythm"

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Company, NotificationType, Task, TaskStatus, User
-from domain.events.jobs import first_run
+from domain.job_ledger import first_run
 from domain.notifications import wording
 from domain.notifications.service import Draft, Notified, notify
 

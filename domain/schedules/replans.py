@@ -1,5 +1,6 @@
 """Replanning after changes: a committed task or calendar change asks for a replan of the people it concerns,
-and one job per person runs once their changes have settled (a burst of edits yields one replan)."""
+and each person is replanned once their changes have settled (a burst of edits yields one replan). The jobs that
+run these in their own transactions are in workers/scheduling/jobs.py."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import OutboxEvent, ReplanRequest, TimeBlock
-from db.tenant import Caller, tenant_session, worker_for
 from domain.schedules import plans
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -22,6 +20,10 @@ def _uuid(value: object) -> uuid.UUID | None:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
+
+
+def calls_for_replans(event: OutboxEvent) -> bool:
+    return event.type.startswith(("task.", "event."))
 
 
 async def concerned(session: AsyncSession, event: OutboxEvent) -> set[uuid.UUID]:
@@ -40,29 +42,23 @@ async def concerned(session: AsyncSession, event: OutboxEvent) -> set[uuid.UUID]
     return {person for person in people if person is not None}
 
 
-async def request(sessions: Sessions, event: OutboxEvent, due_at: datetime) -> list[uuid.UUID]:
-    """Ask for the replans an event calls for; the people for whom none was pending yet (enqueue a job for them)."""
-    if not event.type.startswith(("task.", "event.")):
-        return []
-    async with tenant_session(sessions, worker_for(event.company_id)) as session:
-        fresh = []
-        for person in sorted(await concerned(session, event)):
-            asked = sa.select(sa.func.rhythm.request_replan(person, due_at))
-            if (await session.execute(asked)).scalar_one():
-                fresh.append(person)
-        return fresh
+async def request(session: AsyncSession, event: OutboxEvent, due_at: datetime) -> list[uuid.UUID]:
+    """Ask for the replans an event calls for; the people for whom none was pending yet (a job is due for them)."""
+    fresh = []
+    for person in sorted(await concerned(session, event)):
+        asked = sa.select(sa.func.rhythm.request_replan(person, due_at))
+        if (await session.execute(asked)).scalar_one():
+            fresh.append(person)
+    return fresh
 
 
-async def run(sessions: Sessions, user_id: uuid.UUID, now: datetime) -> timedelta | None:
+async def replan_if_due(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> timedelta | None:
     """Replan the person if their request is due; how long to wait when changes came in since it was made."""
-    async with tenant_session(sessions, Caller(user_id=user_id)) as session:
-        # Taking the due request locks it, so a change arriving meanwhile waits and then asks anew.
-        mine = col(ReplanRequest.user_id) == user_id
-        taken = (
-            sa.delete(ReplanRequest).where(mine, col(ReplanRequest.due_at) <= now).returning(col(ReplanRequest.user_id))
-        )
-        if (await session.execute(taken)).first() is None:
-            due_at = (await session.execute(sa.select(col(ReplanRequest.due_at)).where(mine))).scalar_one_or_none()
-            return None if due_at is None else due_at - now
-        await plans.apply(session, user_id, now, cause="replan")
-        return None
+    # Taking the due request locks it, so a change arriving meanwhile waits and then asks anew.
+    mine = col(ReplanRequest.user_id) == user_id
+    taken = sa.delete(ReplanRequest).where(mine, col(ReplanRequest.due_at) <= now).returning(col(ReplanRequest.user_id))
+    if (await session.execute(taken)).first() is None:
+        due_at = (await session.execute(sa.select(col(ReplanRequest.due_at)).where(mine))).scalar_one_or_none()
+        return None if due_at is None else due_at - now
+    await plans.apply(session, user_id, now, cause="replan")
+    return None

@@ -7,7 +7,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from domain.jobs import dead_letters
+from domain.dead_letters import service as dead_letters
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of

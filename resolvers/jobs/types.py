@@ -10,9 +10,9 @@ from strawberry import relay
 
 from db import models
 from db.models import DeadLetterState
-from domain.jobs import dead_letters
-from domain.jobs.queues import QueueFigures
+from domain.dead_letters import service as dead_letters
 from domain.pagination import PageRequest
+from domain.queue_figures import QueueFigures
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
 from resolvers.ids import global_id, optional_uuid_of

@@ -322,7 +322,7 @@ async def test_a_subscription_is_made_after_the_handshake_and_a_change_calls_bac
 async def test_a_removed_subscription_is_forgotten_and_made_again(
     ctx: SyncContext, graph: FakeGraph, graphql: GraphQL, receiver: Receiver
 ) -> None:
-    from workers.calendar_sync import graph_notified
+    from workers.calendar_sync.actors import graph_notified
 
     pushing = dataclasses.replace(ctx, push_enabled=True, public_base_url=receiver.url)
     connection, user_id = await connect(pushing, graph, graphql)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import tenant_session, worker_for
-from domain.jobs import dead_letters
+from domain.dead_letters import service as dead_letters
 from domain.pagination import PageRequest
 from tests.graphql import GraphQL
 from tests.isolation.documents import mutation_document

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.jobs.reasons import REASON_LIMIT, reason_of
+from domain.dead_letters.reasons import REASON_LIMIT, reason_of
 
 
 def test_a_reason_names_the_error_and_hides_the_secrets_it_quotes() -> None:

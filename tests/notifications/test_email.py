@@ -10,7 +10,6 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.settings import Settings
-from domain.notifications import jobs
 from domain.notifications.emails import Outgoing
 from domain.notifications.mailer import SmtpConfig
 from domain.notifications.service import Notified
@@ -21,7 +20,8 @@ from tests.notifications.documents import complete_task, notifications, update_p
 from tests.notifications.mailbox import Mailbox
 from tests.notifications.world import event_of, make_team, notifications_in_database
 from tests.waiting import PATIENCE_SECONDS
-from workers.notifications import smtp_config
+from workers.notifications import jobs
+from workers.notifications.actors import smtp_config
 
 
 class RecordingMailer:

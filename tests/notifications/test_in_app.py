@@ -6,7 +6,6 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.events.service import EventType
-from domain.notifications import jobs
 from domain.notifications.service import Notified
 from tests.factories import create_task
 from tests.graphql import GraphQL
@@ -19,6 +18,7 @@ from tests.notifications.documents import (
     wait_for_notification,
 )
 from tests.notifications.world import event_of, make_team, notifications_in_database
+from workers.notifications import jobs
 
 
 async def test_a_task_assigned_to_someone_else_notifies_the_assignee(graphql: GraphQL) -> None:

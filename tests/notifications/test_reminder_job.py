@@ -10,7 +10,7 @@ from tests.graphql import GraphQL
 from tests.notifications.documents import wait_for_notification
 from tests.notifications.mailbox import Mailbox
 from tests.notifications.world import make_team
-from workers import notifications
+from workers.notifications import actors as notifications
 
 
 async def test_the_remind_actor_notifies_and_emails_an_assignee_of_a_task_due_soon(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import NotificationType, TaskStatus
 from db.tenant import ANONYMOUS, tenant_session
-from domain.notifications import jobs, reminders
+from domain.notifications import reminders
 from domain.notifications.preferences import PreferenceChanges
 from tests.notifications.quiet_world import (
     T0,
@@ -19,6 +19,7 @@ from tests.notifications.quiet_world import (
     seen,
     set_preferences,
 )
+from workers.notifications import jobs
 
 Sessions = async_sessionmaker[AsyncSession]
 HOUR = timedelta(hours=1)

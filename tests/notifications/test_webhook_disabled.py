@@ -11,12 +11,12 @@ from sqlmodel import col
 from db.models import MembershipRole, NotificationType, OutboxEvent
 from db.tenant import tenant_session, worker_for
 from domain.events.service import EventType
-from domain.notifications import jobs
 from domain.notifications.reactions import endpoint_disabled_key
 from domain.notifications.service import notify_company_admins
 from domain.webhooks import endpoints, health
 from domain.webhooks.endpoints import EndpointChanges
 from tests.notifications.quiet_world import T0, Someone, make_company, make_person, seen
+from workers.notifications import jobs
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -25,7 +25,7 @@ from tests.webhooks.world import (
     make_task_event,
     make_tenant,
 )
-from workers import webhook_jobs
+from workers.webhooks import jobs as webhook_jobs
 
 Sessions = async_sessionmaker[AsyncSession]
 

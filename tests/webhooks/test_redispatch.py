@@ -14,7 +14,7 @@ from domain.webhooks.deliveries import Due
 from domain.webhooks.transport import Sender
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.world import POLICY, T0, attempts, deliver, fan_out, make_endpoint, make_task_event, make_tenant
-from workers import webhook_jobs
+from workers.webhooks import jobs as webhook_jobs
 
 Sessions = async_sessionmaker[AsyncSession]
 

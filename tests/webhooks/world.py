@@ -20,7 +20,7 @@ from domain.webhooks.deliveries import Due
 from domain.webhooks.endpoints import EndpointChanges
 from domain.webhooks.policy import DeliveryPolicy
 from domain.webhooks.transport import Sender
-from workers import webhook_jobs
+from workers.webhooks import jobs as webhook_jobs
 
 Sessions = async_sessionmaker[AsyncSession]
 POLICY = DeliveryPolicy(timeout=timedelta(seconds=5), allow_private_targets=True)

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.engine import create_engine, create_sessionmaker
 from db.models import DeadLetter, OutboxEvent
 from db.tenant import tenant_session
-from domain.events.jobs import complete
+from domain.events.outbox import complete
 from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.world import Tenant, make_task_event, make_tenant
-from workers.completions import Completions
-from workers.relay import ClaimedEvent, OutboxRelay
+from workers.events.completions import Completions
+from workers.events.relay import ClaimedEvent, OutboxRelay
 
 Sessions = async_sessionmaker[AsyncSession]
 LEASE = timedelta(milliseconds=300)

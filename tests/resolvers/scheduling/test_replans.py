@@ -10,7 +10,7 @@ from tests.factories import create_task, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import until
 from tests.resolvers.scheduling.world import now, week, work_always
-from workers import scheduling
+from workers.scheduling import actors as scheduling
 
 
 async def test_a_new_task_is_planned_by_the_worker_once_the_burst_of_changes_settles(

@@ -1,4 +1,5 @@
-"""Jobs take effect once: each claims its key in the job ledger, in the same transaction as its effect."""
+"""The outbox from the workers' side: an event loaded for `events.dispatch`, and events recorded done once every
+reaction to them ran (domain/events/service.py writes them)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import JobRun, OutboxEvent
-
-
-async def first_run(session: AsyncSession, job_key: str, company_id: uuid.UUID) -> bool:
-    """True the first time `job_key` runs to commit; False on a redelivery of a job that already took effect."""
-    statement = (
-        insert(JobRun)
-        .values(job_key=job_key, company_id=company_id)
-        .on_conflict_do_nothing(index_elements=["job_key"])
-        .returning(col(JobRun.job_key))
-    )
-    return (await session.execute(statement)).first() is not None
+from db.models import OutboxEvent
 
 
 async def load_event(session: AsyncSession, event_id: uuid.UUID) -> OutboxEvent | None:

@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import ANONYMOUS, tenant_session
-from domain.events.jobs import complete
+from domain.events.outbox import complete
 from workers import runtime
 
 log = structlog.get_logger("rhythm.events")

@@ -12,9 +12,9 @@ import structlog
 
 from base.clock import utcnow
 from db.models import OutboxEvent
-from domain.schedules import replans
 from workers import runtime
 from workers.events import reacts
+from workers.scheduling import jobs
 
 log = structlog.get_logger("rhythm.scheduling")
 
@@ -29,7 +29,7 @@ def _enqueue(user_ids: list[uuid.UUID], delay: timedelta) -> None:
 
 @reacts
 async def request_replans(event: OutboxEvent) -> None:
-    fresh = await replans.request(runtime.sessions(), event, utcnow() + REPLAN_DELAY)
+    fresh = await jobs.request(runtime.sessions(), event, utcnow() + REPLAN_DELAY)
     if fresh:
         # After the request committed, so the job finds it.
         await asyncio.to_thread(_enqueue, fresh, REPLAN_DELAY)
@@ -44,7 +44,7 @@ async def request_replans(event: OutboxEvent) -> None:
     time_limit=300_000,
 )
 async def replan(user_id: str) -> None:
-    wait = await replans.run(runtime.sessions(), uuid.UUID(user_id), utcnow())
+    wait = await jobs.run(runtime.sessions(), uuid.UUID(user_id), utcnow())
     if wait is not None:
         # More changes came in meanwhile: run again once they have settled.
         await asyncio.to_thread(_enqueue, [uuid.UUID(user_id)], wait)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import ANONYMOUS, tenant_session, worker_for
-from domain.jobs import dead_letters
+from domain.dead_letters import service as dead_letters
 
 log = structlog.get_logger("rhythm.relay")
 CHANNEL = "rhythm_outbox"

@@ -17,8 +17,9 @@ from db.models import OutboxEvent
 from domain.webhooks.deliveries import Due
 from domain.webhooks.policy import DeliveryPolicy
 from domain.webhooks.transport import Sender
-from workers import runtime, webhook_jobs
+from workers import runtime
 from workers.events import reacts
+from workers.webhooks import jobs
 
 _sender: Sender | None = None
 
@@ -53,13 +54,13 @@ def enqueue(due: Sequence[Due]) -> None:
 @reacts
 async def fan_out(event: OutboxEvent) -> None:
     policy = delivery_policy()
-    made = await webhook_jobs.fan_out(runtime.sessions(), event, now=utcnow(), policy=policy)
+    made = await jobs.fan_out(runtime.sessions(), event, now=utcnow(), policy=policy)
     # The first attempts are made here, after the fan-out's commit, rather than through a message each: its
     # enqueue, fetch, start count and acknowledgement (Redis round trips and thread hops) cost more than the
     # attempt. Retries, and deliveries this call did not reach (the worker died), go through `webhooks.deliver`
     # once the dispatcher finds them due.
     await asyncio.gather(
-        *(webhook_jobs.deliver(runtime.sessions(), sender(), due, now=utcnow(), policy=policy) for due in made)
+        *(jobs.deliver(runtime.sessions(), sender(), due, now=utcnow(), policy=policy) for due in made)
     )
 
 
@@ -74,17 +75,17 @@ async def fan_out(event: OutboxEvent) -> None:
 )
 async def deliver(delivery_id: str, company_id: str) -> None:
     due = Due(id=uuid.UUID(delivery_id), company_id=uuid.UUID(company_id))
-    await webhook_jobs.deliver(runtime.sessions(), sender(), due, now=utcnow(), policy=delivery_policy())
+    await jobs.deliver(runtime.sessions(), sender(), due, now=utcnow(), policy=delivery_policy())
 
 
 @dramatiq.actor(actor_name="webhooks.dispatch_due", queue_name="webhooks", max_retries=0, time_limit=60_000)
 async def dispatch_due(now: str | None = None) -> None:
     at = datetime.fromisoformat(now) if now else utcnow()
-    await webhook_jobs.dispatch_due(runtime.sessions(), enqueue, now=at, policy=delivery_policy())
+    await jobs.dispatch_due(runtime.sessions(), enqueue, now=at, policy=delivery_policy())
 
 
 async def run_dispatcher(sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
     """The periodic dispatcher each worker process (and the API, running jobs in process) runs beside its relay,
     with the relay's sessions (they belong to the event loop it runs on)."""
     period = runtime.settings().webhooks_dispatch_period_seconds
-    await webhook_jobs.run_dispatcher(sessions, enqueue, stop, period=period, policy=delivery_policy())
+    await jobs.run_dispatcher(sessions, enqueue, stop, period=period, policy=delivery_policy())

@@ -8,7 +8,7 @@ repeat of one whose reactions ran in part runs them all again, and each dedupes 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -17,22 +17,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.settings import Settings
-from db.models import OutboxEvent
-from domain.events.jobs import load_event
-from workers.completions import hand_completed
-from workers.relay import ClaimedEvent, OutboxRelay
+from domain.events.outbox import load_event
+from workers.events import REACTIONS
+from workers.events.completions import hand_completed
+from workers.events.relay import ClaimedEvent, OutboxRelay
 from workers.runtime import acting_for
 
 log = structlog.get_logger("rhythm.events")
-
-Reaction = Callable[[OutboxEvent], Awaitable[None]]
-#: Areas register what they do with an event; each reaction dedupes on the event id itself.
-REACTIONS: list[Reaction] = []
-
-
-def reacts(reaction: Reaction) -> Reaction:
-    REACTIONS.append(reaction)
-    return reaction
 
 
 @dramatiq.actor(
@@ -53,7 +44,7 @@ async def dispatch(event_id: str, company_id: str) -> None:
         return
     for reaction in REACTIONS:
         await reaction(event)
-    # Written beside the job, with the completions of the other jobs (workers/completions.py).
+    # Written beside the job, with the completions of the other jobs (workers/events/completions.py).
     hand_completed(event.id)
 
 

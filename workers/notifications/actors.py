@@ -21,11 +21,12 @@ from base.clock import utcnow
 from base.settings import Settings
 from db.models import OutboxEvent
 from domain.live.messages import LiveMessage
-from domain.notifications import jobs
 from domain.notifications.mailer import SmtpConfig, SmtpMailer
 from domain.notifications.service import Notified, ToEmail
-from workers import live, runtime
+from workers import runtime
 from workers.events import reacts
+from workers.live import publisher
+from workers.notifications import jobs
 
 log = structlog.get_logger("rhythm.notifications")
 _said_no_smtp = False
@@ -61,7 +62,7 @@ def enqueue_emails(to_email: Sequence[ToEmail]) -> None:
 async def _after_commit(notified: Notified) -> None:
     # Announced first: a broker that fails to take the emails retries the job, and the retry makes nothing new.
     for made in notified.made:
-        await live.publish(LiveMessage.notification_created(made.notification_id, made.company_id, made.user_id))
+        await publisher.publish(LiveMessage.notification_created(made.notification_id, made.company_id, made.user_id))
     if notified.to_email:
         await asyncio.to_thread(enqueue_emails, notified.to_email)
 

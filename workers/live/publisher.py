@@ -1,5 +1,4 @@
-"""`live` reaction: every committed event becomes a small message on its company's live channel, or on its
-person's alone when it concerns their own things (their schedule).
+"""Where live messages go: the `live` reaction (workers/live/actors.py) and the notification actors publish here.
 
 The API process that runs the jobs itself (no Redis) installs a publisher that hands the message to its own
 channels plugin. A `rhythm worker` process has none, and publishes to Redis, on the very channel names the
@@ -15,9 +14,7 @@ import structlog
 from redis.asyncio import Redis
 
 from base.settings import get_settings
-from db.models import OutboxEvent
 from domain.live.messages import LiveMessage
-from workers.events import reacts
 
 log = structlog.get_logger("rhythm.live")
 
@@ -75,10 +72,3 @@ async def publish(message: LiveMessage) -> None:
         await publisher.publish(message.encode(), message.channels())
     except Exception:
         log.warning("live_publish_failed", event_id=str(message.id), type=message.type, exc_info=True)
-
-
-@reacts
-async def broadcast(event: OutboxEvent) -> None:
-    message = LiveMessage.of_event(event.id, event.type, event.company_id, event.subject_id)
-    if message is not None:
-        await publish(message)

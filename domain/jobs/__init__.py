@@ -1,1 +1,0 @@
-"""Background jobs as people see them: the messages the workers gave up on, and the broker's queues."""

@@ -1,0 +1,1 @@
+"""Live updates: committed events published to the live channels."""

@@ -1,0 +1,1 @@
+"""Notifications: the actors and the jobs they run, apart from Dramatiq."""

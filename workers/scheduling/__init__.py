@@ -1,0 +1,1 @@
+"""Scheduling: the replan actors and the jobs they run, apart from Dramatiq."""

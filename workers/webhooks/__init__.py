@@ -1,0 +1,1 @@
+"""Webhooks: the delivery actors and the jobs they run, apart from Dramatiq."""
