@@ -49,9 +49,10 @@ async def test_enough_rated_sessions_replace_the_declared_peak_hours_and_the_pla
     ada = await sign_up(graphql, name="Ada Energy", time_zone=zone_name)
     await work_always(graphql, ada)
     hour = datetime.now(zone).hour
-    declared = (hour + 6) % 24
-    await graphql(SET_PEAKS, {"input": {"peakHours": [{"start": hhmm(declared), "end": hhmm(declared + 1)}]}},
-                  caller=ada)  # fmt: skip
+    # Six hours on, or five where six would be 23:00, whose hour would end at 00:00, before it starts.
+    declared = (hour + 6) % 24 if (hour + 6) % 24 != 23 else (hour + 5) % 24
+    peaks = {"input": {"peakHours": [{"start": hhmm(declared), "end": hhmm(declared + 1)}]}}
+    assert (await graphql(SET_PEAKS, peaks, caller=ada))["updateSchedulingProfile"]["__typename"] == "SchedulingProfile"
     task = await create_task(graphql, ada, company_id=ada.personal_company_id, title="Deep thinking")
     variables = {"input": {"taskId": task["id"], "workKind": "DEEP", "durationMinutes": 15}}
     await result_of(graphql, "updateTaskScheduling", DEEP, variables, ada)
