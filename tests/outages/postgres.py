@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -66,6 +67,13 @@ def own_cluster(folder: Path) -> Iterator[tuple[Cluster, str]]:
         asyncio.run(embedded.ensure_database(admin_url, "rhythm"))
         url = server.url("rhythm")
         migrate.upgrade(url)
-        yield Cluster(server, socket_dir), url
+        cluster = Cluster(server, socket_dir)
+        try:
+            yield cluster, url
+        finally:
+            # The postmaster the test started again is not the one the library started, and the library would
+            # leave it running: stop whichever runs now.
+            with contextlib.suppress(subprocess.CalledProcessError):
+                cluster.stop()
     finally:
         server.stop()
