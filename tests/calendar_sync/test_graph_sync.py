@@ -33,7 +33,6 @@ from domain.calendar_sync.connections import person, store_connection
 from domain.calendar_sync.context import MICROSOFT_SCOPES, SyncContext
 from domain.calendar_sync.graph_events import BLOCK_PROPERTY_ID
 from domain.calendar_sync.oauth import ProviderApp
-from domain.calendar_sync.runs import Outcome, sync_connection
 from domain.calendar_sync.secrets import TokenCipher
 from domain.schedules import plans
 from domain.tasks import service as tasks
@@ -44,6 +43,7 @@ from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
+from workers.calendar_sync.sync_runs import Outcome, sync_connection
 
 
 @pytest.fixture
