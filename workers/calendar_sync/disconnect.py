@@ -14,12 +14,13 @@ from db.models import Calendar
 from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, CalendarProvider, ExternalCalendar
 from db.tenant import tenant_session
 from domain.calendar_sync import oauth
-from domain.calendar_sync.connections import ConnectionTokens, person
-from domain.calendar_sync.context import SyncContext
+from domain.calendar_sync.connections import person
 from domain.calendar_sync.errors import Gone, NotFound, ProviderError, ReauthorizationRequired
 from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.writers import BlockWriter, GoogleWriter, GraphWriter
 from workers.calendar_sync import graph_subscriptions
+from workers.calendar_sync.connection_upkeep import ConnectionTokens
+from workers.calendar_sync.context import SyncContext
 from workers.calendar_sync.google_channels import stop_all
 from workers.calendar_sync.sync_runs import client_for, exclusive
 

@@ -23,13 +23,13 @@ from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, Calen
 from db.tenant import tenant_session
 from domain.calendar_sync import blocks, mirror
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import CursorExpired
 from domain.calendar_sync.google_events import BlockEvent, Mirrored
 from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.graph_events import change_of_graph
 from domain.calendar_sync.writers import GraphWriter
-from workers.calendar_sync import graph_subscriptions
+from workers.calendar_sync import block_pushes, graph_subscriptions
+from workers.calendar_sync.context import SyncContext
 from workers.calendar_sync.google_sync import synced_calendars
 
 log = structlog.get_logger("rhythm.calendar_sync")
@@ -148,5 +148,5 @@ async def sync_microsoft(ctx: SyncContext, graph: GraphCalendar, connection: Cal
     if ctx.push_enabled:
         await graph_subscriptions.ensure_subscription(ctx, graph, default)
     if default.receives_blocks:
-        await blocks.push_blocks(ctx, GraphWriter(graph), default)
+        await block_pushes.push_blocks(ctx, GraphWriter(graph), default)
     return changed
