@@ -12,7 +12,9 @@ from litestar.datastructures import State
 from litestar.params import QueryParameter
 from sqlalchemy.exc import DBAPIError
 
-from domain.calendar_sync.consent import ConsentRefused, finish
+from db.tenant import tenant_session
+from domain.calendar_sync.connections import person
+from domain.calendar_sync.consent import ConsentRefused, accept, store
 
 log = structlog.get_logger("rhythm.calendar_sync")
 _broker_ready = False
@@ -34,9 +36,12 @@ async def oauth_callback(
     if code is None or oauth_state is None:
         return _page(400, "The calendar was not connected: the link lacks its code or state.")
     try:
-        connection = await finish(state.calendar_consent, state.calendar_sessions, code=code, state=oauth_state)
+        accepted = await accept(state.calendar_consent, code=code, state=oauth_state)
     except ConsentRefused as refused:
         return _page(400, f"The calendar was not connected. {refused}")
+    try:
+        async with tenant_session(state.calendar_sessions, person(accepted.pending.user_id)) as session:
+            connection = await store(session, state.calendar_consent, accepted)
     except DBAPIError:
         return _page(403, "The calendar was not connected: you no longer belong to that company.")
     log.info("calendar_connected", connection_id=str(connection.id), provider=connection.provider)

@@ -32,8 +32,6 @@ from db.models.calendar_sync import CalendarProvider
 from db.tenant import Caller, tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.context import SyncContext
-from domain.calendar_sync.runs import sync_connection
 from domain.calendar_sync.secrets import TokenCipher
 from domain.schedules import plans
 from domain.tasks import service as tasks
@@ -43,6 +41,8 @@ from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.receiver import Receiver
 from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.webhooks.world import make_tenant
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.sync_runs import sync_connection
 
 PRIMARY = "person@gmail.test"
 

@@ -1,14 +1,10 @@
-"""What a sync needs from outside: the database, the token keys, the OAuth apps and provider addresses (from the
-settings), and one HTTP client."""
+"""What calendar sync reads from the settings: the token keys, the OAuth apps and the provider addresses. The sync
+jobs' own context (with the database and one HTTP client) is workers/calendar_sync/context.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Protocol
-
-import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models.calendar_sync import CalendarProvider
 from domain.calendar_sync.oauth import ProviderApp
@@ -43,31 +39,6 @@ class SyncSettings(Protocol):
     def secret_of(self, name: str) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class SyncContext:
-    sessions: async_sessionmaker[AsyncSession]
-    cipher: TokenCipher
-    apps: dict[CalendarProvider, ProviderApp]
-    http: httpx.AsyncClient
-    google_api_url: str
-    graph_api_url: str
-    public_base_url: str
-    push_enabled: bool
-    period: timedelta
-    authorization_ttl_seconds: int
-    timeout: float
-    # How far ahead Rhythm's blocks are written to the receiving calendar.
-    block_horizon: timedelta = timedelta(days=30)
-    # A watch channel lives this long and is renewed (with overlap) once less than a third is left.
-    channel_ttl: timedelta = timedelta(days=7)
-
-    def redirect_uri(self) -> str:
-        return f"{self.public_base_url.rstrip('/')}/calendar-sync/oauth/callback"
-
-    def push_address(self, provider: CalendarProvider) -> str:
-        return f"{self.public_base_url.rstrip('/')}/calendar-sync/push/{provider.value}"
-
-
 def provider_apps(settings: SyncSettings) -> dict[CalendarProvider, ProviderApp]:
     apps: dict[CalendarProvider, ProviderApp] = {}
     if settings.google_client_id:
@@ -94,24 +65,6 @@ def provider_apps(settings: SyncSettings) -> dict[CalendarProvider, ProviderApp]
             scopes=MICROSOFT_SCOPES,
         )
     return apps
-
-
-def context_of(
-    settings: SyncSettings, sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient
-) -> SyncContext:
-    return SyncContext(
-        sessions=sessions,
-        cipher=TokenCipher(settings.resolved_calendar_token_keys()),
-        apps=provider_apps(settings),
-        http=http,
-        google_api_url=settings.google_api_base_url,
-        graph_api_url=settings.microsoft_graph_base_url,
-        public_base_url=settings.public_base_url,
-        push_enabled=settings.calendar_push_enabled,
-        period=timedelta(seconds=settings.calendar_sync_period_seconds),
-        authorization_ttl_seconds=settings.calendar_authorization_ttl_seconds,
-        timeout=settings.calendar_http_timeout_seconds,
-    )
 
 
 @dataclass(frozen=True, slots=True)

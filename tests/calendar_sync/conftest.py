@@ -17,7 +17,7 @@ from db.models.calendar_sync import CalendarConnection, CalendarProvider
 from db.tenant import tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.context import GOOGLE_SCOPES, SyncContext
+from domain.calendar_sync.context import GOOGLE_SCOPES
 from domain.calendar_sync.oauth import ProviderApp
 from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.fake_google import FakeGoogle
@@ -25,6 +25,7 @@ from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import Person, create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
+from workers.calendar_sync.context import SyncContext
 
 
 @pytest.fixture

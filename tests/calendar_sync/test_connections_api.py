@@ -19,8 +19,6 @@ from sqlmodel import col
 from db.models import OutboxEvent
 from db.models.calendar_sync import CalendarProvider
 from db.tenant import tenant_session, worker_for
-from domain.calendar_sync.context import SyncContext
-from domain.calendar_sync.runs import Outcome, sync_connection
 from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.conftest import google_app
 from tests.calendar_sync.fake_google import FakeGoogle
@@ -28,6 +26,8 @@ from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import Person, create_api_key, create_company, invite, result_of, sign_up
 from tests.graphql import Caller, GraphQL
 from tests.isolation.world import uuid_of
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.sync_runs import Outcome, sync_connection
 
 CONNECT = """
 mutation($input: ConnectCalendarAccountInput!) {

@@ -15,11 +15,11 @@ import asyncio
 import os
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dramatiq
 import httpx
@@ -35,7 +35,6 @@ from db.models.calendar_sync import CalendarConnection, CalendarProvider, Extern
 from db.tenant import Caller, tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.secrets import TokenCipher
 from domain.calendar_sync.writers import event_id_of
 from domain.schedules import plans
@@ -44,9 +43,11 @@ from domain.tasks.service import TaskChanges
 from tests.calendar_sync.conftest import consent, google_app
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.conftest import CALENDAR_TOKEN_KEY
+from tests.waiting import PATIENCE_SECONDS
 from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import RedisServer, Worker
 from tests.webhooks.world import make_tenant
+from workers.calendar_sync.context import SyncContext
 
 Sessions = async_sessionmaker[AsyncSession]
 PRIMARY = "person@gmail.test"
@@ -59,6 +60,7 @@ def _seeds(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+T = TypeVar("T")
 SEEDS = _seeds(os.environ.get("RHYTHM_CONVERGENCE_SEEDS", "1,5,12"))
 STEPS = int(os.environ.get("RHYTHM_CONVERGENCE_STEPS", "30"))
 
@@ -315,6 +317,19 @@ async def problems(db: Sessions, google: FakeGoogle, world: World) -> list[str]:
     return found
 
 
+async def until(condition: Callable[[], Awaitable[T | None]], worker: Worker, what: str) -> T:
+    """The first truthy answer of `condition`, polled up to the tests' patience; past it, what the worker logged."""
+    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
+    while True:
+        answer = await condition()
+        if answer:
+            return answer
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"not within {PATIENCE_SECONDS} s: {what}\n" + (worker.output()[-3000:])
+        )
+        await asyncio.sleep(0.5)
+
+
 async def settled(db: Sessions, google: FakeGoogle, world: World, seconds: float = 240) -> list[str]:
     """Poll until everything agrees (each worker syncs every two seconds), or say what still does not."""
     deadline = asyncio.get_running_loop().time() + seconds
@@ -382,7 +397,12 @@ async def test_a_sync_that_keeps_failing_ends_in_the_dead_letter_queue_with_its_
             connection_id = (await session.execute(sa.select(col(CalendarConnection.id)))).scalar_one()
         # Every calendar call is refused: not a throttle, so nothing waits for Retry-After.
         google.fail_next(10_000, 400, reason="badRequest")
-        worker = Worker(sync_database_url, redis.url, tmp_path / "worker.log", threads=2, extra=worker_settings(google))
+        # One worker thread: the connection's own syncs (the reaction to its creation, the due scan every two
+        # seconds, their chain and their retries) then run one at a time with this test's message, never beside
+        # it. Beside it, one of them could hold the connection's lock when this message runs: the message would
+        # find the connection busy, end without failing and hand over to a fresh message (with the actor's own
+        # retries), and this message would never reach the dead letters.
+        worker = Worker(sync_database_url, redis.url, tmp_path / "worker.log", threads=1, extra=worker_settings(google))
         await asyncio.to_thread(worker.start().wait_ready)
         message: dramatiq.Message[Any] = dramatiq.Message(
             queue_name="calendar_sync", actor_name="calendar_sync.sync",
@@ -398,27 +418,17 @@ async def test_a_sync_that_keeps_failing_ends_in_the_dead_letter_queue_with_its_
                 )
                 return found.scalar_one_or_none()
 
-        deadline = asyncio.get_running_loop().time() + 120
-        dead = await recorded()
-        while dead is None and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.5)
-            dead = await recorded()
-
-        assert dead is not None, worker.output()[-3000:]
+        dead = await until(recorded, worker, "this message in the dead letters")
         assert (dead.actor, dead.company_id) == ("calendar_sync.sync", world.company_id)
         assert "badRequest" in dead.reason
 
-        async def state() -> tuple[str, str | None]:
+        async def in_error() -> bool:
             async with tenant_session(db, person(world.user_id)) as session:
                 row = (await session.execute(sa.select(CalendarConnection))).scalar_one()
-                return row.state, row.state_reason
+                return (row.state, row.state_reason) == ("error", "badRequest")
 
         # Three failures in a row (this message's two, and the syncs the connection's own jobs keep trying).
-        for _ in range(240):
-            if await state() == ("error", "badRequest"):
-                break
-            await asyncio.sleep(0.5)
-        assert await state() == ("error", "badRequest")
+        await until(in_error, worker, "the connection in error with the provider's reason")
     finally:
         if worker is not None:
             worker.stop()

@@ -18,14 +18,14 @@ from db.models import Calendar, CalendarEvent
 from db.models.calendar_sync import CalendarConnection, CalendarPushChannel
 from db.tenant import ANONYMOUS, tenant_session
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
-from domain.calendar_sync.disconnect import disconnect
-from domain.calendar_sync.runs import Outcome, sync_connection
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.receiver import Receiver
 from tests.calendar_sync.test_google_reads import PRIMARY, timed
 from tests.calendar_sync.test_google_writes import planned, rhythm_events
 from tests.graphql import GraphQL
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.disconnect import disconnect
+from workers.calendar_sync.sync_runs import Outcome, sync_connection
 
 
 @pytest.fixture

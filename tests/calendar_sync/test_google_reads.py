@@ -17,14 +17,14 @@ from db.models import Calendar, CalendarEvent, Notification
 from db.models.calendar_sync import CalendarConnection, CalendarSyncCursor, ExternalCalendar
 from db.tenant import tenant_session
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import Throttled
-from domain.calendar_sync.runs import Outcome, sync_connection
 from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.conftest import Connected, connect
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.graphql import GraphQL
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.sync_runs import Outcome, sync_connection
 
 PRIMARY = "person@gmail.test"
 

@@ -14,10 +14,7 @@ from sqlmodel import col
 from db.models import OutboxEvent, TimeBlock
 from db.models.calendar_sync import CalendarBlockLink, ExternalCalendar
 from db.tenant import tenant_session, worker_for
-from domain.calendar_sync.blocks import push_google
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
-from domain.calendar_sync.runs import client_for, load
 from domain.calendar_sync.writers import event_id_of
 from tests.calendar_sync.conftest import Connected, connect
 from tests.calendar_sync.fake_google import FakeGoogle
@@ -25,6 +22,9 @@ from tests.calendar_sync.test_google_reads import PRIMARY, sync
 from tests.factories import create_task
 from tests.graphql import GraphQL
 from tests.resolvers.scheduling.world import iso, plan, work_always
+from workers.calendar_sync.block_pushes import push_google
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.sync_runs import client_for, load
 
 
 async def planned(ctx: SyncContext, google: FakeGoogle, graphql: GraphQL, *, tasks: int = 1) -> Connected:

@@ -30,10 +30,9 @@ from db.models.calendar_sync import (
 from db.tenant import ANONYMOUS, tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.context import MICROSOFT_SCOPES, SyncContext
+from domain.calendar_sync.context import MICROSOFT_SCOPES
 from domain.calendar_sync.graph_events import BLOCK_PROPERTY_ID
 from domain.calendar_sync.oauth import ProviderApp
-from domain.calendar_sync.runs import Outcome, sync_connection
 from domain.calendar_sync.secrets import TokenCipher
 from domain.schedules import plans
 from domain.tasks import service as tasks
@@ -44,6 +43,8 @@ from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.sync_runs import Outcome, sync_connection
 
 
 @pytest.fixture

@@ -25,13 +25,13 @@ from sqlmodel import col
 from db.models import OutboxEvent
 from db.models.calendar_sync import CalendarConnection, CalendarPushChannel
 from db.tenant import ANONYMOUS, Caller, tenant_session
-from domain.calendar_sync import disconnect as disconnecting
 from domain.calendar_sync.backoff import delay_seconds
-from domain.calendar_sync.context import SyncContext, context_of
 from domain.calendar_sync.errors import Throttled
-from domain.calendar_sync.runs import Outcome, load, sync_connection
 from domain.events.service import EventType
 from workers import runtime
+from workers.calendar_sync import disconnect as disconnecting
+from workers.calendar_sync.context import SyncContext, context_of
+from workers.calendar_sync.sync_runs import Outcome, load, sync_connection
 from workers.events import reacts
 
 log = structlog.get_logger("rhythm.calendar_sync")

@@ -6,7 +6,7 @@ the round did not list leaves the mirror.
 
 Rhythm's blocks go to the default calendar (`transactionId` = the block id, so a retried create makes no second
 event; `If-Match` with the last ETag). Only the default calendar is read and written. A Graph subscription to
-`me/events` (domain/calendar_sync/subscriptions.py) brings changes within seconds.
+`me/events` (workers/calendar_sync/graph_subscriptions.py) brings changes within seconds.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from sqlmodel import col
 from db.models import Calendar, CalendarSource
 from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, CalendarSyncCursor, ExternalCalendar
 from db.tenant import tenant_session
-from domain.calendar_sync import blocks, mirror, subscriptions
+from domain.calendar_sync import blocks, mirror
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import CursorExpired
 from domain.calendar_sync.google_events import BlockEvent, Mirrored
-from domain.calendar_sync.google_sync import synced_calendars
 from domain.calendar_sync.graph import GraphCalendar
 from domain.calendar_sync.graph_events import change_of_graph
 from domain.calendar_sync.writers import GraphWriter
+from workers.calendar_sync import block_pushes, graph_subscriptions
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.google_sync import synced_calendars
 
 log = structlog.get_logger("rhythm.calendar_sync")
 PAGE_SIZE = 100
@@ -145,7 +146,7 @@ async def sync_microsoft(ctx: SyncContext, graph: GraphCalendar, connection: Cal
         return 0
     changed = await sync_default_calendar(ctx, graph, default)
     if ctx.push_enabled:
-        await subscriptions.ensure_subscription(ctx, graph, default)
+        await graph_subscriptions.ensure_subscription(ctx, graph, default)
     if default.receives_blocks:
-        await blocks.push_blocks(ctx, GraphWriter(graph), default)
+        await block_pushes.push_blocks(ctx, GraphWriter(graph), default)
     return changed

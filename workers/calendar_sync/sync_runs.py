@@ -16,14 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.models.calendar_sync import CalendarConnection, CalendarProvider, ConnectionState
 from db.tenant import tenant_session
 from domain.calendar_sync.backoff import delay_seconds
-from domain.calendar_sync.connections import ConnectionTokens, announce, person, set_state
-from domain.calendar_sync.context import SyncContext
+from domain.calendar_sync.connections import announce, person
 from domain.calendar_sync.errors import ProviderError, ReauthorizationRequired, Throttled
 from domain.calendar_sync.google import GoogleCalendar
-from domain.calendar_sync.google_sync import sync_google
 from domain.calendar_sync.graph import GraphCalendar
-from domain.calendar_sync.graph_sync import sync_microsoft
 from domain.calendar_sync.secrets import TokenKeyError
+from workers.calendar_sync.connection_upkeep import ConnectionTokens, set_state
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.google_sync import sync_google
+from workers.calendar_sync.graph_sync import sync_microsoft
 
 log = structlog.get_logger("rhythm.calendar_sync")
 #: Failures in a row after which a connection shows ERROR (it is still retried).

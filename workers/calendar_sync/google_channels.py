@@ -15,9 +15,9 @@ from sqlmodel import col
 from db.models.calendar_sync import CalendarProvider, CalendarPushChannel, ExternalCalendar
 from db.tenant import tenant_session
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import NotFound, ProviderError
 from domain.calendar_sync.google import GoogleCalendar
+from workers.calendar_sync.context import SyncContext
 
 log = structlog.get_logger("rhythm.calendar_sync")
 

@@ -21,12 +21,13 @@ from sqlmodel import col
 from db.models import Calendar, CalendarSource
 from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, CalendarSyncCursor, ExternalCalendar
 from db.tenant import tenant_session
-from domain.calendar_sync import blocks, channels, mirror
+from domain.calendar_sync import blocks, mirror
 from domain.calendar_sync.connections import person
-from domain.calendar_sync.context import SyncContext
 from domain.calendar_sync.errors import CursorExpired
 from domain.calendar_sync.google import GoogleCalendar
 from domain.calendar_sync.google_events import BlockEvent, Mirrored, change_of
+from workers.calendar_sync import block_pushes, google_channels
+from workers.calendar_sync.context import SyncContext
 
 log = structlog.get_logger("rhythm.calendar_sync")
 PAGE_SIZE = 250
@@ -176,10 +177,10 @@ async def sync_google(ctx: SyncContext, google: GoogleCalendar, connection: Cale
         if busy or external.receives_blocks:
             changed += await sync_calendar(ctx, google, external)
             if ctx.push_enabled:
-                await channels.ensure_channel(ctx, google, external)
+                await google_channels.ensure_channel(ctx, google, external)
         else:
             await clear_calendar(ctx, external)
     receiver = next((external for external, _ in calendars if external.receives_blocks), None)
     if receiver is not None:
-        await blocks.push_google(ctx, google, receiver)
+        await block_pushes.push_google(ctx, google, receiver)
     return changed

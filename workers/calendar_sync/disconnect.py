@@ -13,14 +13,16 @@ from sqlmodel import col
 from db.models import Calendar
 from db.models.calendar_sync import CalendarBlockLink, CalendarConnection, CalendarProvider, ExternalCalendar
 from db.tenant import tenant_session
-from domain.calendar_sync import oauth, subscriptions
-from domain.calendar_sync.channels import stop_all
-from domain.calendar_sync.connections import ConnectionTokens, person
-from domain.calendar_sync.context import SyncContext
+from domain.calendar_sync import oauth
+from domain.calendar_sync.connections import person
 from domain.calendar_sync.errors import Gone, NotFound, ProviderError, ReauthorizationRequired
 from domain.calendar_sync.graph import GraphCalendar
-from domain.calendar_sync.runs import client_for, exclusive
 from domain.calendar_sync.writers import BlockWriter, GoogleWriter, GraphWriter
+from workers.calendar_sync import graph_subscriptions
+from workers.calendar_sync.connection_upkeep import ConnectionTokens
+from workers.calendar_sync.context import SyncContext
+from workers.calendar_sync.google_channels import stop_all
+from workers.calendar_sync.sync_runs import client_for, exclusive
 
 log = structlog.get_logger("rhythm.calendar_sync")
 
@@ -30,7 +32,7 @@ async def _writer(ctx: SyncContext, connection: CalendarConnection, externals: l
     if connection.provider == CalendarProvider.MICROSOFT.value:
         graph = GraphCalendar(ctx.http, ctx.graph_api_url, ConnectionTokens(ctx, connection))
         for external in externals[:1]:
-            await subscriptions.stop_all(ctx, graph, external)
+            await graph_subscriptions.stop_all(ctx, graph, external)
         return GraphWriter(graph)
     google = client_for(ctx, connection)
     await stop_all(ctx, google, externals)
