@@ -15,7 +15,7 @@ import asyncio
 import os
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,7 +43,7 @@ from domain.tasks.service import TaskChanges
 from tests.calendar_sync.conftest import consent, google_app
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.conftest import CALENDAR_TOKEN_KEY
-from tests.waiting import PATIENCE_SECONDS
+from tests.waiting import until
 from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import RedisServer, Worker
 from tests.webhooks.world import make_tenant
@@ -317,18 +317,6 @@ async def problems(db: Sessions, google: FakeGoogle, world: World) -> list[str]:
     return found
 
 
-async def until(condition: Callable[[], Awaitable[T | None]], worker: Worker, what: str) -> T:
-    """The first truthy answer of `condition`, polled up to the tests' patience; past it, what the worker logged."""
-    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
-    while True:
-        answer = await condition()
-        if answer:
-            return answer
-        assert asyncio.get_running_loop().time() < deadline, (
-            f"not within {PATIENCE_SECONDS} s: {what}\n" + (worker.output()[-3000:])
-        )
-        await asyncio.sleep(0.5)
-
 
 async def settled(db: Sessions, google: FakeGoogle, world: World, seconds: float = 240) -> list[str]:
     """Poll until everything agrees (each worker syncs every two seconds), or say what still does not."""
@@ -418,7 +406,7 @@ async def test_a_sync_that_keeps_failing_ends_in_the_dead_letter_queue_with_its_
                 )
                 return found.scalar_one_or_none()
 
-        dead = await until(recorded, worker, "this message in the dead letters")
+        dead = await until(recorded, what="this message in the dead letters", log=worker.output)
         assert (dead.actor, dead.company_id) == ("calendar_sync.sync", world.company_id)
         assert "badRequest" in dead.reason
 
@@ -428,7 +416,7 @@ async def test_a_sync_that_keeps_failing_ends_in_the_dead_letter_queue_with_its_
                 return (row.state, row.state_reason) == ("error", "badRequest")
 
         # Three failures in a row (this message's two, and the syncs the connection's own jobs keep trying).
-        await until(in_error, worker, "the connection in error with the provider's reason")
+        await until(in_error, what="the connection in error with the provider's reason", log=worker.output)
     finally:
         if worker is not None:
             worker.stop()

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -29,7 +29,7 @@ from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, result_of, sign_up
 from tests.graphql import GraphQL
 from tests.live.servers import JWT_SECRET, free_port
-from tests.waiting import PATIENCE_SECONDS
+from tests.waiting import PATIENCE_SECONDS, until
 from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import RedisServer, Worker
 
@@ -123,17 +123,6 @@ def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> N
     raise RuntimeError(f"rhythm serve did not become ready:\n{log.read_text(errors='replace')[-4000:]}")
 
 
-async def until(condition: Callable[[], Awaitable[T | None]], what: str, worker: Worker) -> T:
-    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
-    while True:
-        answer = await condition()
-        if answer:
-            return answer
-        assert asyncio.get_running_loop().time() < deadline, (
-            f"not within {PATIENCE_SECONDS} s: {what}\n" + (worker.output()[-3000:])
-        )
-        await asyncio.sleep(0.5)
-
 
 async def test_a_google_push_to_the_served_route_brings_the_change_into_the_week(
     api: tuple[str, dict[str, str], FakeGoogle], database_of_its_own: str, redis: RedisServer, tmp_path: Path
@@ -159,7 +148,7 @@ async def test_a_google_push_to_the_served_route_brings_the_change_into_the_week
                 return bool(connections) and connections[0]["lastSyncedAt"] is not None
 
             # The first sync (the connection asked for one) watches the primary calendar.
-            await until(synced, "the first sync", worker)
+            await until(synced, what="the first sync", log=worker.output)
             with google.lock:
                 watched = any(channel.calendar_id == PRIMARY for channel in google.channels.values())
             assert watched, "the first sync opened no watch channel"
@@ -173,7 +162,7 @@ async def test_a_google_push_to_the_served_route_brings_the_change_into_the_week
                 week = await graphql(WEEK, {"start": start.date().isoformat() + "T00:00:00Z"}, caller=someone)
                 return [event for event in week["viewer"]["week"]["events"] if event["title"] == "Dentist"]
 
-            [event] = await until(in_the_week, "the pushed event in the week", worker)
+            [event] = await until(in_the_week, what="the pushed event in the week", log=worker.output)
             assert datetime.fromisoformat(event["startsAt"]) == start
             assert google.notifications_sent > sent
         finally:

@@ -10,7 +10,8 @@ from typing import Any
 from tests.factories import Person, invite, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.documents import mutation_document
-from tests.isolation.world import Tenants, until
+from tests.isolation.world import Tenants
+from tests.waiting import until
 
 NOTIFICATIONS = "{ viewer { unreadNotificationCount notifications { nodes { id title readAt } } } }"
 NODE = "query($id: ID!) { node(id: $id) { id } }"

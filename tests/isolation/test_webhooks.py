@@ -12,7 +12,8 @@ import pytest
 
 from tests.graphql import GraphQL
 from tests.isolation.documents import mutation_document
-from tests.isolation.world import Tenants, snapshot, until
+from tests.isolation.world import Tenants, snapshot
+from tests.waiting import until
 from tests.webhooks.receiver import Receiver
 
 DELIVERIES = """

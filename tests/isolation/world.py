@@ -6,16 +6,13 @@ any of A's text. `snapshot` reads all of A as Alice, so a test can assert that n
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tests.factories import Person, create_company, create_project, create_task, result_of, sign_up
 from tests.graphql import Caller, GraphQL
-from tests.waiting import PATIENCE_SECONDS
 
 CREATE_API_KEY = """
 mutation($input: CreateApiKeyInput!) {
@@ -214,12 +211,3 @@ async def snapshot(graphql: GraphQL, tenants: Tenants) -> dict[str, Any]:
     assert data["node"] is not None, "Alice must see her own company"
     return data
 
-
-async def until(condition: Callable[[], Awaitable[Any]], *, what: str, seconds: float = PATIENCE_SECONDS) -> Any:
-    """The first truthy answer of `condition`: for work the app's workers do after a commit."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        if answer := await condition():
-            return answer
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not within {seconds} s: {what}")

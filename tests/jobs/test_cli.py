@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from tests.isolation.world import uuid_of
-from tests.jobs.world import QUEUES, Rhythm, dead_letters, make_world, send_failing_email, until
+from tests.jobs.world import QUEUES, Rhythm, dead_letters, make_world, send_failing_email
+from tests.waiting import until
 
 
 async def dead_of(rhythm: Rhythm, person: object, message_id: str) -> dict[str, object]:
@@ -13,7 +14,7 @@ async def dead_of(rhythm: Rhythm, person: object, message_id: str) -> dict[str, 
         dead = await dead_letters(rhythm, person, ["DEAD"])  # type: ignore[arg-type]
         return next((node for node in dead if node["messageId"] == message_id), None)
 
-    result: dict[str, object] = await until(found, "the dead letter")
+    result: dict[str, object] = await until(found, what="the dead letter")
     return result
 
 
@@ -43,7 +44,7 @@ async def test_the_cli_lists_queues_and_dead_letters_and_discards_one(rhythm: Rh
         rows = [n for n in await dead_letters(rhythm, world.owner) if n["id"] == dead["id"]]
         return rows[0]["state"] == "DISCARDED"
 
-    await until(discarded_for_good, "the discard")
+    await until(discarded_for_good, what="the discard")
 
 
 async def test_a_platform_administrator_granted_on_the_cli_sees_every_company_and_the_queues(rhythm: Rhythm) -> None:

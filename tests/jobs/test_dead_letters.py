@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.jobs.world import QUEUES, Rhythm, ask, dead_letters, make_world, send_failing_email, until
+from tests.jobs.world import QUEUES, Rhythm, ask, dead_letters, make_world, send_failing_email
 from tests.notifications.mailbox import Mailbox
+from tests.waiting import until
 
 
 async def given_up(rhythm: Rhythm, person: Any, message_id: str) -> dict[str, Any]:
@@ -16,7 +17,7 @@ async def given_up(rhythm: Rhythm, person: Any, message_id: str) -> dict[str, An
         dead = await dead_letters(rhythm, person, ["DEAD"])
         return next((node for node in dead if node["messageId"] == message_id), None)
 
-    result: dict[str, Any] = await until(found, f"the dead letter of message {message_id}")
+    result: dict[str, Any] = await until(found, what=f"the dead letter of message {message_id}")
     return result
 
 
@@ -78,7 +79,7 @@ async def test_a_replay_runs_the_job_again_with_its_retries_reset_and_it_succeed
         async def emailed() -> bool:
             return bool(mailbox.to(world.owner.email))
 
-        await until(emailed, "the replayed email")
+        await until(emailed, what="the replayed email")
     finally:
         mailbox.stop()
     assert await state_of(rhythm, world.owner, second["id"]) == "REPLAYED"
@@ -96,7 +97,7 @@ async def test_a_discard_drops_the_job_from_the_broker_for_good(rhythm: Rhythm) 
     async def discarded() -> bool:
         return await state_of(rhythm, world.owner, dead["id"]) == "DISCARDED"
 
-    await until(discarded, "the discard")
+    await until(discarded, what="the discard")
     assert rhythm.dead_in_broker() == in_broker - 1
     await asyncio.sleep(0.5)
     assert await dead_letters(rhythm, world.owner, ["DEAD"]) == []

@@ -21,7 +21,6 @@ from db.tenant import tenant_session, worker_for
 from tests.factories import Person, create_company, invite, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
-from tests.waiting import PATIENCE_SECONDS
 
 DEAD_LETTERS = """
 query($state: [DeadLetterState!]) {
@@ -122,13 +121,3 @@ async def ask(rhythm: Rhythm, person: Person, action: str, dead_letter_id: str) 
     result: dict[str, Any] = data[f"{action}DeadLetter"]
     return result
 
-
-async def until(condition: Any, what: str, seconds: float = PATIENCE_SECONDS) -> Any:
-    """Wait for work that runs in the worker process; the condition's truthy answer."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        found = await condition()
-        if found:
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {what}")
