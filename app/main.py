@@ -24,6 +24,7 @@ from app.request_id import request_id_middleware, request_id_of
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
+from domain.ai.calls import AiRuntime
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from resolvers.compiled.reads import CompiledReads
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
         queues=queue_reader(settings.redis_url),
+        ai=AiRuntime.from_settings(settings),
     )
     schema = build_schema(
         Limits(

@@ -10,6 +10,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.budget import within_budget
@@ -49,6 +50,7 @@ class Mutation(
     OccurrenceMutations,
     SchedulingMutations,
     FocusMutations,
+    AiMutations,
 ):
     pass
 

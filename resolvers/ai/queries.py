@@ -1,0 +1,51 @@
+"""Reading AI usage: everyone their own, a company's owners and admins the company's (the policies decide)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from domain.ai.usage import usage_groups
+from domain.validation import Checks
+from resolvers.ai.types import AiUsageGroup, AiUsageGroupBy
+from resolvers.context import Info
+from resolvers.ids import uuid_of
+from resolvers.mutation import signed_in
+
+
+@strawberry.type
+class AiQueries:
+    @strawberry.field(
+        description="AI usage of one company from `start` (included) to `end` (excluded), grouped by day, feature "
+        "or person: the company's for its owners and admins, one's own for everyone else."
+    )
+    async def ai_usage(
+        self,
+        info: Info,
+        company_id: relay.GlobalID,
+        start: datetime,
+        end: datetime,
+        group_by: AiUsageGroupBy = AiUsageGroupBy.DAY,
+    ) -> list[AiUsageGroup]:
+        signed_in(info)
+        checks = Checks()
+        if end <= start:
+            checks.fail("end", "Must be after start.")
+        checks.raise_if_any()
+        async with info.context.transaction.exclusive_session() as session:
+            groups = await usage_groups(
+                session, company_id=uuid_of(company_id, "Company"), start=start, end=end, group_by=group_by.value
+            )
+        return [
+            AiUsageGroup(
+                key=g.key,
+                calls=g.calls,
+                model_calls=g.model_calls,
+                tokens_in=g.tokens_in,
+                tokens_out=g.tokens_out,
+                cost_usd=g.cost_usd,
+            )
+            for g in groups
+        ]
