@@ -27,7 +27,8 @@ async def test_without_a_model_the_heuristic_reads_the_note_in_the_persons_zone(
     assert titles == ["Write the Q3 report", "Call Dana", "Send her the draft"]
     report, call, draft = result["tasks"]
     assert report["durationMinutes"] == 180
-    assert report["dueAt"].endswith(("-05:00", "-04:00")) and "T17:00:00" in report["dueAt"]
+    assert report["dueAt"].endswith(("-05:00", "-04:00"))
+    assert "T17:00:00" in report["dueAt"]
     assert "T09:00:00" in call["dueAt"]
     assert draft["dependsOn"] == [1]
 
@@ -47,11 +48,13 @@ async def test_the_models_answer_is_used_and_its_usage_recorded(ai_graphql: Grap
 
     assert (result["source"], result["reason"]) == ("MODEL", None)
     assert [t["title"] for t in result["tasks"]] == ["Write the Q3 report", "Call Dana"]
-    assert result["tasks"][0]["priority"] == "HIGH" and result["tasks"][0]["durationMinutes"] == 180
+    assert result["tasks"][0]["priority"] == "HIGH"
+    assert result["tasks"][0]["durationMinutes"] == 180
     assert result["tasks"][1]["dependsOn"] == [0]
     sent = model.requests[0]
     assert sent["response_format"]["type"] == "json_schema"
-    assert "Reports" in model.prompts()[0] and project
+    assert "Reports" in model.prompts()[0]
+    assert project
     assert await usage(ai_graphql, alice, alice.personal_company_id) == [
         {"key": "parse_tasks", "calls": 1, "modelCalls": 1, "tokensIn": 40, "tokensOut": 20, "costUsd": "0.000080"}
     ]
@@ -162,4 +165,5 @@ async def test_a_plan_request_is_read_from_plain_language(graphql: GraphQL) -> N
     plan = data["planFromText"]
     assert (plan["title"], plan["durationMinutes"]) == ("The report", 180)
     assert (plan["preferredStart"], plan["preferredEnd"]) == ("08:00", "12:00")
-    assert "T17:00:00" in plan["deadline"] and plan["source"] == "HEURISTIC"
+    assert "T17:00:00" in plan["deadline"]
+    assert plan["source"] == "HEURISTIC"
