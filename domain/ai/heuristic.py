@@ -14,7 +14,11 @@ from db.models import TaskPriority
 from domain.ai.heuristic_dates import find_date
 from domain.ai.schemas import PlanRequest, ProposedTask
 
-SEPARATOR = re.compile(r"(\n+|;\s*|,?\s+and then\s+|,?\s+then\s+|\.\s+(?=[A-Z])|,\s+(?:also|plus)\s+)", re.IGNORECASE)
+# A full stop ends a task only before a capital letter, and not after a list number ("1. outline").
+SEPARATOR = re.compile(
+    r"(\n+|;\s*|,?\s+and then\s+|,?\s+then\s+|(?<!\d)\.\s+(?=(?-i:[A-Z]))|,\s+(?:also|plus)\s+)", re.IGNORECASE
+)
+LEADING_THEN = re.compile(r"^(?:and\s+)?then\s+", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 NUMBER = r"(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|eight|ten|a couple of|a few)"
 NUMBERS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0,
@@ -30,10 +34,11 @@ DURATIONS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\b{APPROX}{NUMBER}[\s-]*(?:minutes?|mins?|m)\b", re.I), 1),
 ]
 PRIORITIES: list[tuple[re.Pattern[str], TaskPriority]] = [
-    (re.compile(r"\b(?:urgent(?:ly)?|asap|as soon as possible|critical|top priority|immediately)\b|!{2,}", re.I),
-     TaskPriority.URGENT),
+    # Low first: "not urgent" is low.
     (re.compile(r"\b(?:low[- ]priority|low prio|whenever|someday|no rush|not urgent|if time permits)\b", re.I),
      TaskPriority.LOW),
+    (re.compile(r"\b(?:urgent(?:ly)?|asap|as soon as possible|critical|top priority|immediately)\b|!{2,}", re.I),
+     TaskPriority.URGENT),
     (re.compile(r"\b(?:high[- ]priority|important|high prio|priority)\b|!", re.I), TaskPriority.HIGH),
 ]  # fmt: skip
 FILLER = re.compile(
@@ -52,6 +57,8 @@ def split_tasks(text: str) -> list[tuple[str, bool]]:
             after_then = "then" in part.lower()
             continue
         cleaned = BULLET.sub("", part).strip(" \t,.")
+        if LEADING_THEN.match(cleaned):
+            cleaned, after_then = LEADING_THEN.sub("", cleaned), True
         if cleaned:
             tasks.append((cleaned, after_then and bool(tasks)))
         after_then = False
@@ -97,6 +104,9 @@ def take_duration(text: str) -> tuple[str, int | None]:
             minutes = round(_number(match.group(1)) * scale)
         else:
             minutes = int(scale)  # type: ignore[call-overload]
+        # "in 2 hours", "within 30 minutes": when, not how long (the dates read it).
+        if re.search(r"\b(?:in|within)\s*$", text[: match.start()], re.IGNORECASE):
+            continue
         if 0 < minutes <= 100_000:
             return f"{text[: match.start()]} {text[match.end() :]}", minutes
     return text, None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import dateparser
 
@@ -20,18 +20,20 @@ MONTH = (
 )
 ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
-DAY_PART = r"(?:morning|afternoon|evening|night|noon|midday|midnight|eod|cob|end of (?:the )?day)"
+DAY_PART = r"(?:morning|afternoon|evening|night|noon|midday|midnight|eod|cob|(?:the )?end of (?:the )?day)"
 DAY = (
     rf"(?:today|tonight|tomorrow|tmrw|day after tomorrow|(?:next|this|coming) (?:{WEEKDAY}|week|month)"
-    rf"|{WEEKDAY}|in (?:\d+|a|an|one|two|three|four|five|six) {UNIT}|(?:{MONTH}\.? {ORDINAL})"
+    rf"|{WEEKDAY}|(?:in|within) (?:\d+|a|an|one|two|three|four|five|six) {UNIT}|(?:{MONTH}\.? {ORDINAL})"
     rf"|(?:(?:the )?{ORDINAL} (?:of )?{MONTH})"
-    rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|end of (?:the )?(?:week|month)|eow|eom|{DAY_PART})"
+    rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|(?:the )?end of (?:the )?(?:week|month)"
+    rf"|(?:this )?weekend|eow|eom|{DAY_PART})"
 )
 CLOCK = r"(?:\d{1,2}(?::\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight)"
 PART = rf"(?:{DAY}|(?:at |@ ?)?{CLOCK}|(?:in the |this )?{DAY_PART})"
 SPAN = re.compile(
-    rf"(?:\b(?:by|before|due|on|at|until|till|for|from|no later than)\s+)?"
-    rf"\b{PART}(?:(?:\s*,\s*|\s+)(?:at\s+)?{PART})*\b",
+    # Not "every Friday" (a repetition, not a due date), nor "Monday's retro".
+    rf"(?<!every )(?:\b(?:by|before|due|on|at|until|till|for|from|no later than)\s+)?"
+    rf"\b(?<!every ){PART}(?:(?:\s*,\s*|\s+)(?:at\s+)?{PART})*\b(?!['\u2019]s)",
     re.IGNORECASE,
 )
 WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -70,9 +72,13 @@ def _meaning(span: str, now: datetime) -> datetime | None:
         return None
     clock: time | None = None
     if re.search(r"\b(?:end of (?:the )?day|eod|cob)\b", words):
-        words, clock = re.sub(r"\b(?:end of (?:the )?day|eod|cob)\b", "", words), END_OF_DAY
-    words = re.sub(r"\beow\b|\bend of (?:the )?week\b", "friday", words)
-    words = re.sub(r"\beom\b|\bend of (?:the )?month\b", _last_of_month(now), words)
+        words, clock = re.sub(r"\b(?:(?:the )?end of (?:the )?day|eod|cob)\b", "", words), END_OF_DAY
+    words = re.sub(r"\beow\b|\b(?:the )?end of (?:the )?week\b", "friday", words)
+    words = re.sub(r"\beom\b|\b(?:the )?end of (?:the )?month\b", _last_of_month(now), words)
+    # Due "next week" or "this weekend": by its end.
+    words = re.sub(r"\bnext week\b", "next friday", words)
+    words = re.sub(r"\b(?:this )?weekend\b", "sunday", words)
+    words = re.sub(r"\bwithin\b", "in", words)
     words = words.replace("tmrw", "tomorrow").replace("day after tomorrow", "in 2 days")
     words = re.sub(r"\b(a|an|one|two|three|four|five|six) (?=" + UNIT + ")", lambda m: f"{WORDS[m.group(1)]} ", words)
     for name, value in PARTS.items():
@@ -99,6 +105,9 @@ def _resolve(words: str, clock: time | None, now: datetime) -> datetime | None:
         if parsed is None:
             return None
         day = parsed.replace(tzinfo=now.tzinfo)
+        if re.match(rf"next {WEEKDAY}\b", words) and day.date() < _next_monday(now):
+            # "next Friday" said on a Wednesday is the Friday of next week; "Friday" or "this Friday" is this one.
+            day += timedelta(days=7)
         has_clock = re.search(CLOCK, words) is not None
         relative = re.search(r"\bin \d+ (?:minutes?|mins?|hours?|hrs?)\b", words) is not None
         if has_clock or relative:
@@ -119,3 +128,7 @@ def _last_of_month(now: datetime) -> str:
     following = (now.replace(day=1) + timedelta(days=32)).replace(day=1)
     last = following - timedelta(days=1)
     return last.strftime("%B %d %Y").lower()
+
+
+def _next_monday(now: datetime) -> date:
+    return (now + timedelta(days=7 - now.weekday())).date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -24,10 +25,12 @@ class AiQueries:
     async def ai_usage(
         self,
         info: Info,
-        company_id: relay.GlobalID,
-        start: datetime,
-        end: datetime,
-        group_by: AiUsageGroupBy = AiUsageGroupBy.DAY,
+        company_id: Annotated[relay.GlobalID, strawberry.argument(description="The company.")],
+        start: Annotated[datetime, strawberry.argument(description="From this instant (included).")],
+        end: Annotated[datetime, strawberry.argument(description="To this instant (excluded).")],
+        group_by: Annotated[
+            AiUsageGroupBy, strawberry.argument(description="By day (UTC), feature or person.")
+        ] = AiUsageGroupBy.DAY,
     ) -> list[AiUsageGroup]:
         signed_in(info)
         checks = Checks()
