@@ -25,6 +25,7 @@ ACTOR_MODULES = (
     "workers.notifications",
     "workers.webhooks",
     "workers.scheduling",
+    "workers.ai",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

@@ -65,6 +65,7 @@ class AiCompanySettings(SQLModel, table=True):
     monthly_token_limit: int | None = None
     monthly_cost_limit_usd: Decimal | None = Field(default=None, sa_column=sa.Column(sa.Numeric(14, 6)))
     classify_tasks: bool = False
+    classify_tasks_since: datetime | None = timestamp_field(nullable=True)
     updated_by: uuid.UUID | None = None
     updated_at: datetime = timestamp_field(default_now=True)
 

@@ -109,6 +109,8 @@ async def set_budget(
     row = await session.get(AiCompanySettings, company_id) or AiCompanySettings(company_id=company_id)
     row.monthly_token_limit = monthly_token_limit
     row.monthly_cost_limit_usd = monthly_cost_limit_usd
+    if classify_tasks and not row.classify_tasks:
+        row.classify_tasks_since = utcnow()
     row.classify_tasks = classify_tasks
     row.updated_by = updated_by
     row.updated_at = utcnow()

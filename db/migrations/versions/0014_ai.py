@@ -43,6 +43,8 @@ TABLES = [
       monthly_token_limit bigint CHECK (monthly_token_limit >= 0),
       monthly_cost_limit_usd numeric(14, 6) CHECK (monthly_cost_limit_usd >= 0),
       classify_tasks boolean NOT NULL DEFAULT false,
+      -- When classification was last turned on: tasks created before it are left alone.
+      classify_tasks_since timestamptz,
       updated_by uuid,
       updated_at timestamptz NOT NULL DEFAULT now()
     )
