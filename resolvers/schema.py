@@ -10,6 +10,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from resolvers.ai.coach import CoachMutations
 from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
@@ -51,6 +52,7 @@ class Mutation(
     SchedulingMutations,
     FocusMutations,
     AiMutations,
+    CoachMutations,
 ):
     pass
 
