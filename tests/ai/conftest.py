@@ -23,22 +23,25 @@ def fake_model() -> Iterator[FakeModel]:
 
 
 @pytest.fixture(scope="session")
-def ai_app(settings: Settings, fake_model: FakeModel) -> Litestar:
-    return create_app(
-        settings.model_copy(
-            update={
-                "ai_base_url": fake_model.base_url,
-                "ai_api_key": SecretStr("test-key"),
-                "ai_model": "fake-model",
-                "ai_prices_per_million": {"fake-model": (1.0, 2.0)},
-                "ai_timeout_seconds": 1.0,
-                "ai_max_retries": 1,
-                "ai_max_output_tokens": 200,
-                "ai_calls_per_minute": 1000,
-                "run_workers_in_process": False,
-            }
-        )
+def ai_settings(settings: Settings, fake_model: FakeModel) -> Settings:
+    return settings.model_copy(
+        update={
+            "ai_base_url": fake_model.base_url,
+            "ai_api_key": SecretStr("test-key"),
+            "ai_model": "fake-model",
+            "ai_prices_per_million": {"fake-model": (1.0, 2.0)},
+            "ai_timeout_seconds": 1.0,
+            "ai_max_retries": 1,
+            "ai_max_output_tokens": 200,
+            "ai_calls_per_minute": 1000,
+            "run_workers_in_process": False,
+        }
     )
+
+
+@pytest.fixture(scope="session")
+def ai_app(ai_settings: Settings) -> Litestar:
+    return create_app(ai_settings)
 
 
 @pytest.fixture(scope="session")

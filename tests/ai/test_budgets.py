@@ -108,3 +108,32 @@ async def test_twenty_concurrent_calls_against_a_budget_for_five_never_spend_mor
     assert totals["spent"] <= budget
     assert dict(totals) == {"spent": budget, "reserved": 0}
     assert sum(g["calls"] for g in await usage(ai_graphql, alice, company)) == 20
+
+
+async def test_a_reservation_left_by_a_call_that_died_is_released_once_stale(
+    ai_graphql: GraphQL, model: FakeModel, owner: asyncpg.Connection
+) -> None:
+    alice = await sign_up(ai_graphql, name="Alice")
+    company = alice.personal_company_id
+    one_call = per_call_reservation()
+    await set_budget(ai_graphql, alice, company, monthlyTokenLimit=one_call)
+    month = datetime.now(UTC).date().replace(day=1)
+    # A call reserved the whole budget an hour ago and never settled (its process died).
+    await owner.execute(
+        "INSERT INTO ai_budget_months (company_id, month, reserved_tokens) VALUES ($1, $2, $3)",
+        uuid_of(company), month, one_call,
+    )  # fmt: skip
+    await owner.execute(
+        "INSERT INTO ai_budget_reservations (id, company_id, month, tokens, cost_usd, created_at)"
+        " VALUES (gen_random_uuid(), $1, $2, $3, 0, now() - interval '1 hour')",
+        uuid_of(company), month, one_call,
+    )  # fmt: skip
+    model.reset(Reply(content={"tasks": []}, tokens_in=10, tokens_out=5))
+
+    result = await parse(ai_graphql, alice, company, TEXT)
+
+    assert result["source"] == "MODEL"
+    assert dict(await spent(owner, company)) == {"spent": 15, "reserved": 0}
+    assert (
+        await owner.fetchval("SELECT count(*) FROM ai_budget_reservations WHERE company_id = $1", uuid_of(company)) == 0
+    )
