@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -164,8 +163,3 @@ async def settle_and_record(session: AsyncSession, call: Call) -> None:
     if call.metered.source == AiSource.HEURISTIC and call.metered.reason is None:
         call.metered.reason = AiReason.NO_MODEL
     await record_usage(session, call.metered, company_id=call.company_id, user_id=call.user_id)
-
-
-Transact = Callable[[], Any]
-Work = Callable[[AsyncSession], Awaitable[T]]
-ZERO = Decimal(0)

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,6 +46,8 @@ class FakeModel:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server: QuietServer | None = None
+        # Run in the server's thread while a request is being answered (a test looks at the database meanwhile).
+        self.during: Callable[[], None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -57,6 +60,7 @@ class FakeModel:
 
     def reset(self, default: Reply | None = None, *script: Reply) -> None:
         with self._lock:
+            self.during = None
             self.requests.clear()
             self.script = deque(script)
             self.default = default or Reply(content={"tasks": []})
@@ -79,6 +83,8 @@ class FakeModel:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 reply = fake._next(body)
+                if fake.during is not None:
+                    fake.during()
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.status != 200:

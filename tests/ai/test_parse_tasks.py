@@ -3,8 +3,13 @@ server on loopback, every failure of the model answered by the heuristic with it
 
 from __future__ import annotations
 
+import asyncio
+
+import asyncpg
+
 from tests.ai.documents import CREATE, PARSE, PLAN, parse, usage
 from tests.ai.fake_model import FakeModel, Reply
+from tests.conftest import _plain as plain_url
 from tests.factories import create_project, sign_up
 from tests.graphql import GraphQL
 
@@ -167,3 +172,34 @@ async def test_a_plan_request_is_read_from_plain_language(graphql: GraphQL) -> N
     assert (plan["preferredStart"], plan["preferredEnd"]) == ("08:00", "12:00")
     assert "T17:00:00" in plan["deadline"]
     assert plan["source"] == "HEURISTIC"
+
+
+async def test_no_transaction_of_the_call_is_open_while_the_model_answers(
+    ai_graphql: GraphQL, model: FakeModel, database_url: str
+) -> None:
+    alice = await sign_up(ai_graphql, name="Alice")
+    seen: list[int] = []
+
+    def open_transactions() -> None:
+        # Any connection idle inside a transaction that touched the budget would be this call's, held open.
+        async def count() -> int:
+            connection = await asyncpg.connect(plain_url(database_url))
+            try:
+                return int(
+                    await connection.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
+                        " AND datname = current_database() AND query ILIKE '%ai_budget%'"
+                    )
+                )
+            finally:
+                await connection.close()
+
+        seen.append(asyncio.run(count()))
+
+    model.reset(model_tasks({"title": "Buy milk"}))
+    model.during = open_transactions
+
+    result = await parse(ai_graphql, alice, alice.personal_company_id, "buy milk")
+
+    assert result["source"] == "MODEL"
+    assert seen == [0]
