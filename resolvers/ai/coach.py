@@ -96,14 +96,19 @@ class CoachSubscription:
             )  # fmt: skip
             await reserve(session, services.ai, call, now)
         pieces: list[str] = []
+        kept = False
         try:
             async for piece in _reply(info, call, coach.heuristic_reply(context)):
                 pieces.append(piece)
                 yield CoachChunk(delta=piece, done=False, source=None, reason=None)
+            # Kept before the last piece goes out, so a client that then reads the conversation finds the reply.
+            await _keep(info, call, company, user_id, "".join(pieces))
+            kept = True
             yield CoachChunk(delta="", done=True, source=call.metered.source, reason=call.metered.reason)
         finally:
-            # Also when the subscriber leaves mid-stream: what was said so far, and its usage, are kept.
-            await asyncio.shield(_keep(info, call, company, user_id, "".join(pieces)))
+            if not kept:
+                # The subscriber left mid-stream: what was said so far, and its usage, are kept all the same.
+                await asyncio.shield(_keep(info, call, company, user_id, "".join(pieces)))
 
 
 async def _reply(info: Info, call: Call, fallback: str) -> AsyncGenerator[str, None]:

@@ -3,6 +3,7 @@ piece from the fake model's SSE stream, the conversation is kept for its person 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.factories import sign_up
 from tests.graphql import GraphQL
 from tests.live.servers import Server, fresh_database, serving
 from tests.live.sockets import Socket, bearer, socket
+from tests.waiting import PATIENCE_SECONDS
 
 COACH = """
 subscription($company: ID!, $message: String!) {
@@ -23,6 +25,11 @@ CONVERSATION = "query($company: ID!) { coachConversation(companyId: $company) { 
 CLEAR = """
 mutation($input: CoachConversationInput!) {
   clearCoachConversation(input: $input) { __typename ... on CoachCleared { removed } ... on Error { message } }
+}"""
+USAGE = """query($company: ID!) {
+  aiUsage(companyId: $company, start: "2000-01-01T00:00:00Z", end: "2100-01-01T00:00:00Z", groupBy: FEATURE) {
+    key modelCalls tokensOut
+  }
 }"""
 ANSWER = "Start with the Q3 report while your focus is fresh, then take a short walk."
 
@@ -109,3 +116,31 @@ async def test_clearing_the_conversation_removes_it(coach_server: Server, coach_
 
     assert cleared["clearCoachConversation"] == {"__typename": "CoachCleared", "removed": 2}
     assert after["coachConversation"] == []
+
+
+async def test_a_reply_cut_by_the_subscriber_is_kept_as_far_as_it_went_and_metered(
+    coach_server: Server, coach_api: GraphQL, model: FakeModel
+) -> None:
+    alice = await sign_up(coach_api, name="Alice")
+    long_answer = " ".join(f"word{index}" for index in range(400))
+    model.reset(Reply(content=long_answer))
+
+    async with socket(coach_server.ws_url, bearer(alice.token)) as opened:
+        await opened.subscribe("1", COACH, {"company": alice.personal_company_id, "message": "Tell me a lot"})
+        await opened.next_where(lambda data: not data["coachReply"]["done"])
+
+    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
+    while asyncio.get_running_loop().time() < deadline:
+        data = await coach_api(CONVERSATION, {"company": alice.personal_company_id}, caller=alice)
+        if len(data["coachConversation"]) == 2:
+            break
+        await asyncio.sleep(0.2)
+    usage = await coach_api(USAGE, {"company": alice.personal_company_id}, caller=alice)
+
+    reply = data["coachConversation"][1]
+    assert reply["role"] == "assistant"
+    assert long_answer.startswith(reply["content"])
+    assert len(reply["content"]) < len(long_answer)
+    assert usage["aiUsage"][0]["key"] == "coach"
+    assert usage["aiUsage"][0]["modelCalls"] == 1
+    assert usage["aiUsage"][0]["tokensOut"] > 0
