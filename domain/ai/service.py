@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from base.clock import utcnow
-from db.models import AiCompanySettings, Project, Task, TaskPriority, User
+from db.models import AiBudgetMonth, AiCompanySettings, Project, Task, TaskPriority, User
+from domain.ai.budget import month_of
 from domain.ai.schemas import ModelPlan, ModelTasks, PlanRequest, ProposedTask
 from domain.changes import UNCHANGED
 from domain.db_errors import refusals
@@ -137,3 +138,13 @@ def plan_from_model(answer: ModelPlan, now: datetime) -> PlanRequest:
         preferred_start_minute=hours[0] if hours else None,
         preferred_end_minute=hours[1] if hours else None,
     )
+
+
+async def budget_of(
+    session: AsyncSession, company_id: uuid.UUID, now: datetime
+) -> tuple[AiCompanySettings | None, AiBudgetMonth | None]:
+    """The company's AI settings and this month's spending (None where nothing was set or spent yet)."""
+    await require_company(session, company_id)
+    settings = await session.get(AiCompanySettings, company_id)
+    month = await session.get(AiBudgetMonth, (company_id, month_of(now)))
+    return settings, month

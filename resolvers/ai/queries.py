@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from base.clock import utcnow
+from domain.ai.service import budget_of
 from domain.ai.usage import usage_groups
 from domain.validation import Checks
-from resolvers.ai.types import AiUsageGroup, AiUsageGroupBy
+from resolvers.ai.types import AiBudget, AiUsageGroup, AiUsageGroupBy
 from resolvers.context import Info
 from resolvers.ids import uuid_of
 from resolvers.mutation import signed_in
@@ -52,3 +55,19 @@ class AiQueries:
             )
             for g in groups
         ]
+
+    @strawberry.field(description="A company's AI budget and this month's spending; its members may read it.")
+    async def ai_budget(
+        self, info: Info, company_id: Annotated[relay.GlobalID, strawberry.argument(description="The company.")]
+    ) -> AiBudget:
+        signed_in(info)
+        async with info.context.transaction.exclusive_session() as session:
+            settings, month = await budget_of(session, uuid_of(company_id, "Company"), utcnow())
+        return AiBudget(
+            monthly_token_limit=settings.monthly_token_limit if settings else None,
+            monthly_cost_limit_usd=settings.monthly_cost_limit_usd if settings else None,
+            classify_tasks=settings.classify_tasks if settings else False,
+            spent_tokens=month.spent_tokens if month else 0,
+            spent_cost_usd=month.spent_cost_usd if month else Decimal(0),
+            reserved_tokens=month.reserved_tokens if month else 0,
+        )

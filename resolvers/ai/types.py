@@ -73,6 +73,16 @@ class AiSettings:
     classify_tasks: bool = strawberry.field(description="Whether new tasks are classified.")
 
 
+@strawberry.type(description="A company's AI budget and what it spent this month (UTC).")
+class AiBudget:
+    monthly_token_limit: int | None = strawberry.field(description="Tokens a month; null: no limit.")
+    monthly_cost_limit_usd: Decimal | None = strawberry.field(description="US dollars a month; null: no limit.")
+    classify_tasks: bool = strawberry.field(description="Whether new tasks are classified.")
+    spent_tokens: int = strawberry.field(description="Tokens spent this month.")
+    spent_cost_usd: Decimal = strawberry.field(description="Estimated US dollars spent this month.")
+    reserved_tokens: int = strawberry.field(description="Tokens reserved by calls under way.")
+
+
 @strawberry.input(description="Plain language to read in one company.")
 class AiTextInput:
     company_id: relay.GlobalID = strawberry.field(description="The company (its projects, its budget).")

@@ -16,6 +16,7 @@ from tests.factories import create_company, invite, sign_up
 from tests.graphql import Caller, GraphQL
 from tests.isolation.world import uuid_of
 
+BUDGET = "query($company: ID!) { aiBudget(companyId: $company) { monthlyTokenLimit spentTokens reservedTokens } }"
 MAX_OUTPUT = 200  # ai_max_output_tokens of the AI app (tests/ai/conftest.py)
 TEXT = "buy milk"
 
@@ -74,6 +75,8 @@ async def test_a_call_that_fits_exactly_is_the_models_and_the_next_is_the_heuris
     assert [t["title"] for t in past_it["tasks"]] == ["Buy milk"]
     assert len(model.requests) == 1
     assert dict(await spent(owner, company)) == {"spent": one_call, "reserved": 0}
+    read = await ai_graphql(BUDGET, {"company": company}, caller=alice)
+    assert read["aiBudget"] == {"monthlyTokenLimit": one_call, "spentTokens": one_call, "reservedTokens": 0}
 
 
 async def test_a_cost_limit_stops_calls_too(ai_graphql: GraphQL, model: FakeModel) -> None:

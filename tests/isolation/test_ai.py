@@ -14,6 +14,7 @@ USAGE = """query($company: ID!) {
 }"""
 CONVERSATION = "query($company: ID!) { coachConversation(companyId: $company) { role content } }"
 SUMMARY = "query($company: ID!) { weeklySummary(companyId: $company) { summary } }"
+BUDGET = "query($company: ID!) { aiBudget(companyId: $company) { monthlyTokenLimit spentTokens } }"
 
 
 async def test_outsiders_see_none_of_company_as_ai_usage(graphql: GraphQL, tenants: Tenants) -> None:
@@ -44,3 +45,16 @@ async def test_outsiders_read_no_coach_conversation_nor_summary_of_company_a(
     assert by_key.json()["errors"]
     for response in (summary, by_key):
         assert tenants.a.marker not in response.text
+
+
+async def test_outsiders_cannot_read_company_as_ai_budget(graphql: GraphQL, tenants: Tenants) -> None:
+    company = tenants.a.company_id
+
+    alices = await graphql(BUDGET, {"company": company}, caller=tenants.alice)
+    bobs = await graphql.post(BUDGET, {"company": company}, caller=tenants.bob)
+    keys = await graphql.post(BUDGET, {"company": company}, caller=tenants.b.api_key.caller())
+
+    assert alices["aiBudget"]["monthlyTokenLimit"] is None
+    for response in (bobs, keys):
+        assert response.json()["data"] is None
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -172,6 +172,7 @@ QUERY_CASES = {
     "tasks": test_bob_finds_no_task_of_company_a_by_filtering_on_its,
     "jobs": test_jobs.test_outsiders_cannot_see_replay_or_discard_a_dead_letter_of_company_a,
     "aiUsage": test_ai.test_outsiders_see_none_of_company_as_ai_usage,
+    "aiBudget": test_ai.test_outsiders_cannot_read_company_as_ai_budget,
     "coachConversation": test_ai.test_outsiders_read_no_coach_conversation_nor_summary_of_company_a,
     "weeklySummary": test_ai.test_outsiders_read_no_coach_conversation_nor_summary_of_company_a,
 }
