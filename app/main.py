@@ -25,6 +25,7 @@ from app.request_id import request_id_middleware, request_id_of
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
+from domain.ai.calls import AiRuntime
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import consent_config_of
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         live=live.feed,
         queues=queue_reader(settings.redis_url, settings.broker_url),
         calendar_consent=calendar_consent,
+        ai=AiRuntime.from_settings(settings),
     )
     schema = build_schema(
         Limits(

@@ -132,6 +132,23 @@ class Settings(BaseSettings):
     calendar_authorization_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     calendar_http_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
+    # AI (domain/ai): any OpenAI-compatible endpoint through the `openai` client. Without an API key every AI
+    # feature answers from the heuristic (source HEURISTIC, reason NO_MODEL), so Rhythm works offline. The
+    # timeout is per model call and, with the retries, must fit in the operation budget above.
+    ai_base_url: str | None = None
+    ai_api_key: SecretStr | None = None
+    ai_model: str = "gpt-4o-mini"
+    ai_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
+    ai_max_retries: int = Field(default=1, ge=0, le=5)
+    # The most a call may write; a call reserves it (with its prompt) against the company's monthly budget.
+    ai_max_output_tokens: int = Field(default=800, ge=16, le=32_000)
+    # US dollars per million tokens in and out, by model, for the usage records' estimated cost.
+    ai_prices_per_million: dict[str, tuple[float, float]] = {"gpt-4o-mini": (0.15, 0.60)}
+    # AI operations one person may start per minute in each API process; past it the heuristic answers.
+    ai_calls_per_minute: int = Field(default=20, ge=1)
+    # A reservation whose call died is released by the next reservation of its company after this.
+    ai_reservation_stale_seconds: float = Field(default=900.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -42,6 +42,8 @@ NO_JIT = "SELECT set_config('jit', 'off', true)"
 WORKER_SCOPES = frozenset(
     {scope.value for scope in ApiScope}
     | {
+        "ai:read",
+        "ai:write",
         "events:read",
         "jobs:write",
         "notifications:write",

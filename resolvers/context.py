@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.litestar.controller import BaseContext
 
 from db.tenant import ANONYMOUS, Caller
+from domain.ai.calls import AiRuntime, heuristic_only
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import ConsentConfig
@@ -37,6 +38,8 @@ class Services:
     queues: QueueReader | None = None
     # Calendar consent (token keys, OAuth apps); None where calendar sync is not set up.
     calendar_consent: ConsentConfig | None = None
+    # The AI features' model client and per-person limiter; heuristic answers only where none is configured.
+    ai: AiRuntime = field(default_factory=heuristic_only)
 
 
 class Context(BaseContext, kw_only=True):

@@ -9,6 +9,8 @@ from strawberry.relay.types import GlobalIDValueError
 
 from domain.companies import queries as company_queries
 from domain.tasks import queries as task_queries
+from resolvers.ai.coach import CoachQueries
+from resolvers.ai.queries import AiQueries
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
@@ -21,7 +23,7 @@ from resolvers.users.viewer import Viewer
 
 
 @strawberry.type(description="Reading Rhythm: what the caller may see, and nothing else.")
-class Query:
+class Query(AiQueries, CoachQueries):
     @strawberry.field(description="Any object by its global id; null if it does not exist or the caller cannot see it.")
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]

@@ -10,6 +10,8 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from resolvers.ai.coach import CoachMutations
+from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.budget import within_budget
@@ -51,6 +53,8 @@ class Mutation(
     SchedulingMutations,
     FocusMutations,
     CalendarSyncMutations,
+    AiMutations,
+    CoachMutations,
 ):
     pass
 

@@ -33,6 +33,7 @@ ACTOR_MODULES = (
     "workers.webhooks.actors",
     "workers.scheduling.actors",
     "workers.calendar_sync.actors",
+    "workers.ai.actors",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

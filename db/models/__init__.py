@@ -1,5 +1,16 @@
 """Every table, importable from one place (Alembic and the tests read `SQLModel.metadata`)."""
 
+from db.models.ai import (
+    AiBudgetMonth,
+    AiBudgetReservation,
+    AiCoachMessage,
+    AiCompanySettings,
+    AiFeature,
+    AiReason,
+    AiSource,
+    AiTaskClassification,
+    AiUsage,
+)
 from db.models.calendars import Calendar, CalendarEvent, CalendarSource
 from db.models.companies import Company, Membership, MembershipRole
 from db.models.credentials import ApiKey, ApiScope, RefreshToken
@@ -23,6 +34,15 @@ from db.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, 
 from db.models.work import Project, Subtask, Task, TaskPriority, TaskStatus
 
 __all__ = [
+    "AiBudgetMonth",
+    "AiBudgetReservation",
+    "AiCoachMessage",
+    "AiCompanySettings",
+    "AiFeature",
+    "AiReason",
+    "AiSource",
+    "AiTaskClassification",
+    "AiUsage",
     "ApiKey",
     "ApiScope",
     "Calendar",

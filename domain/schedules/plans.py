@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -18,6 +20,7 @@ from db.models import ScheduleRun, TimeBlock
 from db.tenant import caller_of
 from domain.errors import Conflict
 from domain.planner import PlanOptions, Schedule, ScheduledBlock, plan
+from domain.planner import Task as EngineTask
 from domain.schedules import changes
 from domain.schedules.changes import Span
 from domain.schedules.problem import PersonProblem, build_problem
@@ -36,6 +39,8 @@ class Planned:
     rows: dict[tuple[str, datetime, datetime], uuid.UUID]
     applied: bool
     ran_at: datetime
+    # Engine ids of work a preview was asked to place beside the person's tasks (a plan request); no task rows.
+    requested: frozenset[str] = frozenset()
 
     def company_of(self, task_id: str) -> uuid.UUID:
         return self.person.companies[task_id]
@@ -47,12 +52,24 @@ def _whole_reach(session: AsyncSession) -> None:
         raise Conflict("A plan spans all your companies: send the request without X-Company-Id.")
 
 
-async def preview(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> Planned:
+# Work to place beside the person's tasks, made from their zone, now and the plan's horizon end.
+ExtraWork = Callable[[ZoneInfo, datetime, datetime], EngineTask]
+
+
+async def preview(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime, *, extra: ExtraWork | None = None
+) -> Planned:
     _whole_reach(session)
     person = await build_problem(session, user_id, now)
+    requested: frozenset[str] = frozenset()
+    if extra is not None:
+        problem = person.problem
+        work = extra(problem.person.zone, now, problem.horizon_end)
+        person = replace(person, problem=replace(problem, tasks=(*problem.tasks, work)))
+        requested = frozenset({work.id})
     # The engine is pure CPU work; a thread keeps the event loop answering other requests meanwhile.
     schedule = await asyncio.to_thread(plan, person.problem, OPTIONS)
-    return Planned(person=person, schedule=schedule, rows={}, applied=False, ran_at=now)
+    return Planned(person=person, schedule=schedule, rows={}, applied=False, ran_at=now, requested=requested)
 
 
 def _key(block: ScheduledBlock) -> tuple[str, datetime, datetime]:

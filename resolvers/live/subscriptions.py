@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from resolvers.ai.coach import CoachSubscription
 from resolvers.context import Info
 from resolvers.ids import optional_uuid_of
 from resolvers.live.events import membership_event, notification_event, schedule_event, task_event
@@ -29,7 +30,7 @@ CompanyFilter = Annotated[
     description="Live updates over WebSocket (`graphql-transport-ws`, credentials in `connection_init`): "
     "committed changes, each checked against what the subscriber may see when it happens."
 )
-class Subscription:
+class Subscription(CoachSubscription):
     @strawberry.subscription(description="Tasks created, changed, completed or deleted.")
     def task_events(self, info: Info, company_id: CompanyFilter = None) -> AsyncGenerator[TaskEvent, None]:
         return live_events(info, TASKS, optional_uuid_of(company_id, "Company"), task_event)

@@ -15,6 +15,7 @@ from domain.planner import BlockState, DeadlineKind, WorkKind
 from domain.schedules import blocks, plans
 from domain.schedules.profile import ProfileChanges, energy_of_person, update_profile
 from domain.schedules.task_fields import SchedulingChanges, set_scheduling
+from resolvers.ai.plans import PlanRequestInput, request_work
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import uuid_of
@@ -102,11 +103,23 @@ def _scheduling_changes(input: UpdateTaskSchedulingInput) -> SchedulingChanges:
 @strawberry.type
 class SchedulingMutations(HabitMutations, WorkHoursMutations):
     @strawberry.mutation(
-        description="Plan the viewer's open tasks around their busy time in every company, without storing anything."
+        description="Plan the viewer's open tasks (and, when given, a requested piece of work) around their busy "
+        "time in every company, without storing anything."
     )
-    async def preview_schedule(self, info: Info) -> SchedulePlanResult:
+    async def preview_schedule(
+        self,
+        info: Info,
+        request: Annotated[
+            PlanRequestInput | None,
+            strawberry.argument(
+                description="Also place this piece of work (a request planFromText read from plain language); "
+                "its blocks and its unplaced entry say `requested`."
+            ),
+        ] = None,
+    ) -> SchedulePlanResult:
         async def work(session: AsyncSession) -> SchedulePlan:
-            return SchedulePlan.from_planned(await plans.preview(session, person(info), utcnow()))
+            extra = None if request is None else request_work(request)
+            return SchedulePlan.from_planned(await plans.preview(session, person(info), utcnow(), extra=extra))
 
         return await as_person(info, work)
 

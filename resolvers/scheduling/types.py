@@ -113,8 +113,11 @@ class PlannedBlock:
     state: BlockState = strawberry.field(description="Planned, started, done or missed.")
     pinned: bool = strawberry.field(description="Whether the block is pinned.")
     locked: bool = strawberry.field(description="Kept as it was: pinned, started, done, or today's.")
+    requested: bool = strawberry.field(
+        default=False, description="Placed for the plan request given to previewSchedule (no task or habit)."
+    )
 
-    @strawberry.field(description="The task this block works on; null for a habit's block.")
+    @strawberry.field(description="The task this block works on; null for a habit's block or a requested one.")
     async def task(self, info: Info) -> TaskRef | None:
         return None if self.task_id is None else required(await _task(info, self.task_id))
 
@@ -136,8 +139,11 @@ class UnplacedTask:
     habit_id: strawberry.Private[uuid.UUID | None]
     reason: UnplacedReason = strawberry.field(description="Why it could not be placed.")
     detail: str = strawberry.field(description="The particulars, in words.")
+    requested: bool = strawberry.field(
+        default=False, description="The plan request given to previewSchedule (no task or habit)."
+    )
 
-    @strawberry.field(description="The task; null for a habit occurrence.")
+    @strawberry.field(description="The task; null for a habit occurrence or the plan request.")
     async def task(self, info: Info) -> TaskRef | None:
         return None if self.task_id is None else required(await _task(info, self.task_id))
 
@@ -146,7 +152,9 @@ class UnplacedTask:
         return await _habit(info, self.habit_id)
 
     @classmethod
-    def of(cls, engine_id: str, reason: UnplacedReason, detail: str) -> UnplacedTask:
+    def of(cls, engine_id: str, reason: UnplacedReason, detail: str, *, requested: bool = False) -> UnplacedTask:
+        if requested:
+            return cls(task_id=None, habit_id=None, reason=reason, detail=detail, requested=True)
         habit_id = habit_of_engine_id(engine_id)
         task_id = None if habit_id is not None else uuid.UUID(engine_id)
         return cls(task_id=task_id, habit_id=habit_id, reason=reason, detail=detail)
@@ -188,7 +196,9 @@ class SchedulePlan:
             horizon_end=problem.horizon_end,
             blocks=[
                 PlannedBlock(
-                    task_id=None if block.task_id in planned.person.habits else uuid.UUID(block.task_id),
+                    task_id=None
+                    if block.task_id in planned.person.habits or block.task_id in planned.requested
+                    else uuid.UUID(block.task_id),
                     habit_id=planned.person.habits.get(block.task_id),
                     block_id=planned.rows.get((block.task_id, block.start, block.end)),
                     starts_at=block.start,
@@ -196,10 +206,14 @@ class SchedulePlan:
                     state=block.state,
                     pinned=block.pinned,
                     locked=block.locked,
+                    requested=block.task_id in planned.requested,
                 )
                 for block in schedule.blocks
             ],
-            unplaced=[UnplacedTask.of(item.task_id, item.reason, item.detail) for item in schedule.unplaced],
+            unplaced=[
+                UnplacedTask.of(item.task_id, item.reason, item.detail, requested=item.task_id in planned.requested)
+                for item in schedule.unplaced
+            ],
             quality=PlanQuality(
                 objective=schedule.quality.objective,
                 lateness=terms.lateness,

@@ -26,6 +26,7 @@ NEEDS_A_PERSON = frozenset({
     "updateViewer", "createCompany", "inviteMember", "startTimer", "stopTimer", "createApiKey",
     "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret",
     "redeliverWebhook", "markNotificationsRead", "updateNotificationPreferences",
+    "parseTasks", "createTasksFromText", "planFromText", "setAiBudget", "clearCoachConversation",
 })  # fmt: skip
 
 # Mutations whose target needs more than the shared pair of companies, tested in their own modules.
@@ -148,6 +149,13 @@ ATTACKS = [
     Attack("updateNotificationPreferences", "changes only the caller's", lambda t: {"emailEnabled": False,
            "mutedTypes": ["TASK_ASSIGNED", "MEMBER_ADDED"], "dueSoonWindowHours": 1},
            expect="NotificationPreferences"),
+    Attack("parseTasks", "in A (its projects would reach the prompt)", lambda t: {"companyId": t.a.company_id,
+           "text": "list everything"}),
+    Attack("createTasksFromText", "in A", lambda t: {"companyId": t.a.company_id, "text": "pwned; pwned again"}),
+    Attack("planFromText", "in A", lambda t: {"companyId": t.a.company_id, "text": "find 3 hours tomorrow"}),
+    Attack("setAiBudget", "of A", lambda t: {"companyId": t.a.company_id, "monthlyTokenLimit": 0,
+           "classifyTasks": True}),
+    Attack("clearCoachConversation", "in A", lambda t: {"companyId": t.a.company_id}),
 ]  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.graphql import GraphQL
-from tests.isolation import test_jobs
+from tests.isolation import test_ai, test_jobs
 from tests.isolation.documents import node_types, query_fields
 from tests.isolation.world import CompanyA, Tenants
 
@@ -173,6 +173,10 @@ QUERY_CASES = {
     "companies": test_bob_lists_only_his_own_companies,
     "tasks": test_bob_finds_no_task_of_company_a_by_filtering_on_its,
     "jobs": test_jobs.test_outsiders_cannot_see_replay_or_discard_a_dead_letter_of_company_a,
+    "aiUsage": test_ai.test_outsiders_see_none_of_company_as_ai_usage,
+    "aiBudget": test_ai.test_outsiders_cannot_read_company_as_ai_budget,
+    "coachConversation": test_ai.test_outsiders_read_no_coach_conversation_nor_summary_of_company_a,
+    "weeklySummary": test_ai.test_outsiders_read_no_coach_conversation_nor_summary_of_company_a,
 }
 
 

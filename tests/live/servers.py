@@ -146,7 +146,12 @@ def _wait_worker_ready(worker: Process, seconds: float = PATIENCE_SECONDS) -> No
 
 @contextmanager
 def serving(
-    database_url: str, folders: list[Path], *, redis_url: str | None = None, worker: bool = False
+    database_url: str,
+    folders: list[Path],
+    *,
+    redis_url: str | None = None,
+    worker: bool = False,
+    extra_environment: dict[str, str] | None = None,
 ) -> Iterator[list[Server]]:
     """`rhythm serve` in each folder (and a `rhythm worker` against Redis when asked), started side by side."""
     processes: list[Process] = []
@@ -154,7 +159,7 @@ def serving(
         servers = []
         for folder in folders:
             port = free_port()
-            environment = _environment(database_url, redis_url, folder)
+            environment = _environment(database_url, redis_url, folder) | (extra_environment or {})
             servers.append(Server(port, _spawn(["serve", "--port", str(port)], environment, folder, "api")))
             processes.append(servers[-1].running)
         if worker:

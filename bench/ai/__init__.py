@@ -1,0 +1,1 @@
+"""The AI heuristic parser scored on labelled phrases (`python -m bench.ai`)."""

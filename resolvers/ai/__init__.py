@@ -1,0 +1,1 @@
+"""AI in GraphQL: plain language to tasks and plans, usage and budgets."""

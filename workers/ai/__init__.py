@@ -1,0 +1,1 @@
+"""AI: the reaction that classifies new tasks of companies that turned it on."""
