@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from db.models import CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
+from db.models import AiTaskClassification, CalendarEvent, Company, Task, TaskScheduling, TaskStatus, TimeBlock
 from domain.planner import (
     BlockState,
     Deadline,
@@ -127,19 +127,34 @@ def event_record(event: CalendarEvent, affects: bool) -> EventRecord:
     )
 
 
+async def _classified(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, AiTaskClassification]:
+    """The AI classification of each task that has one (companies that turned classification on)."""
+    if not task_ids:
+        return {}
+    statement = sa.select(AiTaskClassification).where(col(AiTaskClassification.task_id) == any_of(task_ids))
+    return {row.task_id: row for row in (await session.execute(statement)).scalars()}
+
+
 def _engine_task(
-    task: Task, settings: TaskScheduling | None, model: DurationModel, done: int, depends_on: list[uuid.UUID]
+    task: Task,
+    settings: TaskScheduling | None,
+    model: DurationModel,
+    done: int,
+    depends_on: list[uuid.UUID],
+    classified: AiTaskClassification | None = None,
 ) -> EngineTask:
     settings = settings or TaskScheduling(task_id=task.id, company_id=task.company_id)
+    # A person's own estimate first, else the classifier's; either is corrected by the person's history.
+    estimate = task.estimated_minutes or (classified.estimated_minutes if classified else None)
     minutes = settings.duration_minutes or (
-        model.predict(task.estimated_minutes, settings.work_kind).minutes if task.estimated_minutes else DEFAULT_MINUTES
+        model.predict(estimate, settings.work_kind).minutes if estimate else DEFAULT_MINUTES
     )
     deadline = None if task.due_at is None else Deadline(task.due_at, DeadlineKind(settings.deadline_kind))
     return EngineTask(
         id=str(task.id),
         duration_minutes=max(0, minutes - done),
         priority=5 - task.priority,
-        effort=task.effort or 3,
+        effort=task.effort or (classified.effort if classified else 3),
         kind=WorkKind(settings.work_kind),
         splittable=settings.splittable,
         min_chunk_minutes=settings.min_chunk_minutes,
@@ -205,8 +220,12 @@ async def build_problem(session: AsyncSession, user_id: uuid.UUID, now: datetime
     statuses = await _statuses(session, sorted({d for deps in depends.values() for d in deps}))
     model = (await models_of(session, [user_id]))[user_id]
     done = await _done_before(session, user_id, today)
+    classified = await _classified(session, ids)
     engine_tasks = [
-        _engine_task(task, settings.get(task.id), model, done.get(task.id, 0), depends[task.id]) for task in tasks
+        _engine_task(
+            task, settings.get(task.id), model, done.get(task.id, 0), depends[task.id], classified.get(task.id)
+        )
+        for task in tasks
     ]
     work = await _work(session, user_id, person, tasks, engine_tasks, now, horizon_end)
     blocks = [b for b in await blocks_of(session, user_id, today) if b.state != BlockState.MISSED.value]

@@ -1,5 +1,6 @@
 """Classification: once a company turns it on, a job classifies each new task (beside the task, which keeps its
-own estimate), through the same heuristic fallback and metering as every AI answer."""
+own estimate), through the same heuristic fallback and metering as every AI answer. Plans take the classifier's
+estimate where the person gave none."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.ai.fake_model import FakeModel, Reply
 from tests.factories import create_task, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
+from tests.resolvers.scheduling.world import parse, plan, work_always
 from tests.waiting import PATIENCE_SECONDS
 from workers.ai import actors as workers_ai
 
@@ -92,3 +94,27 @@ async def test_the_job_asks_the_model_as_a_worker_and_keeps_its_answer_checked_l
                            "tokens_out": 12, "model": "fake-model"}  # fmt: skip
     assert budget is not None
     assert dict(budget) == {"spent_tokens": 42, "reserved_tokens": 0}
+
+
+async def test_a_plan_takes_the_classifiers_estimate_for_a_task_the_person_did_not_estimate(
+    graphql: GraphQL, owner: asyncpg.Connection, model: FakeModel, ai_settings: Settings
+) -> None:
+    alice = await sign_up(graphql, name="Alice")
+    company = alice.personal_company_id
+    await work_always(graphql, alice)
+    await graphql(SET_BUDGET, {"input": {"companyId": company, "classifyTasks": True}}, caller=alice)
+    model.reset(
+        Reply(content={"category": "writing", "depth": "shallow", "effort": 2, "estimated_minutes": 75},
+              tokens_in=30, tokens_out=12)
+    )  # fmt: skip
+    workers_ai._runtime = AiRuntime.from_settings(ai_settings)
+    try:
+        task = await create_task(graphql, alice, company_id=company, title=f"Answer the letters {uuid.uuid4().hex}")
+        assert (await classification_of(owner, task["id"])) is not None
+    finally:
+        workers_ai._runtime = None
+
+    blocks = [b for b in (await plan(graphql, alice, apply=False))["blocks"] if b["task"]["id"] == task["id"]]
+    minutes = sum((parse(b["endsAt"]) - parse(b["startsAt"])).total_seconds() / 60 for b in blocks)
+
+    assert minutes == 75, "a person with no history gets the classifier's estimate, not the 30-minute default"
