@@ -8,8 +8,8 @@ import pytest
 
 from tests.factories import create_task, sign_up
 from tests.graphql import GraphQL
-from tests.isolation.world import until
 from tests.resolvers.scheduling.world import now, week, work_always
+from tests.waiting import until
 from workers.scheduling import actors as scheduling
 
 

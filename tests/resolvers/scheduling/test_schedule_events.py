@@ -12,8 +12,9 @@ import pytest
 
 from tests.factories import Person, create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
-from tests.isolation.world import until, uuid_of
+from tests.isolation.world import uuid_of
 from tests.resolvers.scheduling.world import PREVIEW, RESULT, now, plan, week, work_always
+from tests.waiting import until
 from workers.scheduling import actors as scheduling
 
 BLOCK_CHANGE = """
