@@ -31,7 +31,9 @@ from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
 
 
-def graphql_controller(schema: strawberry.Schema, services: Services, compiled: CompiledReads | None = None) -> type:
+def graphql_controller(
+    schema: strawberry.Schema, services: Services, compiled: CompiledReads | None = None, *, graphiql: bool = True
+) -> type:
     # `scope` rather than `request`: the same getter serves HTTP and websocket connections.
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
@@ -49,7 +51,8 @@ def graphql_controller(schema: strawberry.Schema, services: Services, compiled: 
             make_graphql_controller(
                 schema,
                 path="/graphql",
-                graphql_ide="graphiql",
+                # Without it, GET /graphql is 404 (queries are never taken over GET).
+                graphql_ide="graphiql" if graphiql else None,
                 context_getter=context_getter,
                 allow_queries_via_get=False,
                 # The legacy `graphql-ws` protocol stays off.

@@ -20,6 +20,7 @@ from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
 from app.live import LiveChannels
+from app.production import cors, security_headers
 from app.request_id import request_id_middleware, request_id_of
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
@@ -113,8 +114,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             max_tokens=settings.graphql_max_tokens,
             max_fields=settings.graphql_max_fields,
             operation_seconds=settings.graphql_operation_timeout_seconds,
+            max_aliases=settings.graphql_max_aliases,
+            max_cost=settings.graphql_max_cost,
+            introspection=settings.enabled_outside_production(settings.graphql_introspection),
+            field_suggestions=settings.enabled_outside_production(settings.graphql_field_suggestions),
         )
     )
+    graphiql = settings.enabled_outside_production(settings.graphiql)
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
 
     readiness = Readiness(engine, settings.redis_url)
@@ -138,7 +144,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[graphql_controller(schema, services, compiled), graphiql_assets(), health, ready],
+        route_handlers=[
+            graphql_controller(schema, services, compiled, graphiql=graphiql),
+            *([graphiql_assets()] if graphiql else []),
+            health,
+            ready,
+        ],
         middleware=[request_id_middleware],
         exception_handlers={
             NotAuthorizedException: _unauthenticated,
@@ -149,6 +160,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
         state=State({"compiled_reads": compiled}),
+        cors_config=cors(settings),
+        response_headers=security_headers(settings),
+        request_max_body_size=settings.http_max_body_bytes,
     )
 
 

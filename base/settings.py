@@ -96,8 +96,33 @@ class Settings(BaseSettings):
     http_body_timeout_seconds: float = Field(default=30.0, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
 
+    # Operations: production mode, rate limits, metrics and traces (RHYTHM_ENVIRONMENT=production turns on the
+    # production defaults below; each stays overridable). None of these is read outside app/ and workers/.
+    # Introspection, "Did you mean" suggestions and the GraphiQL page: unset follows the environment (off in
+    # production, on elsewhere).
+    graphql_introspection: bool | None = None
+    graphql_field_suggestions: bool | None = None
+    graphiql: bool | None = None
+    # Browsers on these origins may call the API (CORS); empty: no CORS headers at all.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Request bodies larger than this are refused with 413 before they are read in full.
+    http_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Aliases a document may use, and its cost: every field counts once, times the page size (`first`/`last`,
+    # 20 where absent) of every connection above it, fragments expanded. Both are checked before validation;
+    # twelve levels of connections at the default page size cost about 500,000.
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_cost: int = Field(default=1_000_000, ge=10)
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    def enabled_outside_production(self, setting: bool | None) -> bool:
+        """A switch that is on by default except in production."""
+        return (not self.production) if setting is None else setting
 
     @property
     def in_process_workers(self) -> bool:
@@ -108,6 +133,9 @@ class Settings(BaseSettings):
     def resolved_jwt_secret(self) -> str:
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
+        if self.production:
+            # A secret generated into a data folder differs between replicas and vanishes with the container.
+            raise RuntimeError("RHYTHM_JWT_SECRET must be set in production (RHYTHM_ENVIRONMENT=production).")
         path = self.data_dir / "jwt-secret"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
