@@ -84,6 +84,8 @@ def serve(args: argparse.Namespace) -> None:
             loop="auto",
             # uvicorn's HTTP protocol with deadlines for a request's head and body and a connection cap.
             http=GuardedHttpProtocol,
+            # Rhythm reads X-Forwarded-For itself, from the proxies it is told to trust (app/client_address.py).
+            proxy_headers=False,
         )
 
 

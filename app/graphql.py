@@ -24,19 +24,27 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.bad_requests import bad_request, require_operation_object
 from app.callers import identify
+from app.client_address import Network, client_address
 from app.graphiql import graphiql_page
 from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
+from resolvers.rate_limits import admit_request, refused
 
 
 def graphql_controller(
-    schema: strawberry.Schema, services: Services, compiled: CompiledReads | None = None, *, graphiql: bool = True
+    schema: strawberry.Schema,
+    services: Services,
+    compiled: CompiledReads | None = None,
+    *,
+    graphiql: bool = True,
+    trusted_proxies: tuple[Network, ...] = (),
 ) -> type:
     # `scope` rather than `request`: the same getter serves HTTP and websocket connections.
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
+        context.client_address = client_address(scope, trusted_proxies)
         try:
             # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
             if scope["type"] == ScopeType.HTTP:
@@ -96,6 +104,10 @@ def _with_compiled_reads(
                 and request_data.protocol == "http"
                 and request_adapter.method == "POST"
             ):
+                # Counted here, before a compiled read can answer; the executor's count then skips it.
+                refusal = await admit_request(context)
+                if refusal is not None:
+                    return refused(context, refusal)
                 result = await compiled.execute(
                     context, request_data.query, request_data.variables, request_data.operation_name
                 )

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.client_address import networks
 from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
@@ -31,6 +32,7 @@ from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.extensions import INTERNAL
 from resolvers.outages import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
+from resolvers.rate_limits import Policies, RateLimiter, storage_for
 from resolvers.schema import Limits, build_schema
 from workers.queues import reader as queue_reader
 
@@ -78,6 +80,18 @@ _DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits_enabled:
+        return None
+    policies = Policies(
+        requests=settings.rate_limit_requests,
+        requests_per_address=settings.rate_limit_requests_per_address,
+        auth_attempts=settings.rate_limit_auth_attempts,
+        sign_in_failures=settings.rate_limit_sign_in_failures,
+    )
+    return RateLimiter(storage_for(settings.redis_url), policies)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     if not settings.database_url:
@@ -107,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
         queues=queue_reader(settings.redis_url),
+        rate_limiter=rate_limiter(settings),
     )
     schema = build_schema(
         Limits(
@@ -116,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             operation_seconds=settings.graphql_operation_timeout_seconds,
             max_aliases=settings.graphql_max_aliases,
             max_cost=settings.graphql_max_cost,
+            max_page_size=settings.graphql_max_page_size,
             introspection=settings.enabled_outside_production(settings.graphql_introspection),
             field_suggestions=settings.enabled_outside_production(settings.graphql_field_suggestions),
         )
@@ -145,7 +161,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            graphql_controller(schema, services, compiled, graphiql=graphiql),
+            graphql_controller(
+                schema, services, compiled, graphiql=graphiql, trusted_proxies=networks(settings.trusted_proxies)
+            ),
             *([graphiql_assets()] if graphiql else []),
             health,
             ready,

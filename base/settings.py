@@ -112,6 +112,15 @@ class Settings(BaseSettings):
     # twelve levels of connections at the default page size cost about 500,000.
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_cost: int = Field(default=1_000_000, ge=10)
+    # Rate limits (resolvers/rate_limits.py), "N/period" as the `limits` library reads them, counted in Redis
+    # when REDIS_URL is set (shared by every API process), in memory otherwise.
+    rate_limits_enabled: bool = True
+    rate_limit_requests: str = "1000/15 minutes"  # operations per caller (person, API key, or address)
+    rate_limit_requests_per_address: str = "3000/15 minutes"
+    rate_limit_auth_attempts: str = "30/15 minutes"  # logIn, signUp, refreshToken fields per address
+    rate_limit_sign_in_failures: str = "5/15 minutes"  # per account and per address
+    # Proxies whose X-Forwarded-For names the client (addresses or networks); none: the peer is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -18,6 +18,7 @@ from resolvers.transaction import Transaction
 
 if TYPE_CHECKING:
     from resolvers.live.feed import LiveFeed
+    from resolvers.rate_limits import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class Services:
     live: LiveFeed | None = None
     # The broker's queue figures, for platform administrators; None where no broker is known.
     queues: QueueReader | None = None
+    # Counts operations and sign-in attempts (resolvers/rate_limits.py); None turns rate limits off.
+    rate_limiter: RateLimiter | None = None
 
 
 class Context(BaseContext, kw_only=True):
@@ -43,6 +46,15 @@ class Context(BaseContext, kw_only=True):
     loaders: Any = None
     # A websocket's `connection_init` payload, which carries its credentials (app/websocket.py).
     connection_params: dict[str, Any] | None = None
+    # The client's address, X-Forwarded-For read only from trusted proxies (app/client_address.py).
+    client_address: str = "unknown"
+    # Rate limits: whether this request's operation was counted, and the emails its `logIn` fields failed with.
+    request_counted: bool = False
+    failed_sign_ins: list[str] | None = None
+
+    def sign_in_failed(self, email: str) -> None:
+        if self.failed_sign_ins is not None:
+            self.failed_sign_ins.append(email.strip().lower())
 
     @property
     def caller(self) -> Caller:

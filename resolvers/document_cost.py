@@ -47,6 +47,8 @@ class CostLimits:
     max_aliases: int = 30
     max_cost: int = 1_000_000
     default_page_size: int = 20
+    # A larger `first` is refused by the connection itself, with its own message: priced as the largest page.
+    max_page_size: int = 100
     # A document deeper than this is left to validation, which refuses it for its depth: the clearer reason.
     max_depth: int = 12
 
@@ -66,10 +68,13 @@ class _Unbounded(Exception):
 
 
 class _Pricer:
-    def __init__(self, fragments: Fragments, variables: Mapping[str, object], default_page_size: int) -> None:
+    def __init__(
+        self, fragments: Fragments, variables: Mapping[str, object], default_page_size: int, max_page_size: int
+    ) -> None:
         self._fragments = fragments
         self._variables = variables
         self._default_page_size = default_page_size
+        self._max_page_size = max_page_size
         self._steps = 0
         self.deepest = 0
 
@@ -99,11 +104,11 @@ class _Pricer:
             if argument.name.value in _PAGE_ARGUMENTS:
                 value = argument.value
                 if isinstance(value, IntValueNode):
-                    return max(int(value.value), 0)
+                    return min(max(int(value.value), 0), self._max_page_size)
                 if isinstance(value, VariableNode):
                     given = self._variables.get(value.name.value)
                     if isinstance(given, int) and not isinstance(given, bool):
-                        return max(given, 0)
+                        return min(max(given, 0), self._max_page_size)
                 return self._default_page_size
         if field.selection_set is not None and any(
             child.name.value in _CONNECTION_FIELDS for child in self._fields(field.selection_set)
@@ -154,7 +159,7 @@ def too_costly(
             f"The document uses {used:,} aliases; the limit is {limits.max_aliases:,}. Send fewer in one request.",
             extensions={"code": TOO_MANY_ALIASES},
         )
-    pricer = _Pricer(fragments, variables or {}, limits.default_page_size)
+    pricer = _Pricer(fragments, variables or {}, limits.default_page_size, limits.max_page_size)
     try:
         cost = max((pricer.cost(operation.selection_set) for operation in operations), default=0)
         _walk_unused(pricer, fragments)
@@ -186,7 +191,7 @@ def endless_spreads(document: DocumentNode) -> GraphQLError | None:
     """The refusal of a document whose fragments spread each other without end (whatever its variables), for a
     caller about to validate it: the field count sees no field in them, validation would walk every spread."""
     operations, fragments = parts(document)
-    pricer = _Pricer(fragments, {}, 1)
+    pricer = _Pricer(fragments, {}, 1, 1)
     try:
         for operation in operations:
             pricer.cost(operation.selection_set)

@@ -28,6 +28,7 @@ from resolvers.live.transport import SubscriptionsOverWebSocket
 from resolvers.notifications.mutations import NotificationMutations
 from resolvers.projects.mutations import ProjectMutations
 from resolvers.queries import Query
+from resolvers.rate_limits import RateLimiting
 from resolvers.scalars import SCALAR_OVERRIDES
 from resolvers.scheduling.mutations import SchedulingMutations
 from resolvers.suggestions import HideSuggestions
@@ -64,6 +65,7 @@ class Limits:
     # Aliases, and fields times the page sizes above them (resolvers/document_cost.py).
     max_aliases: int = 30
     max_cost: int = 1_000_000
+    max_page_size: int = 100
     # Fields selected with fragments expanded (resolvers/field_count.py). A document without fragments cannot
     # reach it within the token limit; the largest Rhythm ships or tests selects 82.
     max_fields: int = 2000
@@ -79,6 +81,7 @@ class Limits:
             max_aliases=self.max_aliases,
             max_cost=self.max_cost,
             default_page_size=DEFAULT_PAGE_SIZE,
+            max_page_size=self.max_page_size,
             max_depth=self.max_depth,
         )
 
@@ -130,6 +133,7 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
             lambda: MaxSelectedFields(limits.max_fields),
             lambda: MaxDocumentCost(limits.cost),
             SubscriptionsOverWebSocket,
+            RateLimiting,
             ErrorFormatter,
             TransactionBoundary,
             *([] if limits.field_suggestions else [HideSuggestions]),
