@@ -4,6 +4,7 @@ WebSocket at the same path (`graphql-transport-ws`)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -28,8 +29,10 @@ from app.client_address import Network, client_address
 from app.graphiql import graphiql_page
 from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
+from base.metrics import COMPILED_READS
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
+from resolvers.metrics import record
 from resolvers.rate_limits import admit_request, refused
 
 
@@ -105,13 +108,17 @@ def _with_compiled_reads(
                 and request_adapter.method == "POST"
             ):
                 # Counted here, before a compiled read can answer; the executor's count then skips it.
+                started = time.perf_counter()
                 refusal = await admit_request(context)
                 if refusal is not None:
                     return refused(context, refusal)
                 result = await compiled.execute(
                     context, request_data.query, request_data.variables, request_data.operation_name
                 )
+                COMPILED_READS.labels("declined" if result is None else "answered").inc()
                 if result is not None:
+                    name = compiled.operation_name(request_data.query, request_data.operation_name)
+                    record(name, "query", result.errors, time.perf_counter() - started)
                     return result
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response

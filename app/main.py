@@ -21,6 +21,7 @@ from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
 from app.live import LiveChannels
+from app.metrics import metrics, watch_pool
 from app.production import cors, security_headers
 from app.request_id import request_id_middleware, request_id_of
 from base.logs import configure_logging
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         statement_timeout_ms=round(settings.graphql_operation_timeout_seconds * 1000) + 1000,
         connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
+    watch_pool(engine)
     live = LiveChannels(settings.redis_url)
     services = Services(
         sessions=create_sessionmaker(engine),
@@ -167,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([graphiql_assets()] if graphiql else []),
             health,
             ready,
+            metrics,
         ],
         middleware=[request_id_middleware],
         exception_handlers={
@@ -177,7 +180,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[live.plugin],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
-        state=State({"compiled_reads": compiled}),
+        state=State({"compiled_reads": compiled, "queues": services.queues}),
         cors_config=cors(settings),
         response_headers=security_headers(settings),
         request_max_body_size=settings.http_max_body_bytes,

@@ -25,6 +25,7 @@ from resolvers.focus.mutations import FocusMutations
 from resolvers.jobs.mutations import JobMutations
 from resolvers.live.subscriptions import Subscription
 from resolvers.live.transport import SubscriptionsOverWebSocket
+from resolvers.metrics import OperationMetrics
 from resolvers.notifications.mutations import NotificationMutations
 from resolvers.projects.mutations import ProjectMutations
 from resolvers.queries import Query
@@ -126,6 +127,8 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         # Factories, so every operation gets extensions of its own.
         extensions=[
+            # First, so it closes last and sees the codes ErrorFormatter gives.
+            OperationMetrics,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: DocumentCache(documents),

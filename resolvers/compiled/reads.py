@@ -165,6 +165,15 @@ class CompiledReads:
         except Declined:
             return None
 
+    def operation_name(self, query: str | None, operation_name: str | None) -> str | None:
+        """The name of the operation a request runs, from the document this already prepared (for metrics)."""
+        if operation_name or query is None:
+            return operation_name
+        prepared = self._prepared(query, None)
+        if isinstance(prepared, Prepared) and prepared.operation.name is not None:
+            return prepared.operation.name.value
+        return None
+
     def _prepared(self, query: str, operation_name: str | None) -> Prepared | GraphQLError | None:
         if len(query) > MAX_KEPT_QUERY_CHARS:
             return self._prepare(query, operation_name)  # not kept: the cache's keys would hold it
