@@ -30,10 +30,12 @@ from app.graphiql import graphiql_page
 from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
 from base.metrics import COMPILED_READS
+from base.tracing import tracer
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
 from resolvers.metrics import record
 from resolvers.rate_limits import admit_request, refused
+from resolvers.tracing import describe
 
 
 def graphql_controller(
@@ -112,14 +114,16 @@ def _with_compiled_reads(
                 refusal = await admit_request(context)
                 if refusal is not None:
                     return refused(context, refusal)
-                result = await compiled.execute(
-                    context, request_data.query, request_data.variables, request_data.operation_name
-                )
-                COMPILED_READS.labels("declined" if result is None else "answered").inc()
-                if result is not None:
-                    name = compiled.operation_name(request_data.query, request_data.operation_name)
-                    record(name, "query", result.errors, time.perf_counter() - started)
-                    return result
+                with tracer().start_as_current_span("query") as span:
+                    result = await compiled.execute(
+                        context, request_data.query, request_data.variables, request_data.operation_name
+                    )
+                    COMPILED_READS.labels("declined" if result is None else "answered").inc()
+                    if result is not None:
+                        name = compiled.operation_name(request_data.query, request_data.operation_name)
+                        record(name, "query", result.errors, time.perf_counter() - started)
+                        describe(span, name, "query", list(result.errors or ()))
+                        return result
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )

@@ -24,6 +24,7 @@ from app.live import LiveChannels
 from app.metrics import metrics, watch_pool
 from app.production import cors, security_headers
 from app.request_id import request_id_middleware, request_id_of
+from app.tracing import instrument
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
     watch_pool(engine)
+    traced = instrument(settings, engine)
     live = LiveChannels(settings.redis_url)
     services = Services(
         sessions=create_sessionmaker(engine),
@@ -177,7 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **dict.fromkeys(_DEPENDENCY_ERRORS, _dependency_failed),
         },
         lifespan=[lifespan, live.lifespan],
-        plugins=[live.plugin],
+        plugins=[live.plugin, *traced],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
         state=State({"compiled_reads": compiled, "queues": services.queues}),

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     rate_limit_requests_per_address: str = "3000/15 minutes"
     rate_limit_auth_attempts: str = "30/15 minutes"  # logIn, signUp, refreshToken fields per address
     rate_limit_sign_in_failures: str = "5/15 minutes"  # per account and per address
+    # Traces: exported over OTLP/HTTP to this endpoint (a collector, e.g. http://otel-collector:4318); unset, off.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RHYTHM_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    )
+    otel_service_name: str = "rhythm"
     # Proxies whose X-Forwarded-For names the client (addresses or networks); none: the peer is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
 

@@ -35,6 +35,7 @@ from resolvers.scheduling.mutations import SchedulingMutations
 from resolvers.suggestions import HideSuggestions
 from resolvers.tasks.mutations import TaskMutations
 from resolvers.time_tracking.mutations import TimeMutations
+from resolvers.tracing import OperationSpan
 from resolvers.users.mutations import UserMutations
 from resolvers.webhooks.mutations import WebhookMutations
 
@@ -129,6 +130,7 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
         extensions=[
             # First, so it closes last and sees the codes ErrorFormatter gives.
             OperationMetrics,
+            OperationSpan,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: DocumentCache(documents),

@@ -16,6 +16,7 @@ from dramatiq.middleware import AsyncIO
 
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter
 from workers.dead_letters import DeadLetterRecorder
+from workers.tracing import TraceContext
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
@@ -49,6 +50,8 @@ def setup_broker(
         broker.emit_after("process_boot")
         broker.add_middleware(AttemptCap(MemoryCounter(), ATTEMPT_CAP))
     broker.add_middleware(AsyncIO())
+    # Jobs join the trace of the request that caused them (workers/tracing.py).
+    broker.add_middleware(TraceContext())
     # Records what the broker rejects into its dead-letter queue, with the reason, for owners to decide on.
     broker.add_middleware(DeadLetterRecorder())
     dramatiq.set_broker(broker)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import dramatiq
 import structlog
 
+from base.tracing import attached
 from db.models import OutboxEvent
 from domain.events.jobs import load_event
 from workers.relay import ClaimedEvent
@@ -46,13 +47,15 @@ async def dispatch(event_id: str, company_id: str) -> None:
 def publish(broker: dramatiq.Broker, events: Sequence[ClaimedEvent]) -> None:
     """Hand claimed events to the broker; the event id is the message id, so a repeat is recognisable."""
     for event in events:
-        broker.enqueue(
-            dramatiq.Message(
-                queue_name="events",
-                actor_name="events.dispatch",
-                args=(str(event.id), str(event.company_id)),
-                kwargs={},
-                options={},
-                message_id=str(event.id),
+        # Inside the writing request's trace: the tracing middleware puts it in the message (workers/tracing.py).
+        with attached(event.trace_context):
+            broker.enqueue(
+                dramatiq.Message(
+                    queue_name="events",
+                    actor_name="events.dispatch",
+                    args=(str(event.id), str(event.company_id)),
+                    kwargs={},
+                    options={},
+                    message_id=str(event.id),
+                )
             )
-        )

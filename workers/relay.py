@@ -31,6 +31,8 @@ class ClaimedEvent:
     id: uuid.UUID
     company_id: uuid.UUID
     type: str
+    # The trace of the request that wrote the event, for the jobs it causes to join.
+    trace_context: dict[str, str] | None = None
 
 
 Publish = Callable[[Sequence[ClaimedEvent]], None]
@@ -99,10 +101,13 @@ class OutboxRelay:
     async def _claim(self) -> list[ClaimedEvent]:
         async with tenant_session(self._sessions, ANONYMOUS) as session:
             rows = await session.execute(
-                text("SELECT id, company_id, type FROM rhythm.claim_outbox(:batch, :lease)"),
+                text("SELECT id, company_id, type, trace_context FROM rhythm.claim_outbox(:batch, :lease)"),
                 {"batch": self._batch, "lease": self._lease},
             )
-            return [ClaimedEvent(id=row.id, company_id=row.company_id, type=row.type) for row in rows]
+            return [
+                ClaimedEvent(id=row.id, company_id=row.company_id, type=row.type, trace_context=row.trace_context)
+                for row in rows
+            ]
 
     async def _mark_published(self, ids: list[uuid.UUID]) -> None:
         async with tenant_session(self._sessions, ANONYMOUS) as session:

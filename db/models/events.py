@@ -25,6 +25,8 @@ class OutboxEvent(SQLModel, table=True):
     created_at: datetime = timestamp_field(default_now=True)
     claimed_until: datetime | None = timestamp_field(nullable=True)
     published_at: datetime | None = timestamp_field(nullable=True)
+    # The W3C trace context of the request that wrote it, handed on to the jobs it causes (0015).
+    trace_context: dict[str, str] | None = Field(default=None, sa_column=sa.Column(postgresql.JSONB, nullable=True))
 
 
 class JobRun(SQLModel, table=True):

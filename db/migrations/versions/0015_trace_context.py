@@ -1,0 +1,58 @@
+"""The outbox keeps the trace context of the request that wrote each event, so the jobs it causes join that
+request's trace: the relay hands it on inside the Dramatiq message it publishes.
+
+`claim_outbox` returns it; its result type changes, so the function is made again (with its owner and grants).
+
+Revision ID: 0015_trace_context
+Revises: 0011_self_leave_in_scope
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0015_trace_context"
+down_revision: str | None = "0011_self_leave_in_scope"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SIGNATURE = "rhythm.claim_outbox(integer, interval)"
+
+
+def _claim(returned: str, columns: str) -> list[str]:
+    return [
+        f"DROP FUNCTION {SIGNATURE}",
+        f"""
+        CREATE FUNCTION rhythm.claim_outbox(p_limit integer, p_lease interval)
+        RETURNS TABLE ({returned})
+        LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+          UPDATE public.outbox o SET claimed_until = clock_timestamp() + p_lease
+          WHERE o.id IN (
+            SELECT c.id FROM public.outbox c
+            WHERE c.published_at IS NULL AND (c.claimed_until IS NULL OR c.claimed_until < clock_timestamp())
+            ORDER BY c.created_at
+            LIMIT p_limit
+            FOR UPDATE SKIP LOCKED
+          )
+          RETURNING {columns}
+        $$
+        """,
+        f"ALTER FUNCTION {SIGNATURE} OWNER TO rhythm_definer",
+        f"REVOKE EXECUTE ON FUNCTION {SIGNATURE} FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION {SIGNATURE} TO rhythm_app",
+    ]
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE outbox ADD COLUMN trace_context jsonb")
+    for statement in _claim(
+        "id uuid, company_id uuid, type text, trace_context jsonb", "o.id, o.company_id, o.type, o.trace_context"
+    ):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in _claim("id uuid, company_id uuid, type text", "o.id, o.company_id, o.type"):
+        op.execute(statement)
+    op.execute("ALTER TABLE outbox DROP COLUMN trace_context")
