@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import orjson
 import strawberry
+import structlog
 from cross_web import HTTPException
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTasks
@@ -24,7 +25,7 @@ from strawberry.litestar.controller import GraphQLController
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.bad_requests import bad_request, require_operation_object
-from app.callers import identify
+from app.callers import identify, log_fields
 from app.client_address import Network, client_address
 from app.graphiql import graphiql_page
 from app.request_id import request_id_of
@@ -54,6 +55,10 @@ def graphql_controller(
             # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
             if scope["type"] == ScopeType.HTTP:
                 await identify(Headers.from_scope(scope), context)
+                # For the operation's own lines, and for the request line the middleware writes (app/request_id).
+                fields = log_fields(context.caller)
+                structlog.contextvars.bind_contextvars(**fields)
+                scope.setdefault("state", {})["log_fields"] = fields
             yield context
         finally:
             # The operation commits through TransactionBoundary; anything left open here failed.

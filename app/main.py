@@ -34,7 +34,7 @@ from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.extensions import INTERNAL
 from resolvers.outages import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
-from resolvers.rate_limits import Policies, RateLimiter, storage_for
+from resolvers.rate_limiter import Policies, RateLimiter, storage_for
 from resolvers.schema import Limits, build_schema
 from workers.queues import reader as queue_reader
 

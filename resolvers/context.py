@@ -18,7 +18,7 @@ from resolvers.transaction import Transaction
 
 if TYPE_CHECKING:
     from resolvers.live.feed import LiveFeed
-    from resolvers.rate_limits import RateLimiter
+    from resolvers.rate_limiter import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
