@@ -64,7 +64,8 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level, json=settings.log_json)
     embedded = not settings.database_url
     with database(settings) as url:
-        _migrate(url)
+        if embedded or settings.migrate_on_start:
+            _migrate(url)
         seed = settings.seed_demo if settings.seed_demo is not None else embedded
         if seed and _seed(url, settings):
             print("rhythm: seeded the demo; sign in as ada@rhythm.example / rhythm-demo-password", flush=True)
@@ -95,6 +96,13 @@ def worker(args: argparse.Namespace) -> None:
         sys.exit("rhythm worker needs REDIS_URL and DATABASE_URL; without Redis, `rhythm serve` runs the jobs itself.")
     from dramatiq.cli import main as dramatiq_main
     from dramatiq.cli import make_argument_parser
+
+    from workers.redis_policy import EvictingRedis, require_noeviction
+
+    try:
+        require_noeviction(settings.redis_url)
+    except EvictingRedis as error:
+        sys.exit(f"rhythm worker: {error}")
 
     dramatiq_args = ["workers.main", "--processes", str(args.processes), "--threads", str(args.threads)]
     sys.exit(dramatiq_main(make_argument_parser().parse_args(dramatiq_args)))

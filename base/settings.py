@@ -125,6 +125,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RHYTHM_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
     )
     otel_service_name: str = "rhythm"
+    # `rhythm serve` migrates before it serves; off where a migration job runs as the owner role and the API
+    # logs in as a role that owns nothing (deploy/).
+    migrate_on_start: bool = True
     # Proxies whose X-Forwarded-For names the client (addresses or networks); none: the peer is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
 
