@@ -36,6 +36,7 @@ from resolvers.extensions import INTERNAL
 from resolvers.outages import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
 from resolvers.rate_limiter import Policies, RateLimiter, storage_for
 from resolvers.schema import Limits, build_schema
+from workers.heartbeats import reader as heartbeat_reader
 from workers.queues import reader as queue_reader
 
 log = structlog.get_logger("rhythm.http")
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
         live=live.feed,
         queues=queue_reader(settings.redis_url),
+        workers=heartbeat_reader(settings.redis_url, settings.broker_heartbeat_timeout_ms),
         rate_limiter=rate_limiter(settings),
     )
     schema = build_schema(

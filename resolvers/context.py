@@ -13,6 +13,7 @@ from db.tenant import ANONYMOUS, Caller
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.jobs.queues import QueueReader
+from domain.jobs.workers import WorkerReader
 from resolvers.loaders import Loaders
 from resolvers.transaction import Transaction
 
@@ -35,6 +36,8 @@ class Services:
     live: LiveFeed | None = None
     # The broker's queue figures, for platform administrators; None where no broker is known.
     queues: QueueReader | None = None
+    # The worker processes' heartbeats, for platform administrators; None where no broker is known.
+    workers: WorkerReader | None = None
     # Counts operations and sign-in attempts (resolvers/rate_limits.py); None turns rate limits off.
     rate_limiter: RateLimiter | None = None
 

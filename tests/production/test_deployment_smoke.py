@@ -4,6 +4,9 @@ real Redis; a task goes from creation to a delivered webhook and a live update."
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,8 @@ from tests.live.sockets import bearer, socket
 from tests.webhooks.documents import create_endpoint, until
 from tests.webhooks.processes import RedisServer
 from tests.webhooks.receiver import Receiver
+
+WORKERS = "{ jobs { workers { id lastHeartbeatAt alive } queues { name ready } } }"
 
 
 def plain(url: str) -> str:
@@ -102,10 +107,21 @@ async def test_a_task_reaches_a_webhook_and_a_subscriber_through_the_deployed_to
                 task = await create_task(graphql, ada, company_id=ada.personal_company_id, title="Deployed")
                 live = await subscriber.next_where(about_task(task["id"], "CREATED"))
 
-        await until(
-            lambda: any(task["id"] in r.body.decode() for r in receiver.for_event("task.created")),
-            what="the webhook for the deployed task",
-        )
+            await until(
+                lambda: any(task["id"] in r.body.decode() for r in receiver.for_event("task.created")),
+                what="the webhook for the deployed task",
+            )
+            # The operator makes Ada a platform administrator (as the owner role); she then sees the workers.
+            granted = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "app.cli", "admin", "grant", ada.email],
+                env=environment | {"DATABASE_URL": owner_url},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert granted.returncode == 0, granted.stderr
+            jobs = (await graphql(WORKERS, caller=ada))["jobs"]
     finally:
         for process in processes:
             process.interrupt()
@@ -115,3 +131,5 @@ async def test_a_task_reaches_a_webhook_and_a_subscriber_through_the_deployed_to
         redis.stop()
 
     assert live["taskEvents"]["task"]["title"] == "Deployed"
+    assert len([worker for worker in jobs["workers"] if worker["alive"]]) >= 2, jobs
+    assert "events" in {queue["name"] for queue in jobs["queues"]}
