@@ -53,6 +53,8 @@ async def test_operations_are_counted_by_name_and_outcome(client: AsyncTestClien
     assert delta("rhythm_graphql_errors_total", code="GRAPHQL_VALIDATION_FAILED") >= 1
     assert delta("rhythm_compiled_reads_total", result="answered") >= 3
     assert value(after, "rhythm_db_pool_connections") >= 1
+    assert value(after, "rhythm_outbox_lag_seconds") >= 0
+    assert any(sample.name == "rhythm_outbox_lag_seconds" for sample in samples(after))
 
 
 async def test_no_label_carries_an_email_or_a_user_id(client: AsyncTestClient[Litestar], graphql: GraphQL) -> None:

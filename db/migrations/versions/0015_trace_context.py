@@ -2,6 +2,8 @@
 request's trace: the relay hands it on inside the Dramatiq message it publishes.
 
 `claim_outbox` returns it; its result type changes, so the function is made again (with its owner and grants).
+`outbox_lag_seconds()` tells the metrics how long the oldest unpublished event has waited, across companies,
+without letting the API's role read any row.
 
 Revision ID: 0015_trace_context
 Revises: 0011_self_leave_in_scope
@@ -44,8 +46,24 @@ def _claim(returned: str, columns: str) -> list[str]:
     ]
 
 
+LAG = [
+    """
+    CREATE FUNCTION rhythm.outbox_lag_seconds() RETURNS double precision
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      SELECT coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::double precision
+      FROM public.outbox WHERE published_at IS NULL
+    $$
+    """,
+    "ALTER FUNCTION rhythm.outbox_lag_seconds() OWNER TO rhythm_definer",
+    "REVOKE EXECUTE ON FUNCTION rhythm.outbox_lag_seconds() FROM PUBLIC",
+    "GRANT EXECUTE ON FUNCTION rhythm.outbox_lag_seconds() TO rhythm_app",
+]
+
+
 def upgrade() -> None:
     op.execute("ALTER TABLE outbox ADD COLUMN trace_context jsonb")
+    for statement in LAG:
+        op.execute(statement)
     for statement in _claim(
         "id uuid, company_id uuid, type text, trace_context jsonb", "o.id, o.company_id, o.type, o.trace_context"
     ):
@@ -53,6 +71,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION rhythm.outbox_lag_seconds()")
     for statement in _claim("id uuid, company_id uuid, type text", "o.id, o.company_id, o.type"):
         op.execute(statement)
     op.execute("ALTER TABLE outbox DROP COLUMN trace_context")
