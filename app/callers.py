@@ -55,3 +55,15 @@ async def identify(headers: Headers, context: Context) -> None:
             await context.transaction.act_as(ANONYMOUS)
     except AuthenticationFailed as error:
         raise NotAuthorizedException(detail=error.message) from None
+
+
+def log_fields(caller: Caller) -> dict[str, str]:
+    """Who a request's log lines are about: ids only (never a token or a key), and the company in scope."""
+    fields: dict[str, str] = {}
+    if caller.api_key_id is not None:
+        fields["caller"] = f"api_key:{caller.api_key_id}"
+    elif caller.user_id is not None:
+        fields["caller"] = f"user:{caller.user_id}"
+    if caller.company_id is not None:
+        fields["company_id"] = str(caller.company_id)
+    return fields

@@ -64,7 +64,8 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level, json=settings.log_json)
     embedded = not settings.database_url
     with database(settings) as url:
-        _migrate(url)
+        if embedded or settings.migrate_on_start:
+            _migrate(url)
         seed = settings.seed_demo if settings.seed_demo is not None else embedded
         if seed and _seed(url, settings):
             print("rhythm: seeded the demo; sign in as ada@rhythm.example / rhythm-demo-password", flush=True)
@@ -84,6 +85,8 @@ def serve(args: argparse.Namespace) -> None:
             loop="auto",
             # uvicorn's HTTP protocol with deadlines for a request's head and body and a connection cap.
             http=GuardedHttpProtocol,
+            # Rhythm reads X-Forwarded-For itself, from the proxies it is told to trust (app/client_address.py).
+            proxy_headers=False,
         )
 
 
@@ -96,6 +99,14 @@ def worker(args: argparse.Namespace) -> None:
         )
     from dramatiq.cli import main as dramatiq_main
     from dramatiq.cli import make_argument_parser
+
+    from workers.redis_policy import EvictingRedis, require_noeviction
+
+    if settings.redis_url:  # with RabbitMQ as the broker, Redis (if any) carries no jobs
+        try:
+            require_noeviction(settings.redis_url)
+        except EvictingRedis as error:
+            sys.exit(f"rhythm worker: {error}")
 
     dramatiq_args = ["workers.main", "--processes", str(args.processes), "--threads", str(args.threads)]
     sys.exit(dramatiq_main(make_argument_parser().parse_args(dramatiq_args)))

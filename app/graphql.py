@@ -4,12 +4,14 @@ WebSocket at the same path (`graphql-transport-ws`)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, ClassVar
 
 import orjson
 import strawberry
+import structlog
 from cross_web import HTTPException
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTasks
@@ -23,22 +25,40 @@ from strawberry.litestar.controller import GraphQLController
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.bad_requests import bad_request, require_operation_object
-from app.callers import identify
+from app.callers import identify, log_fields
+from app.client_address import Network, client_address
 from app.graphiql import graphiql_page
 from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
+from base.metrics import COMPILED_READS
+from base.tracing import tracer
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
+from resolvers.metrics import record
+from resolvers.rate_limits import admit_request, refused
+from resolvers.tracing import describe
 
 
-def graphql_controller(schema: strawberry.Schema, services: Services, compiled: CompiledReads | None = None) -> type:
+def graphql_controller(
+    schema: strawberry.Schema,
+    services: Services,
+    compiled: CompiledReads | None = None,
+    *,
+    graphiql: bool = True,
+    trusted_proxies: tuple[Network, ...] = (),
+) -> type:
     # `scope` rather than `request`: the same getter serves HTTP and websocket connections.
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
+        context.client_address = client_address(scope, trusted_proxies)
         try:
             # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
             if scope["type"] == ScopeType.HTTP:
                 await identify(Headers.from_scope(scope), context)
+                # For the operation's own lines, and for the request line the middleware writes (app/request_id).
+                fields = log_fields(context.caller)
+                structlog.contextvars.bind_contextvars(**fields)
+                scope.setdefault("state", {})["log_fields"] = fields
             yield context
         finally:
             # The operation commits through TransactionBoundary; anything left open here failed.
@@ -49,7 +69,8 @@ def graphql_controller(schema: strawberry.Schema, services: Services, compiled: 
             make_graphql_controller(
                 schema,
                 path="/graphql",
-                graphql_ide="graphiql",
+                # Without it, GET /graphql is 404 (queries are never taken over GET).
+                graphql_ide="graphiql" if graphiql else None,
                 context_getter=context_getter,
                 allow_queries_via_get=False,
                 # The legacy `graphql-ws` protocol stays off.
@@ -93,11 +114,21 @@ def _with_compiled_reads(
                 and request_data.protocol == "http"
                 and request_adapter.method == "POST"
             ):
-                result = await compiled.execute(
-                    context, request_data.query, request_data.variables, request_data.operation_name
-                )
-                if result is not None:
-                    return result
+                # Counted here, before a compiled read can answer; the executor's count then skips it.
+                started = time.perf_counter()
+                refusal = await admit_request(context)
+                if refusal is not None:
+                    return refused(context, refusal)
+                with tracer().start_as_current_span("query") as span:
+                    result = await compiled.execute(
+                        context, request_data.query, request_data.variables, request_data.operation_name
+                    )
+                    COMPILED_READS.labels("declined" if result is None else "answered").inc()
+                    if result is not None:
+                        name = compiled.operation_name(request_data.query, request_data.operation_name)
+                        record(name, "query", result.errors, time.perf_counter() - started)
+                        describe(span, name, "query", list(result.errors or ()))
+                        return result
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )

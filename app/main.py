@@ -17,11 +17,15 @@ from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendar_sync import google_push, microsoft_push, oauth_callback
+from app.client_address import networks
 from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
 from app.live import LiveChannels
+from app.metrics import metrics, watch_pool
+from app.production import cors, security_headers
 from app.request_id import request_id_middleware, request_id_of
+from app.tracing import instrument
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
@@ -33,7 +37,9 @@ from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.extensions import INTERNAL
 from resolvers.outages import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE, is_outage
+from resolvers.rate_limiter import Policies, RateLimiter, storage_for
 from resolvers.schema import Limits, build_schema
+from workers.heartbeats import reader as heartbeat_reader
 from workers.queues import reader as queue_reader
 
 log = structlog.get_logger("rhythm.http")
@@ -80,6 +86,18 @@ _DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits_enabled:
+        return None
+    policies = Policies(
+        requests=settings.rate_limit_requests,
+        requests_per_address=settings.rate_limit_requests_per_address,
+        auth_attempts=settings.rate_limit_auth_attempts,
+        sign_in_failures=settings.rate_limit_sign_in_failures,
+    )
+    return RateLimiter(storage_for(settings.redis_url), policies)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     if not settings.database_url:
@@ -96,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         statement_timeout_ms=round(settings.graphql_operation_timeout_seconds * 1000) + 1000,
         connect_timeout_seconds=settings.database_connect_timeout_seconds,
     )
+    watch_pool(engine)
+    traced = instrument(settings, engine)
     live = LiveChannels(settings.redis_url)
     calendar_consent = consent_config_of(settings)
     services = Services(
@@ -112,6 +132,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         queues=queue_reader(settings.redis_url, settings.broker_url),
         calendar_consent=calendar_consent,
         ai=AiRuntime.from_settings(settings),
+        workers=heartbeat_reader(settings.redis_url, settings.broker_heartbeat_timeout_ms),
+        rate_limiter=rate_limiter(settings),
     )
     schema = build_schema(
         Limits(
@@ -119,8 +141,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             max_tokens=settings.graphql_max_tokens,
             max_fields=settings.graphql_max_fields,
             operation_seconds=settings.graphql_operation_timeout_seconds,
+            max_aliases=settings.graphql_max_aliases,
+            max_cost=settings.graphql_max_cost,
+            max_page_size=settings.graphql_max_page_size,
+            introspection=settings.enabled_outside_production(settings.graphql_introspection),
+            field_suggestions=settings.enabled_outside_production(settings.graphql_field_suggestions),
         )
     )
+    graphiql = settings.enabled_outside_production(settings.graphiql)
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
 
     readiness = Readiness(engine, settings.redis_url)
@@ -145,10 +173,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            graphql_controller(schema, services, compiled),
-            graphiql_assets(),
+            graphql_controller(
+                schema, services, compiled, graphiql=graphiql, trusted_proxies=networks(settings.trusted_proxies)
+            ),
+            *([graphiql_assets()] if graphiql else []),
             health,
             ready,
+            metrics,
             oauth_callback,
             google_push,
             microsoft_push,
@@ -159,17 +190,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **dict.fromkeys(_DEPENDENCY_ERRORS, _dependency_failed),
         },
         lifespan=[lifespan, live.lifespan],
-        plugins=[live.plugin],
+        plugins=[live.plugin, *traced],
         # Logging is configured once by configure_logging, with structured output.
         logging_config=None,
         state=State(
             {
                 "compiled_reads": compiled,
+                "queues": services.queues,
                 "calendar_consent": calendar_consent,
                 "calendar_sessions": services.sessions,
                 "calendar_settings": settings,
             }
         ),
+        cors_config=cors(settings),
+        response_headers=security_headers(settings),
+        request_max_body_size=settings.http_max_body_bytes,
     )
 
 

@@ -55,6 +55,8 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
                         path=scope.get("path"),
                         status=status,
                         duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                        # The caller's ids, once app/graphql.py knew them.
+                        **scope["state"].get("log_fields", {}),
                     )
 
     return middleware

@@ -149,8 +149,51 @@ class Settings(BaseSettings):
     # A reservation whose call died is released by the next reservation of its company after this.
     ai_reservation_stale_seconds: float = Field(default=900.0, gt=0)
 
+    # Operations: production mode, rate limits, metrics and traces (RHYTHM_ENVIRONMENT=production turns on the
+    # production defaults below; each stays overridable). None of these is read outside app/ and workers/.
+    # Introspection, "Did you mean" suggestions and the GraphiQL page: unset follows the environment (off in
+    # production, on elsewhere).
+    graphql_introspection: bool | None = None
+    graphql_field_suggestions: bool | None = None
+    graphiql: bool | None = None
+    # Browsers on these origins may call the API (CORS); empty: no CORS headers at all.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Request bodies larger than this are refused with 413 before they are read in full.
+    http_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Aliases a document may use, and its cost: every field counts once, times the page size (`first`/`last`,
+    # 20 where absent) of every connection above it, fragments expanded. Both are checked before validation;
+    # twelve levels of connections at the default page size cost about 500,000.
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_cost: int = Field(default=1_000_000, ge=10)
+    # Rate limits (resolvers/rate_limits.py), "N/period" as the `limits` library reads them, counted in Redis
+    # when REDIS_URL is set (shared by every API process), in memory otherwise.
+    rate_limits_enabled: bool = True
+    rate_limit_requests: str = "1000/15 minutes"  # operations per caller (person, API key, or address)
+    rate_limit_requests_per_address: str = "3000/15 minutes"
+    rate_limit_auth_attempts: str = "30/15 minutes"  # logIn, signUp, refreshToken fields per address
+    rate_limit_sign_in_failures: str = "5/15 minutes"  # per account and per address
+    # Traces: exported over OTLP/HTTP to this endpoint (a collector, e.g. http://otel-collector:4318); unset, off.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RHYTHM_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    )
+    otel_service_name: str = "rhythm"
+    # `rhythm serve` migrates before it serves; off where a migration job runs as the owner role and the API
+    # logs in as a role that owns nothing (deploy/).
+    migrate_on_start: bool = True
+    # Proxies whose X-Forwarded-For names the client (addresses or networks); none: the peer is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    def enabled_outside_production(self, setting: bool | None) -> bool:
+        """A switch that is on by default except in production."""
+        return (not self.production) if setting is None else setting
 
     @property
     def in_process_workers(self) -> bool:
@@ -178,6 +221,9 @@ class Settings(BaseSettings):
     def resolved_jwt_secret(self) -> str:
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
+        if self.production:
+            # A secret generated into a data folder differs between replicas and vanishes with the container.
+            raise RuntimeError("RHYTHM_JWT_SECRET must be set in production (RHYTHM_ENVIRONMENT=production).")
         path = self.data_dir / "jwt-secret"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)

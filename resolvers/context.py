@@ -15,11 +15,13 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import ConsentConfig
 from domain.queue_figures import QueueReader
+from domain.worker_heartbeats import WorkerReader
 from resolvers.loaders import Loaders
 from resolvers.transaction import Transaction
 
 if TYPE_CHECKING:
     from resolvers.live.feed import LiveFeed
+    from resolvers.rate_limiter import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,10 @@ class Services:
     calendar_consent: ConsentConfig | None = None
     # The AI features' model client and per-person limiter; heuristic answers only where none is configured.
     ai: AiRuntime = field(default_factory=heuristic_only)
+    # The worker processes' heartbeats, for platform administrators; None where no broker is known.
+    workers: WorkerReader | None = None
+    # Counts operations and sign-in attempts (resolvers/rate_limits.py); None turns rate limits off.
+    rate_limiter: RateLimiter | None = None
 
 
 class Context(BaseContext, kw_only=True):
@@ -49,6 +55,15 @@ class Context(BaseContext, kw_only=True):
     loaders: Any = None
     # A websocket's `connection_init` payload, which carries its credentials (app/websocket.py).
     connection_params: dict[str, Any] | None = None
+    # The client's address, X-Forwarded-For read only from trusted proxies (app/client_address.py).
+    client_address: str = "unknown"
+    # Rate limits: whether this request's operation was counted, and the emails its `logIn` fields failed with.
+    request_counted: bool = False
+    failed_sign_ins: list[str] | None = None
+
+    def sign_in_failed(self, email: str) -> None:
+        if self.failed_sign_ins is not None:
+            self.failed_sign_ins.append(email.strip().lower())
 
     @property
     def caller(self) -> Caller:

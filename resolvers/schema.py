@@ -7,7 +7,8 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.ai.coach import CoachMutations
@@ -19,19 +20,25 @@ from resolvers.calendar_sync.mutations import CalendarSyncMutations
 from resolvers.calendars.mutations import CalendarMutations
 from resolvers.calendars.occurrences import OccurrenceMutations
 from resolvers.companies.mutations import CompanyMutations
+from resolvers.connections import DEFAULT_PAGE_SIZE
+from resolvers.document_cost import CostLimits, MaxDocumentCost
 from resolvers.extensions import DocumentCache, ErrorFormatter, TransactionBoundary, ValidDocuments
 from resolvers.field_count import MaxSelectedFields
 from resolvers.focus.mutations import FocusMutations
 from resolvers.jobs.mutations import JobMutations
 from resolvers.live.subscriptions import Subscription
 from resolvers.live.transport import SubscriptionsOverWebSocket
+from resolvers.metrics import OperationMetrics
 from resolvers.notifications.mutations import NotificationMutations
 from resolvers.projects.mutations import ProjectMutations
 from resolvers.queries import Query
+from resolvers.rate_limits import RateLimiting
 from resolvers.scalars import SCALAR_OVERRIDES
 from resolvers.scheduling.mutations import SchedulingMutations
+from resolvers.suggestions import HideSuggestions
 from resolvers.tasks.mutations import TaskMutations
 from resolvers.time_tracking.mutations import TimeMutations
+from resolvers.tracing import OperationSpan
 from resolvers.users.mutations import UserMutations
 from resolvers.webhooks.mutations import WebhookMutations
 
@@ -63,12 +70,28 @@ class Mutation(
 class Limits:
     max_depth: int = 12
     max_tokens: int = 2000
+    # Aliases, and fields times the page sizes above them (resolvers/document_cost.py).
     max_aliases: int = 30
+    max_cost: int = 1_000_000
+    max_page_size: int = 100
     # Fields selected with fragments expanded (resolvers/field_count.py). A document without fragments cannot
     # reach it within the token limit; the largest Rhythm ships or tests selects 82.
     max_fields: int = 2000
     # Seconds an operation may take from parsing to its result (resolvers/budget.py).
     operation_seconds: float = 10.0
+    # Off in production unless enabled: the schema's shape, and "Did you mean" hints in error messages.
+    introspection: bool = True
+    field_suggestions: bool = True
+
+    @property
+    def cost(self) -> CostLimits:
+        return CostLimits(
+            max_aliases=self.max_aliases,
+            max_cost=self.max_cost,
+            default_page_size=DEFAULT_PAGE_SIZE,
+            max_page_size=self.max_page_size,
+            max_depth=self.max_depth,
+        )
 
 
 class RhythmSchema(strawberry.Schema):
@@ -100,10 +123,9 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
     limits = limits or Limits()
     # The limiters' rules are built once, so every operation validates with the same rule classes and the
     # document cache can recognise a document that already passed them.
-    rules = [
-        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-    ]
+    rules: list[type[ASTValidationRule]] = [*QueryDepthLimiter(max_depth=limits.max_depth).validation_rules]
+    if not limits.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     documents = ValidDocuments()
     schema = RhythmSchema(
         query=Query,
@@ -112,14 +134,20 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         # Factories, so every operation gets extensions of its own.
         extensions=[
+            # First, so it closes last and sees the codes ErrorFormatter gives.
+            OperationMetrics,
+            OperationSpan,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: DocumentCache(documents),
             # After the cache (a document it knows passed), before validation (which expands fragments).
             lambda: MaxSelectedFields(limits.max_fields),
+            lambda: MaxDocumentCost(limits.cost),
             SubscriptionsOverWebSocket,
+            RateLimiting,
             ErrorFormatter,
             TransactionBoundary,
+            *([] if limits.field_suggestions else [HideSuggestions]),
         ],
     )
     schema.limits = limits

@@ -162,6 +162,8 @@ def settings(database_url: str, mailbox: Mailbox, session_google: FakeGoogle) ->
         google_revocation_url=f"{session_google.url}/revoke",
         google_api_base_url=session_google.api_url,
         public_base_url="http://rhythm.test",
+        # Every test signs people up from one address; tests/production builds apps with rate limits of its own.
+        rate_limits_enabled=False,
     )
 
 

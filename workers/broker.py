@@ -23,6 +23,7 @@ from redis import Redis
 from workers.attempts import AttemptCap, MemoryCounter, RedisCounter, StartCounter
 from workers.dead_letters import DeadLetterRecorder
 from workers.events import REACTIONS
+from workers.tracing import TraceContext
 
 QUEUES = ("events", "webhooks", "notifications", "scheduling", "calendar_sync")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
@@ -84,6 +85,8 @@ def setup_broker(
         counter = MemoryCounter()
     broker.add_middleware(AttemptCap(counter, ATTEMPT_CAP))
     broker.add_middleware(AsyncIO())
+    # Jobs join the trace of the request that caused them (workers/tracing.py).
+    broker.add_middleware(TraceContext())
     # Records what the broker rejects into its dead-letter queue, with the reason, for owners to decide on.
     broker.add_middleware(DeadLetterRecorder())
     dramatiq.set_broker(broker)

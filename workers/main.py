@@ -11,9 +11,11 @@ from dramatiq.middleware import Middleware
 
 from base.logs import configure_logging
 from base.settings import get_settings
+from base.tracing import configure_tracing
 from workers import runtime
 from workers.broker import load_actors, setup_broker
 from workers.loops import background_loops
+from workers.tracing import instrument_clients
 
 
 class RelayInEachWorker(Middleware):
@@ -46,6 +48,8 @@ class RelayInEachWorker(Middleware):
 
 settings = get_settings()
 configure_logging(settings.log_level, json=settings.log_json)
+if configure_tracing(settings.otel_exporter_otlp_endpoint, f"{settings.otel_service_name}-worker"):
+    instrument_clients()
 broker = setup_broker(
     settings.redis_url, broker_url=settings.broker_url, heartbeat_timeout_ms=settings.broker_heartbeat_timeout_ms
 )

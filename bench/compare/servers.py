@@ -74,6 +74,8 @@ def _start_rhythm(
         "RHYTHM_SEED_DEMO": "false",
         "RHYTHM_DATABASE_POOL_SIZE": str(pool_size),
         "RHYTHM_RUN_WORKERS_IN_PROCESS": "true" if jobs else "false",
+        # A benchmark is many requests from one address.
+        "RHYTHM_RATE_LIMITS_ENABLED": "false",
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     return _popen([*command, "--workers", str(workers)], REPOSITORY, environment, work_dir / "rhythm.log")

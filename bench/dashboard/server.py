@@ -62,6 +62,7 @@ def _start(database_url: str, workers: int, work_dir: Path, port: int) -> subpro
         **os.environ,
         "DATABASE_URL": database_url,
         "RHYTHM_LOG_LEVEL": "WARNING",
+        "RHYTHM_RATE_LIMITS_ENABLED": "false",
         "RHYTHM_JWT_SECRET": secrets.token_urlsafe(48),
         "RHYTHM_DATA_DIR": str(work_dir),
         "RHYTHM_SEED_DEMO": "false",

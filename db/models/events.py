@@ -30,6 +30,8 @@ class OutboxEvent(SQLModel, table=True):
     # Dispatched `dispatches` times without completing, then given up (and recorded as a dead letter).
     given_up_at: datetime | None = timestamp_field(nullable=True)
     dispatches: int = 0
+    # The W3C trace context of the request that wrote it, handed on to the jobs it causes (0015).
+    trace_context: dict[str, str] | None = Field(default=None, sa_column=sa.Column(postgresql.JSONB, nullable=True))
 
 
 class JobRun(SQLModel, table=True):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from base.tracing import current_carrier
 from db.models import OutboxEvent
 from db.tenant import caller_of
 
@@ -74,6 +75,7 @@ async def record(
         subject_id=subject_id,
         actor_user_id=caller_of(session).user_id,
         payload=data,
+        trace_context=current_carrier(),
     )
     session.add(event)
     await session.flush()

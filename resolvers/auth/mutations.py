@@ -100,7 +100,11 @@ class AuthMutations:
             user_id = await service.log_in(session, services.passwords, email=input.email, password=input.password)
             return await _payload(info, session, await service.start_session(session, services.tokens, user_id))
 
-        return await run(info, work)
+        result = await run(info, work)
+        if not isinstance(result, AuthPayload):
+            # Counted against the account and the address by the rate limits (resolvers/rate_limits.py).
+            info.context.sign_in_failed(input.email)
+        return result
 
     @strawberry.mutation(
         description="Trade a refresh token for new tokens. Each refresh token works once; presenting a used one"

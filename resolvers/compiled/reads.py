@@ -38,6 +38,7 @@ from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
 from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
+from resolvers.document_cost import endless_spreads, too_costly
 from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
 from resolvers.field_count import too_complex
 from resolvers.outages import answer_unavailable, is_outage, unavailable_error
@@ -70,6 +71,7 @@ class CompiledReads:
         self._rules = (*specified_rules, *schema.limit_rules)
         self._max_tokens = schema.limits.max_tokens
         self._max_fields = schema.limits.max_fields
+        self._cost = schema.limits.cost
         self._operation_seconds = schema.limits.operation_seconds
         self._max_page_size = max_page_size
         self._documents: Recent[tuple[str, str | None], Prepared | GraphQLError | None] = Recent(max_documents)
@@ -90,6 +92,12 @@ class CompiledReads:
                 prepared.message, extensions={**(prepared.extensions or {}), "requestId": context.request_id}
             )
             return ExecutionResult(data=None, errors=[refusal])
+        if prepared is not None:
+            # Checked with each request's variables, which size its pages.
+            costly = too_costly([prepared.operation], prepared.fragments, variables, self._cost)
+            if costly is not None:
+                extensions = {**(costly.extensions or {}), "requestId": context.request_id}
+                return ExecutionResult(data=None, errors=[GraphQLError(costly.message, extensions=extensions)])
         sql = None if prepared is None else self._render(prepared, context, variables or {})
         if sql is None:
             self.declined += 1
@@ -157,6 +165,15 @@ class CompiledReads:
         except Declined:
             return None
 
+    def operation_name(self, query: str | None, operation_name: str | None) -> str | None:
+        """The name of the operation a request runs, from the document this already prepared (for metrics)."""
+        if operation_name or query is None:
+            return operation_name
+        prepared = self._prepared(query, None)
+        if isinstance(prepared, Prepared) and prepared.operation.name is not None:
+            return prepared.operation.name.value
+        return None
+
     def _prepared(self, query: str, operation_name: str | None) -> Prepared | GraphQLError | None:
         if len(query) > MAX_KEPT_QUERY_CHARS:
             return self._prepare(query, operation_name)  # not kept: the cache's keys would hold it
@@ -168,7 +185,7 @@ class CompiledReads:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError:
             return None
-        refusal = too_complex(document, self._max_fields)
+        refusal = too_complex(document, self._max_fields) or endless_spreads(document)
         if refusal is not None:
             return refusal  # before validation, which expands the fragments
         if validate(self._schema, document, self._rules):

@@ -98,6 +98,15 @@ class JobQueue:
         )
 
 
+@strawberry.type(description="A worker process the broker heard from, and when it last did.")
+class WorkerHeartbeat:
+    id: str = strawberry.field(description="The broker's id for the worker process.")
+    last_heartbeat_at: datetime = strawberry.field(description="When it last told the broker it is alive.")
+    alive: bool = strawberry.field(
+        description="Whether that was within the heartbeat timeout; past it, its unfinished messages are requeued."
+    )
+
+
 StateArgument = Annotated[
     list[DeadLetterState] | None, strawberry.argument(description="Only dead letters in these states; all if omitted.")
 ]
@@ -139,3 +148,15 @@ class Jobs:
         reader = info.context.services.queues
         figures = [] if reader is None else await asyncio.to_thread(reader)
         return [JobQueue.of(figure, waiting.get(figure.queue)) for figure in figures]
+
+    @strawberry.field(
+        description="The worker processes the broker knows, latest heartbeat first; null unless a platform"
+        " administrator asks, empty where the jobs run inside the API process."
+    )
+    async def workers(self, info: Info) -> list[WorkerHeartbeat] | None:
+        async with info.context.transaction.exclusive_session() as session:
+            if not await dead_letters.caller_is_platform_admin(session):
+                return None
+        reader = info.context.services.workers
+        beats = [] if reader is None else await asyncio.to_thread(reader)
+        return [WorkerHeartbeat(id=b.worker_id, last_heartbeat_at=b.last_beat_at, alive=b.alive) for b in beats]

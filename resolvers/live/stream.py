@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
 from graphql import GraphQLError
 
+from base.metrics import LIVE_SUBSCRIPTIONS
 from domain.errors import NotFound
 from domain.live.access import readable_companies
 from domain.live.messages import LiveMessage, company_channel, user_channel
@@ -68,7 +70,7 @@ async def live_events(
         signed_in(info)
     # Whatever the operation opened before (authenticating an API key) must not stay open while it waits.
     await _end_event(context)
-    async with feed.listen() as listener:
+    async with feed.listen() as listener, _counted():
         try:
             await _follow(context, listener, topic, only_company, first=True)
         finally:
@@ -87,6 +89,15 @@ async def live_events(
                     yield item
             finally:
                 await _end_event(context)
+
+
+@asynccontextmanager
+async def _counted() -> AsyncIterator[None]:
+    LIVE_SUBSCRIPTIONS.inc()
+    try:
+        yield
+    finally:
+        LIVE_SUBSCRIPTIONS.dec()
 
 
 def _concerns_viewer(context: Context, message: LiveMessage) -> bool:

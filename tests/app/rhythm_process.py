@@ -27,6 +27,7 @@ def environment(data_dir: Path) -> dict[str, str]:
         RHYTHM_ARGON2_TIME_COST="1",
         RHYTHM_ARGON2_MEMORY_COST_KIB="64",
         RHYTHM_LOG_LEVEL="WARNING",
+        RHYTHM_RATE_LIMITS_ENABLED="false",
     )
     return kept
 

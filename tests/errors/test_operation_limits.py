@@ -77,4 +77,4 @@ async def test_a_document_with_too_many_aliases_is_refused(graphql: GraphQL) -> 
 
     response = await graphql.post("{ " + aliases + " }", caller=ada)
 
-    assert only_code(response) == "GRAPHQL_VALIDATION_FAILED"
+    assert only_code(response) == "TOO_MANY_ALIASES"

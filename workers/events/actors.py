@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.settings import Settings
+from base.tracing import attached
 from domain.events.outbox import load_event
 from workers.events import REACTIONS
 from workers.events.completions import hand_completed
@@ -51,16 +52,18 @@ async def dispatch(event_id: str, company_id: str) -> None:
 def publish(broker: dramatiq.Broker, events: Sequence[ClaimedEvent]) -> None:
     """Hand claimed events to the broker; the event id is the message id, so a repeat is recognisable."""
     for event in events:
-        broker.enqueue(
-            dramatiq.Message(
-                queue_name="events",
-                actor_name="events.dispatch",
-                args=(str(event.id), str(event.company_id)),
-                kwargs={},
-                options={},
-                message_id=str(event.id),
+        # Inside the writing request's trace: the tracing middleware puts it in the message (workers/tracing.py).
+        with attached(event.trace_context):
+            broker.enqueue(
+                dramatiq.Message(
+                    queue_name="events",
+                    actor_name="events.dispatch",
+                    args=(str(event.id), str(event.company_id)),
+                    kwargs={},
+                    options={},
+                    message_id=str(event.id),
+                )
             )
-        )
 
 
 def relay_for(

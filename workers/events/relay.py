@@ -37,6 +37,8 @@ class ClaimedEvent:
     type: str
     #: How many times it was handed to the broker before this claim.
     dispatches: int = 0
+    #: The trace of the request that wrote the event, for the jobs it causes to join.
+    trace_context: dict[str, str] | None = None
 
 
 Publish = Callable[[Sequence[ClaimedEvent]], None]
@@ -114,11 +116,17 @@ class OutboxRelay:
     async def _claim(self) -> list[ClaimedEvent]:
         async with tenant_session(self._sessions, ANONYMOUS) as session:
             rows = await session.execute(
-                text("SELECT id, company_id, type, dispatches FROM rhythm.claim_outbox(:batch, :lease)"),
+                text("SELECT id, company_id, type, dispatches, trace_context FROM rhythm.claim_outbox(:batch, :lease)"),
                 {"batch": self._batch, "lease": self._lease},
             )
             return [
-                ClaimedEvent(id=row.id, company_id=row.company_id, type=row.type, dispatches=row.dispatches)
+                ClaimedEvent(
+                    id=row.id,
+                    company_id=row.company_id,
+                    type=row.type,
+                    dispatches=row.dispatches,
+                    trace_context=row.trace_context,
+                )
                 for row in rows
             ]
 

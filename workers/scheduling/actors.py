@@ -4,6 +4,7 @@ requests, and `scheduling.replan`, which replans one person once their burst of 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import dramatiq
 import structlog
 
 from base.clock import utcnow
+from base.metrics import SCHEDULING_DURATION, SCHEDULING_RUNS
 from db.models import OutboxEvent
 from workers import runtime
 from workers.events import reacts
@@ -44,7 +46,15 @@ async def request_replans(event: OutboxEvent) -> None:
     time_limit=300_000,
 )
 async def replan(user_id: str) -> None:
-    wait = await jobs.run(runtime.sessions(), uuid.UUID(user_id), utcnow())
+    started = time.perf_counter()
+    try:
+        wait = await jobs.run(runtime.sessions(), uuid.UUID(user_id), utcnow())
+    except Exception:
+        SCHEDULING_RUNS.labels("failed").inc()
+        raise
+    finally:
+        SCHEDULING_DURATION.observe(time.perf_counter() - started)
+    SCHEDULING_RUNS.labels("deferred" if wait is not None else "done").inc()
     if wait is not None:
         # More changes came in meanwhile: run again once they have settled.
         await asyncio.to_thread(_enqueue, [uuid.UUID(user_id)], wait)

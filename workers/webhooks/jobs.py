@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.clock import utcnow
+from base.metrics import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from db.models import DeliveryStatus, OutboxEvent
 from db.tenant import ANONYMOUS, tenant_session, worker_for
 from domain.webhooks import deliveries, endpoints, fanout
@@ -59,6 +60,9 @@ async def deliver(
         status = await deliveries.record(
             session, claimed, response, now=now, policy=policy, endpoint_failing=target.failure_streak > 0
         )
+    WEBHOOK_DELIVERIES.labels(status.value).inc()
+    if response.latency_ms is not None:
+        WEBHOOK_LATENCY.observe(response.latency_ms / 1000)
     log.info(
         "webhook_attempt",
         delivery_id=str(due.id),
