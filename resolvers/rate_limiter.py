@@ -9,12 +9,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import structlog
 from graphql import GraphQLError
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
 
 RATE_LIMITED = "RATE_LIMITED"
+log = structlog.get_logger("rhythm.rate_limits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,10 @@ def storage_for(redis_url: str | None) -> Storage:
     if redis_url is None:
         return MemoryStorage()
     scheme, _, rest = redis_url.partition("://")
-    return RedisStorage(f"async+{scheme}://{rest}", implementation="redispy", key_prefix="rhythm-rate")
+    # Storage errors come wrapped in StorageError, so an unreachable Redis is told apart from a refusal.
+    return RedisStorage(
+        f"async+{scheme}://{rest}", implementation="redispy", key_prefix="rhythm-rate", wrap_exceptions=True
+    )
 
 
 class RateLimiter:
@@ -80,9 +86,15 @@ class RateLimiter:
         return await self._refusal(name, item, key)
 
     async def admit_request(self, caller: str, address: str) -> Refusal | None:
-        return await self._take("requests", self.requests, caller) or await self._take(
-            "requests-per-address", self.requests_per_address, address
-        )
+        """A refusal past the request limits. With the counters out of reach the request is let through: an outage
+        of Redis must not stop an API that can still serve (sign-in attempts, below, stay refused meanwhile)."""
+        try:
+            return await self._take("requests", self.requests, caller) or await self._take(
+                "requests-per-address", self.requests_per_address, address
+            )
+        except StorageError:
+            log.warning("rate_limit_counters_unreachable", limit="requests")
+            return None
 
     async def admit_attempts(self, attempts: Attempts, address: str) -> Refusal | None:
         total = sum(attempts.fields.values())

@@ -3,17 +3,23 @@ Retry-After and the IETF RateLimit headers, RATE_LIMITED inside a websocket."""
 
 from __future__ import annotations
 
+import socket
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from httpx import Response
+from limits.errors import StorageError
 from litestar import Litestar
 from litestar.testing import AsyncTestClient, TestClient
 
 from app.client_address import client_address, networks
 from app.main import create_app
 from base.settings import Settings
+from resolvers.outages import is_outage
+from resolvers.rate_limiter import Attempts, Policies, RateLimiter, storage_for
 from tests.factories import PASSWORD, SIGN_UP, sign_up, unique_email
 from tests.graphql import GraphQL
 
@@ -221,3 +227,19 @@ async def test_counts_in_redis_are_shared_by_every_api_process(settings: Setting
 
     assert [response.status_code for response in answered] == [200] * 3
     rate_limited(over)
+
+
+async def test_counters_out_of_reach_let_requests_through_and_refuse_sign_ins_as_an_outage() -> None:
+    """Redis down (here: nothing listens on its port) must not stop an API that can still serve; sign-in attempts,
+    whose limit guards against guessing, are refused meanwhile as a named outage instead of going uncounted."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again before the limiter tries it
+    limiter = RateLimiter(storage_for(f"redis://127.0.0.1:{port}/0"), Policies())
+
+    admitted = await limiter.admit_request("user:someone", "127.0.0.1")
+    with pytest.raises(StorageError) as refused:
+        await limiter.admit_attempts(Attempts(fields=Counter({"logIn": 1})), "127.0.0.1")
+
+    assert admitted is None
+    assert is_outage(refused.value)
