@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from db.models import FocusKind, FocusState, MembershipRole, OutboxEvent, TaskPriority, TaskStatus
+from db.models.calendar_sync import CalendarProvider, ConnectionState
 from domain.planner import Response, Transparency
 
 # The node type of an object's `id`, by the key the object sits under in the event.
@@ -27,6 +28,7 @@ OBJECT_TYPES = {
     "webhook_endpoint": "WebhookEndpoint",
     "event": "CalendarEvent",
     "focus_session": "FocusSession",
+    "calendar_connection": "CalendarSyncConnection",
 }
 # The node type of a reference, by the key's name.
 REFERENCE_TYPES = {
@@ -48,6 +50,7 @@ ENUMS: dict[str, dict[str, type[Enum]]] = {
     "membership": {"role": MembershipRole},
     "event": {"transparency": Transparency, "response": Response},
     "focus_session": {"kind": FocusKind, "state": FocusState},
+    "calendar_connection": {"provider": CalendarProvider, "state": ConnectionState},
 }
 # What made a schedule change; no GraphQL enum names these, so they are spelled as one would.
 SCHEDULE_CAUSES = ("apply", "replan", "pin", "unpin", "done", "missed")

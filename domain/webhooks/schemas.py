@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from db.models import FocusKind, FocusState, MembershipRole, TaskPriority, TaskStatus
+from db.models.calendar_sync import CalendarProvider, ConnectionState
 from domain.events.service import EventType
 from domain.planner import Response, Transparency
 from domain.webhooks.payload import SCHEDULE_CAUSES
@@ -149,6 +150,18 @@ SCHEDULE = obj(
     },
     description="One person's blocks in this company changed: counts and the span they cover, no task or title.",
 )
+CALENDAR_CONNECTION = obj(
+    {
+        "id": ID,
+        "userId": ID,
+        "provider": names(CalendarProvider, "As the GraphQL enum CalendarProvider."),
+        "state": names(ConnectionState, "As the GraphQL enum CalendarConnectionState."),
+        "lastSyncedAt": nullable(INSTANT),
+        "requested": {"type": "boolean", "description": "A sync was asked for (a new connection, or the person)."},
+        "disconnect": {"type": "boolean", "description": "The person disconnected it."},
+    },
+    description="A calendar connection's state: ids and state only, no account address, token or event.",
+)
 ENDPOINT = obj({"id": ID, "url": TEXT, "disabledReason": nullable(TEXT), "disabledAt": nullable(INSTANT)})
 CHANGED: Schema = {"type": "array", "items": TEXT, "description": "The fields that changed, as the API names them."}
 
@@ -172,6 +185,7 @@ def _data(event_type: EventType) -> Schema:
         "event": ("event", CALENDAR_EVENT),
         "focus_session": ("focusSession", FOCUS_SESSION),
         "schedule": ("schedule", SCHEDULE),
+        "calendar_connection": ("calendarConnection", CALENDAR_CONNECTION),
     }
     key, schema = by_area[area]
     return obj({key: schema})

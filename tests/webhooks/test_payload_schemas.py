@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from jsonschema import Draft202012Validator
 from standardwebhooks import Webhook
 
 from domain.events.service import EventType
 from domain.webhooks.schemas import all_schemas, text_of
+from tests.calendar_sync.fake_google import FakeGoogle
+from tests.calendar_sync.test_connections_api import CONNECT
 from tests.factories import Person, create_company, create_project, create_task, result_of, sign_up
 from tests.graphql import GraphQL
 from tests.webhooks.documents import create_endpoint, until
@@ -40,7 +43,9 @@ async def change(
     return await result_of(graphql, field, document, {"input": values}, caller)
 
 
-async def _every_event(graphql: GraphQL, ada: Person, bob: Person, company: str, gone: Receiver) -> None:
+async def _every_event(
+    graphql: GraphQL, ada: Person, bob: Person, company: str, gone: Receiver, google: FakeGoogle
+) -> None:
     """One committed change of each event type in `company`, made through the API."""
     project = await create_project(graphql, ada, company_id=company, name="Schemas")
     await change(graphql, ada, "updateProject", "UpdateProjectInput", id=project, name="Schemas 2")
@@ -95,6 +100,12 @@ async def _every_event(graphql: GraphQL, ada: Person, bob: Person, company: str,
     await change(graphql, ada, "rateFocusSession", "RateFocusSessionInput", id=focus["id"], focusRating=4)
     await change(graphql, ada, "startFocusSession", "StartFocusSessionInput", kind="POMODORO", companyId=company)
     await change(graphql, ada, "abandonFocusSession")
+    # A Google account connected through consent and the callback route the browser comes back to.
+    started = await result_of(
+        graphql, "connectCalendarAccount", CONNECT, {"input": {"companyId": company, "provider": "GOOGLE"}}, ada
+    )
+    back = urlsplit(google.authorize(dict(parse_qsl(urlsplit(started["authorizationUrl"]).query))))
+    assert (await graphql.client.get(f"{back.path}?{back.query}")).status_code == 200
     await create_task(graphql, ada, company_id=company, title="To plan", assigneeId=ada.user_id, estimatedMinutes=30)
     await change(graphql, ada, "applySchedule")
     # An endpoint that answers 410 Gone is disabled, and the company's other endpoints hear of it.
@@ -109,14 +120,16 @@ def _schema_errors(body: dict[str, Any]) -> list[str]:
     return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(body)]
 
 
-async def test_every_event_types_delivered_body_matches_its_schema(graphql: GraphQL, receiver: Receiver) -> None:
+async def test_every_event_types_delivered_body_matches_its_schema(
+    graphql: GraphQL, receiver: Receiver, session_google: FakeGoogle
+) -> None:
     ada = await sign_up(graphql, name="Ada Schemas")
     bob = await sign_up(graphql, name="Bob Schemas")
     company = await create_company(graphql, ada, name="Schema Works")
     _, secret = await create_endpoint(graphql, ada, company_id=company, url=receiver.url)
     gone = Receiver().start()
     try:
-        await _every_event(graphql, ada, bob, company, gone)
+        await _every_event(graphql, ada, bob, company, gone, session_google)
 
         def every_type_delivered() -> bool:
             return {json.loads(r.body)["type"] for r in receiver.received} >= {t.value for t in EventType}
