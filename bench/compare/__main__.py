@@ -1,4 +1,5 @@
-"""`python -m bench.compare`: Rhythm and PostGraphile side by side on one data set; prints one table."""
+"""`python -m bench.compare`: Rhythm, PostGraphile 4 and PostGraphile 5 side by side on one data set; prints one
+table."""
 
 from __future__ import annotations
 
@@ -31,15 +32,14 @@ from bench.compare.database import (
 from bench.compare.options import Options, parse
 from bench.compare.queries import Contents, Pair, contents, pairs
 from bench.compare.report import LABELS, Row, table
-from bench.compare.servers import Running, install_postgraphile, rss_peak, serving
+from bench.compare.servers import Running, install_postgraphile, rss_peak, serving, tree_cpu_seconds
 from bench.dashboard.database import Server, mark_loaded, prepare_database, server_version
 from bench.dashboard.load import count_rows, load
 from bench.dashboard.report import busy, load_average, machine, now
 from bench.dashboard.server import REPOSITORY, log_in
 from db import migrate
 
-SERVERS = ("rhythm", "postgraphile")  # A, then B, in every round
-POSTGRAPHILE_VERSION = "4.14.1"
+VERSIONS = {"postgraphile": "4.14.1", "postgraphile5": "5.1.5"}
 
 LEGEND = """\
 req/s: answers without error per second over all rounds. p50, p99: latency over all rounds (with wrk, its
@@ -47,11 +47,12 @@ req/s: answers without error per second over all rounds. p50, p99: latency over 
 over {counted} sequential requests less the background counted over as long idle, rounded per statement: BEGIN,
 the caller settings, every query, COMMIT, and any pool pre-ping. PG ms/req: PostgreSQL's execution time of
 those statements per request, over the same sequential requests (one client at a time). RSS MB: peak resident
-memory of the server's whole process tree, sampled every 0.25 s during the measured runs. client CPU: the
-load generator's share of one core. Rhythm / PG: the ratio of the two rows above (req/s above 1x, latency
-below 1x favour Rhythm). Both servers stay up throughout; the idle one waits (with --rhythm-jobs, Rhythm's
-outbox relay and periodic jobs work in the background). Client, servers and PostgreSQL share the machine's
-cores."""
+memory of the server's whole process tree, sampled every 0.25 s during the measured runs. CPU ms/req: user and
+system CPU time of the server's process tree over the measured runs, per request. client CPU: the load
+generator's share of one core. req/s by round: each measured run, for the spread. Rhythm / PG4, Rhythm / PG5:
+Rhythm's row divided by that PostGraphile's (req/s above 1x, latency and CPU below 1x favour Rhythm). All
+servers stay up throughout; the idle ones wait (with --rhythm-jobs, Rhythm's outbox relay and periodic jobs work
+in the background). Client, servers and PostgreSQL share the machine's cores."""
 
 
 def progress(message: str) -> None:
@@ -89,17 +90,17 @@ async def _post(base_url: str, token: str, body: bytes) -> tuple[dict[str, objec
 
 
 async def _answers(pair: Pair, running: dict[str, Running], token: str) -> str:
-    """Both servers' first answer to the operation, which must hold the same objects."""
+    """Every server's first answer to the operation, which must hold the same objects."""
     found: dict[str, tuple[Contents, int]] = {}
-    for name in SERVERS:
+    for name in running:
         data, size = await _post(running[name].base_url, token, _bodies(pair, name)[0])
         found[name] = (contents(name, data), size)
-    (mine, my_size), (theirs, their_size) = found["rhythm"], found["postgraphile"]
-    if mine.counts != theirs.counts or mine.identity != theirs.identity:
-        raise RuntimeError(f"{pair.name}: the servers disagree: Rhythm {mine}, PostGraphile {theirs}")
-    return (
-        f"{pair.name}: {mine.describe()}; {mine.sameness}; Rhythm {my_size:,} bytes, PostGraphile {their_size:,} bytes"
-    )
+    mine, _ = found["rhythm"]
+    for name, (theirs, _) in found.items():
+        if mine.counts != theirs.counts or mine.identity != theirs.identity:
+            raise RuntimeError(f"{pair.name}: the servers disagree: Rhythm {mine}, {LABELS[name]} {theirs}")
+    sizes = ", ".join(f"{LABELS[name]} {size:,} bytes" for name, (_, size) in found.items())
+    return f"{pair.name}: {mine.describe()}; {mine.sameness}; {sizes}"
 
 
 async def _count(options: Options, admin_url: str, pair: Pair, running: Running, token: str) -> Counted:
@@ -129,15 +130,17 @@ async def _measure_pair(
     for clients in options.concurrency:
         # Access tokens live 15 minutes at most: a fresh one for each pair of rows.
         token = await log_in(running["rhythm"].base_url, pair.email)
-        by_server = {name: Row(query=pair.name, clients=clients, server=name) for name in SERVERS}
+        by_server = {name: Row(query=pair.name, clients=clients, server=name) for name in running}
         if options.warmup > 0:
-            for name in SERVERS:
+            for name in running:
                 await loads[name].run(token, clients, options.warmup)
         for round_number in range(options.rounds):
-            for name in SERVERS:
+            for name in running:
                 progress(f"{pair.name}, {clients} clients, {LABELS[name]}, round {round_number + 1}")
+                cpu_before = tree_cpu_seconds(running[name].pid)
                 async with rss_peak(running[name].pid) as peak:
                     run = await loads[name].run(token, clients, options.duration)
+                by_server[name].cpu_seconds += tree_cpu_seconds(running[name].pid) - cpu_before
                 by_server[name].runs.append(run)
                 by_server[name].rss_peak = max(by_server[name].rss_peak, peak[0])
                 if run.first_error:
@@ -165,7 +168,7 @@ class Outcome:
 
 async def _start(options: Options, url: str, secret: str, work_dir: Path, stack: AsyncExitStack) -> dict[str, Running]:
     running: dict[str, Running] = {}
-    for name in SERVERS:
+    for name in ("rhythm", *options.against):  # in this order in every round
         progress(f"starting {LABELS[name]} with {options.workers} workers")
         process = serving(name, url, options.workers, options.pool_size, secret, work_dir, jobs=options.rhythm_jobs)
         running[name] = await stack.enter_async_context(process)
@@ -183,7 +186,7 @@ async def _side_by_side(options: Options, server: Server, targets: list[Pair], c
             for pair in targets:
                 token = await log_in(running["rhythm"].base_url, pair.email)
                 outcome.answers.append(await _answers(pair, running, token))
-                for name in SERVERS if counting else ():
+                for name in running if counting else ():
                     found = await _count(options, server.admin_url, pair, running[name], token)
                     outcome.counted[(pair.name, name)] = found
             for number, pair in enumerate(targets):
@@ -191,7 +194,7 @@ async def _side_by_side(options: Options, server: Server, targets: list[Pair], c
                     name: load_generator.prepare(
                         running[name].base_url, _bodies(pair, name), work_dir, f"{name}-{number}", wrk
                     )
-                    for name in SERVERS
+                    for name in running
                 }
                 for row in await _measure_pair(options, pair, running, loads):
                     found = outcome.counted.get((row.query, row.server))
@@ -203,8 +206,10 @@ async def _side_by_side(options: Options, server: Server, targets: list[Pair], c
 
 def _header(options: Options, server: Server, facts: dict[str, str], outcome: Outcome) -> list[str]:
     jobs = "in its API processes" if options.rhythm_jobs else "left to rhythm worker (none here)"
+    versions = " and ".join(f"PostGraphile {VERSIONS[name]}" for name in options.against)
+    order = ", ".join(f"{LABELS[name]} {options.duration} s" for name in ("rhythm", *options.against))
     return [
-        f"Rhythm and PostGraphile {POSTGRAPHILE_VERSION} side by side, {now()}",
+        f"Rhythm and {versions} side by side, {now()}",
         f"machine    {machine()}; load average {facts['load before']} before, {load_average()} after (1/5/15 min)",
         f"tree       {facts['tree']}",
         f"postgres   PostgreSQL {facts['version']}, {server.label}, database {options.database_name}",
@@ -213,11 +218,14 @@ def _header(options: Options, server: Server, facts: dict[str, str], outcome: Ou
         f"Rhythm     rhythm serve --workers {options.workers} ({outcome.processes['rhythm']} processes), pool"
         f" {options.pool_size} (+{options.pool_size} overflow) per process, production settings; background jobs"
         f" {jobs}",
-        f"PostGraphile {POSTGRAPHILE_VERSION} on node {facts['node']}, library mode, node cluster of"
-        f" {options.workers} ({outcome.processes['postgraphile']} processes), pool {options.pool_size} per process;"
-        " both run each request as rhythm_app with the same caller settings",
-        f"load       {facts['generator']} on 127.0.0.1; per row pair {options.warmup} s warm-up each, then"
-        f" {options.rounds} x (Rhythm {options.duration} s, PostGraphile {options.duration} s)",
+        *(
+            f"PostGraphile {VERSIONS[name]} on node {facts[name]}, library mode, node cluster of {options.workers}"
+            f" ({outcome.processes[name]} processes), pool {options.pool_size} per process"
+            for name in options.against
+        ),
+        "all run each request as rhythm_app with the same caller settings and policies",
+        f"load       {facts['generator']} on 127.0.0.1; per row group {options.warmup} s warm-up each, then"
+        f" {options.rounds} x ({order})",
         *(f"answers    {answer}" for answer in outcome.answers),
     ]
 
@@ -257,7 +265,8 @@ async def bench(options: Options, server: Server) -> None:
     facts = {"load before": load_average(), "tree": _tree()}
     if busy():
         progress(f"the machine is busy (load average {facts['load before']} on {os.cpu_count()} cores): noisy numbers")
-    facts["node"] = await asyncio.to_thread(install_postgraphile)
+    for name in options.against:
+        facts[name] = await asyncio.to_thread(install_postgraphile, name)
     wrk = load_generator.wrk_version() if options.use_wrk else None
     facts["generator"] = f"{wrk} (1 thread, Lua body)" if wrk else "Python closed loop (httpx, one process)"
     url = server.url_of(options.database_name)

@@ -30,12 +30,13 @@ class Options:
     extended_statistics: bool
     statements: bool
     seed: int
+    against: tuple[str, ...]  # the PostGraphile servers: "postgraphile" (4.14.1), "postgraphile5" (5.1.5)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.compare",
-        description="Rhythm and PostGraphile 4.14.1 on the same data, policies and load, side by side.",
+        description="Rhythm, PostGraphile 4.14.1 and 5.1.5 on the same data, policies and load, side by side.",
     )
     parser.add_argument("--quick", action="store_true", help="The small data set and short runs, for a smoke test.")
     parser.add_argument("--database-url", help="A PostgreSQL server to use (superuser); embedded when not given.")
@@ -49,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fresh", action="store_true", help="Drop and reload the data set even if it is there.")
     parser.add_argument("--duration", type=int, help="Seconds per measured run (10; quick: 3).")
     parser.add_argument("--warmup", type=int, help="Seconds of warm-up per server before each row pair (2; quick: 1).")
-    parser.add_argument("--rounds", type=int, default=2, help="Measured runs per server, alternating (A, B, A, B).")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Measured runs per server, interleaved (A, B, C, A, B, C, ...)."
+    )
     parser.add_argument("--concurrency", default="1,16", help="Client counts (default: %(default)s).")
     parser.add_argument("--workers", type=int, default=2, help="Server processes of each (default: %(default)s).")
     parser.add_argument("--pool-size", type=int, default=10, help="Connections per server process (default: 10).")
@@ -69,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--statements", action="store_true", help="Print the statements each server sends.")
     parser.add_argument("--seed", type=int, default=20261123, help="Random seed of the data set.")
+    parser.add_argument(
+        "--against",
+        default="4,5",
+        help="PostGraphile major versions to run beside Rhythm: 4 (4.14.1), 5 (5.1.5) or both (%(default)s).",
+    )
     return parser
 
 
@@ -92,4 +100,14 @@ def parse(argv: list[str] | None = None) -> Options:
         extended_statistics=args.extended_statistics,
         statements=args.statements,
         seed=args.seed,
+        against=_against(args.against),
     )
+
+
+def _against(text: str) -> tuple[str, ...]:
+    names = {"4": "postgraphile", "5": "postgraphile5"}
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in names]
+    if unknown or not chosen:
+        raise SystemExit(f"bench: --against takes 4, 5 or 4,5, not {text!r}")
+    return tuple(names[part] for part in dict.fromkeys(chosen))

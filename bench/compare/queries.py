@@ -137,7 +137,15 @@ async def pairs(url: str) -> list[Pair]:
         },
     )
     dashboards = [_pair(case) for case in found if case.document == DASHBOARD]
-    return [*dashboards, company, *(_pair(case) for case in found if case.document != DASHBOARD)]
+    others = [_pair(case) for case in found if case.document != DASHBOARD]
+    return [_with_version_5(pair) for pair in (*dashboards, company, *others)]
+
+
+def _with_version_5(pair: Pair) -> Pair:
+    """PostGraphile 5's Amber preset keeps version 4's names for these fields: the same documents serve both."""
+    if "postgraphile5" in pair.by_server:
+        return pair
+    return Pair(pair.name, pair.email, pair.by_server | {"postgraphile5": pair.by_server["postgraphile"]})
 
 
 @dataclass(frozen=True, slots=True)

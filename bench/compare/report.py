@@ -1,4 +1,4 @@
-"""The rows of the comparison and the printed table, with the Rhythm / PostGraphile ratios."""
+"""The rows of the comparison and the printed table, with Rhythm's ratio to each PostGraphile."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from bench.compare.load import Run, percentile
 
-LABELS = {"rhythm": "Rhythm", "postgraphile": "PostGraphile"}
+LABELS = {"rhythm": "Rhythm", "postgraphile": "PostGraphile 4", "postgraphile5": "PostGraphile 5"}
+SHORT = {"postgraphile": "PG4", "postgraphile5": "PG5"}
 COLUMNS = (
-    "query", "clients", "server", "req/s", "p50 ms", "p99 ms", "SQL/req", "PG ms/req", "RSS MB", "errors",
-    "client CPU",
+    "query", "clients", "server", "req/s", "p50 ms", "p99 ms", "SQL/req", "PG ms/req", "CPU ms/req", "RSS MB",
+    "errors", "client CPU",
     "req/s by round",
 )  # fmt: skip
 LEFT = 3  # the first columns are text
@@ -25,6 +26,12 @@ class Row:
     statements: int | None = None
     db_ms: float | None = None
     rss_peak: int = 0
+    cpu_seconds: float = 0.0  # the server's process tree, over the measured runs
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        answered = sum(run.requests + run.errors for run in self.runs)
+        return self.cpu_seconds * 1000 / answered if answered else 0.0
 
     @property
     def rate(self) -> float:
@@ -46,6 +53,7 @@ class Row:
             f"{self.latency(0.99) * 1000:.1f}" if answered else "-",
             "-" if self.statements is None else str(self.statements),
             "-" if self.db_ms is None else f"{self.db_ms:.1f}",
+            f"{self.cpu_ms_per_request:.2f}" if answered else "-",
             f"{self.rss_peak / 2**20:,.0f}",
             str(sum(run.errors for run in self.runs)),
             f"{sum(cpu) / len(cpu):.0%}" if cpu else "-",
@@ -57,7 +65,7 @@ def _ratio(rhythm: Row, postgraphile: Row) -> list[str]:
     def divided(mine: float, theirs: float) -> str:
         return f"{mine / theirs:.2f}x" if mine > 0 and theirs > 0 else "-"
 
-    cells = ["", "", "Rhythm / PG", divided(rhythm.rate, postgraphile.rate)]
+    cells = ["", "", f"Rhythm / {SHORT[postgraphile.server]}", divided(rhythm.rate, postgraphile.rate)]
     cells += [divided(rhythm.latency(0.50), postgraphile.latency(0.50))]
     cells += [divided(rhythm.latency(0.99), postgraphile.latency(0.99))]
     if rhythm.statements is not None and postgraphile.statements:
@@ -68,6 +76,7 @@ def _ratio(rhythm: Row, postgraphile: Row) -> list[str]:
         cells.append(divided(rhythm.db_ms, postgraphile.db_ms))
     else:
         cells.append("")
+    cells.append(divided(rhythm.cpu_ms_per_request, postgraphile.cpu_ms_per_request))
     cells.append(divided(rhythm.rss_peak, postgraphile.rss_peak))
     return [*cells, "", "", ""]
 
@@ -75,10 +84,16 @@ def _ratio(rhythm: Row, postgraphile: Row) -> list[str]:
 def table(rows: Sequence[Row]) -> str:
     lines: list[list[str]] = [list(COLUMNS)]
     by_key = {(row.query, row.clients, row.server): row for row in rows}
-    for row in rows:
+    ratios: list[list[str]] = []
+    for number, row in enumerate(rows):
         lines.append(row.cells())
-        if row.server == "postgraphile" and (row.query, row.clients, "rhythm") in by_key:
-            lines.append(_ratio(by_key[(row.query, row.clients, "rhythm")], row))
+        rhythm = by_key.get((row.query, row.clients, "rhythm"))
+        if row.server in SHORT and rhythm is not None:
+            ratios.append(_ratio(rhythm, row))
+        following = rows[number + 1] if number + 1 < len(rows) else None
+        if following is None or (following.query, following.clients) != (row.query, row.clients):
+            lines.extend(ratios)  # under the group of one query and client count
+            ratios = []
     widths = [max(len(line[index]) for line in lines) for index in range(len(COLUMNS))]
 
     def render(line: list[str]) -> str:

