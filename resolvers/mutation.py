@@ -1,7 +1,9 @@
-"""How every mutation runs: inside a savepoint of the operation's transaction.
+"""How every mutation runs: inside a savepoint of the operation's transaction, or as the whole of it.
 
 A mutation that returns a typed error rolls back what it started (unless the error must keep a protective
-change); one that raises leaves the whole operation to roll back.
+change); one that raises leaves the whole operation to roll back. When the mutation is the operation's only root
+field, as nearly every client sends it, what it started is the whole transaction: a typed error then rolls the
+transaction back when the operation ends, and the SAVEPOINT and RELEASE round trips are spared.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DomainError, Forbidden
@@ -40,9 +42,22 @@ def signed_in(info: Info) -> None:
         raise Unauthenticated()
 
 
+def _alone_in_operation(info: Info) -> bool:
+    """Whether this field is the operation's only root selection (no sibling, fragment or `__typename`)."""
+    selections = info.operation.selection_set.selections
+    return len(selections) == 1 and isinstance(selections[0], FieldNode) and not info.path.prev
+
+
 async def run(info: Info, work: Callable[[AsyncSession], Awaitable[R]]) -> R | ErrorType:
     transaction = info.context.transaction
     async with transaction.exclusive_session() as session:
+        if _alone_in_operation(info):
+            try:
+                return await work(session)
+            except DomainError as error:
+                if not error.keeps_changes:
+                    transaction.discard()
+                return as_error(error)
         savepoint = await session.begin_nested()
         try:
             result = await work(session)

@@ -23,6 +23,7 @@ class Transaction:
         self.caller = caller
         self.lock = asyncio.Lock()
         self._session: AsyncSession | None = None
+        self._discarded = False
 
     async def session(self) -> AsyncSession:
         if self._session is None:
@@ -55,12 +56,17 @@ class Transaction:
         if self._session is not None:
             await begin_as(self._session, caller)
 
+    def discard(self) -> None:
+        """Roll back at `finish` whatever it is asked: the operation's one mutation returned a typed error."""
+        self._discarded = True
+
     async def finish(self, *, commit: bool) -> None:
         session, self._session = self._session, None
+        discarded, self._discarded = self._discarded, False
         if session is None:
             return
         try:
-            if commit:
+            if commit and not discarded:
                 await session.commit()
             else:
                 await session.rollback()

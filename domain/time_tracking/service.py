@@ -49,8 +49,9 @@ async def start_timer(
         checks.fail("companyId", "Name a company or a task.")
     checks.raise_if_any()
     if task_id is not None:
+        # A task is visible only through its company, so the company needs no look of its own.
         company_id = (await get_task(session, task_id)).company_id
-    if company_id is None or await session.get(Company, company_id) is None:
+    elif company_id is None or await session.get(Company, company_id) is None:
         raise NotFound("No such Company.")
     if await running_timer(session, user_id) is not None:
         if not stop_running:

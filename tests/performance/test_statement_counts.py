@@ -226,3 +226,33 @@ async def test_projects_read_with_their_tasks_in_one_statement_page_as_when_each
 
     assert read_ahead == per_project
     assert len(read_ahead_statements) == len(per_project_statements) - 1
+
+
+MUTATIONS = {
+    "createTask": "mutation($c: ID!) { createTask(input: {companyId: $c, title: \"Counted\"}) { ... on Task { id } } }",
+    "updateTask": "mutation($t: ID!) { updateTask(input: {id: $t, title: \"Renamed\"}) { ... on Task { id } } }",
+    "completeTask": "mutation($t: ID!) { completeTask(input: {id: $t}) { ... on Task { id } } }",
+    "startTimer": "mutation($t: ID!) { startTimer(input: {taskId: $t}) { ... on TimeEntry { id } } }",
+}
+
+# Statements after BEGIN, the caller settings included: each lookup the rules need, the write, its outbox event.
+MUTATION_STATEMENTS = {
+    "createTask": ["SELECT", "SELECT", "INSERT", "INSERT"],  # settings, the company, the task, its event
+    "updateTask": ["SELECT", "SELECT", "UPDATE", "INSERT"],  # settings, the task, the change, its event
+    "completeTask": ["SELECT", "SELECT", "UPDATE", "INSERT"],
+    "startTimer": ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"],  # settings, the task, a running timer, ...
+}
+
+
+async def test_a_mutation_alone_sends_its_lookups_its_write_and_its_event_and_nothing_else(
+    app: Litestar, graphql: GraphQL
+) -> None:
+    # No SAVEPOINT and RELEASE around a mutation that is its document's only root field.
+    ada = await sign_up(graphql, name="Counted Mutations")
+    warm = await graphql(MUTATIONS["createTask"], {"c": ada.personal_company_id}, caller=ada)
+    variables = {"c": ada.personal_company_id, "t": warm["createTask"]["id"]}
+    for name, document in MUTATIONS.items():
+        with counting(app.state.engine) as statements:
+            data = await graphql(document, {k: v for k, v in variables.items() if f"${k}" in document}, caller=ada)
+        assert data[name]["id"], data
+        assert [statement.split(None, 1)[0] for statement in statements] == MUTATION_STATEMENTS[name], statements
