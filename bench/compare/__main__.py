@@ -72,10 +72,9 @@ async def _data_set(options: Options, server: Server, url: str) -> tuple[dict[st
 
 
 def _bodies(pair: Pair, server: str) -> list[bytes]:
-    operation = pair.by_server[server]
     return [
-        json.dumps({"query": operation.document, "variables": variables}, separators=(",", ":")).encode()
-        for variables in operation.variables
+        json.dumps({"query": document, "variables": variables}, separators=(",", ":")).encode()
+        for document, variables in pair.by_server[server].bodies()
     ]
 
 

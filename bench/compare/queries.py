@@ -76,10 +76,33 @@ query Task($id: UUID!) {
 """
 
 
+# A write: renaming a task, as `updateTask` and as PostGraphile's update by primary key. Rhythm's also checks its
+# rules and writes its outbox event in the same transaction; PostGraphile's is the UPDATE alone.
+RENAME = """
+mutation Rename($id: ID!, $title: String!) {
+  updateTask(input: {id: $id, title: $title}) { ... on Task { id title } }
+}
+"""
+
+PG_RENAME = """
+mutation Rename($id: UUID!, $title: String!) {
+  updateTaskById(input: {id: $id, taskPatch: {title: $title}}) { task { id title } }
+}
+"""
+
+READS_PER_WRITE = 9  # the mixed workload: 90% reads (a task by id), 10% writes (a rename)
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     document: str
     variables: tuple[dict[str, Any], ...]
+    # One document for each set of variables, when the operation mixes them (reads and writes).
+    documents: tuple[str, ...] | None = None
+
+    def bodies(self) -> list[tuple[str, dict[str, Any]]]:
+        documents = self.documents or (self.document,) * len(self.variables)
+        return list(zip(documents, self.variables, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +161,37 @@ async def pairs(url: str) -> list[Pair]:
     )
     dashboards = [_pair(case) for case in found if case.document == DASHBOARD]
     others = [_pair(case) for case in found if case.document != DASHBOARD]
-    return [_with_version_5(pair) for pair in (*dashboards, company, *others)]
+    task_case = next(case for case in found if case.document == TASK)
+    writes = _writes(task_case)
+    return [_with_version_5(pair) for pair in (*dashboards, company, *others, *writes)]
+
+
+def _writes(case: Case) -> list[Pair]:
+    """A rename of the tasks the task-by-id row reads, alone and mixed with those reads (nine reads a write)."""
+    ids = [variables["id"] for variables in case.variables]
+    renames = tuple({"id": task_id, "title": f"Renamed {number}"} for number, task_id in enumerate(ids))
+    pg_renames = tuple({"id": _uuid_of(v["id"]), "title": v["title"]} for v in renames)
+    rename = Pair(
+        name="rename a task",
+        email=case.email,
+        by_server={"rhythm": Operation(RENAME, renames), "postgraphile": Operation(PG_RENAME, pg_renames)},
+    )
+    mixed: dict[str, tuple[list[str], list[dict[str, Any]]]] = {"rhythm": ([], []), "postgraphile": ([], [])}
+    for number, task_id in enumerate(ids):
+        write = number % (READS_PER_WRITE + 1) == READS_PER_WRITE
+        for server, (documents, variables) in mixed.items():
+            rhythm = server == "rhythm"
+            if write:
+                documents.append(RENAME if rhythm else PG_RENAME)
+                variables.append(renames[number] if rhythm else pg_renames[number])
+            else:
+                documents.append(TASK if rhythm else PG_TASK)
+                variables.append({"id": task_id if rhythm else _uuid_of(task_id)})
+    operations = {
+        server: Operation(documents[0], tuple(variables), tuple(documents))
+        for server, (documents, variables) in mixed.items()
+    }
+    return [rename, Pair(name="mixed, 10% renames", email=case.email, by_server=operations)]
 
 
 def _with_version_5(pair: Pair) -> Pair:
@@ -184,6 +237,9 @@ def _task(task: dict[str, Any]) -> Contents:
 
 
 def contents(server: str, data: dict[str, Any]) -> Contents:
+    renamed = data.get("updateTask") or (data.get("updateTaskById") or {}).get("task")
+    if renamed:
+        return Contents(counts={"tasks": 1}, identity=(renamed["title"],), sameness="the same task renamed")
     if "viewer" in data:
         return _dashboard(data["viewer"]["companies"]["nodes"], server)
     if "allCompanies" in data:
