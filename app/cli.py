@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from app import jobs_cli
 from base.settings import Settings, get_settings
 
+# How long `serve --workers N` waits for a new API process to answer its supervisor (see `serve`).
+WORKER_ANSWER_SECONDS = 60
+
 
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
@@ -87,6 +90,10 @@ def serve(args: argparse.Namespace) -> None:
             http=GuardedHttpProtocol,
             # Rhythm reads X-Forwarded-For itself, from the proxies it is told to trust (app/client_address.py).
             proxy_headers=False,
+            # With --workers, uvicorn replaces a process that has not answered its supervisor in time. A process
+            # answers once it has imported Rhythm, which takes longer than uvicorn's 5 s on a busy machine: a
+            # supervisor with that default kills every new process and never serves.
+            timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,
         )
 
 
