@@ -71,6 +71,7 @@ class FakeOpenIdProvider:
     switches: Switches = field(default_factory=Switches)
     jwks_fetches: int = 0
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    issued_id_tokens: list[str] = field(default_factory=list)
     account: Account | None = None
 
     def __post_init__(self) -> None:
@@ -178,6 +179,7 @@ class FakeOpenIdProvider:
             if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
                 return Response(401, {"error": "invalid_client"})
             id_token = self._id_token(grant)
+            self.issued_id_tokens.append(id_token)
         body = {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 3600}
         return Response(200, {**body, "id_token": id_token, "scope": "openid email profile"})
 
