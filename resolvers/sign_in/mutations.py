@@ -27,7 +27,7 @@ from domain.sign_in.oidc import VerifiedIdentity
 from domain.sign_in.runtime import SignInRuntime
 from resolvers.auth.mutations import AuthPayload, _payload
 from resolvers.context import Info
-from resolvers.errors import ErrorType
+from resolvers.errors import AuthenticationFailed, ErrorType, Forbidden
 from resolvers.mutation import person, run, signed_in
 from resolvers.sign_in.types import SignInIdentity, SignInRefused
 
@@ -180,7 +180,11 @@ class SignInMutations:
             user_id = await service.account_for(session, services.passwords, identity, password=input.password)
             return await _payload(info, session, await auth.start_session(session, services.tokens, user_id))
 
-        return await _run_refusable(info, work)
+        result = await _run_refusable(info, work)
+        if isinstance(result, AuthenticationFailed) and identity.email:
+            # A wrong password to link counts against the account like a failed logIn (resolvers/rate_limits.py).
+            info.context.sign_in_failed(identity.email)
+        return result
 
     @strawberry.mutation(
         description="Link the provider account the viewer just signed in with (after startSignIn, signed in) to "
@@ -188,7 +192,9 @@ class SignInMutations:
     )
     async def link_sign_in_provider(self, info: Info, input: LinkSignInProviderInput) -> LinkSignInResult:
         signed_in(info)
-        user_id = person(info)
+        user_id = info.context.caller.user_id
+        if user_id is None:
+            return Forbidden(message="This needs a signed-in person; an API key may not do it.")
         try:
             taken, identity = await _verified(info, input.provider, input.code, input.state)
         except RefusedError as refused:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.factories import create_api_key, sign_up
 from tests.graphql import Caller, GraphQL
-from tests.sign_in.conftest import PROVIDERS, sign_in, start
+from tests.sign_in.conftest import LINK, PROVIDERS, sign_in, start
 from tests.sign_in.fake_oidc import Account, FakeOpenIdProvider
 
 
@@ -85,3 +86,28 @@ async def test_an_unverified_email_makes_no_account(sign_in_graphql: GraphQL, go
 
     assert result["__typename"] == "SignInRefused"
     assert result["reason"] == "EMAIL_NOT_VERIFIED"
+
+
+async def test_a_provider_without_a_client_id_is_not_offered(graphql: GraphQL) -> None:
+    # The session app configures no sign-in provider.
+    data = await graphql(START_DOC, {"input": {"provider": "GOOGLE"}})
+
+    assert data["startSignIn"]["__typename"] == "SignInRefused"
+    assert data["startSignIn"]["reason"] == "NOT_CONFIGURED"
+
+
+async def test_an_api_key_may_not_link_a_provider(sign_in_graphql: GraphQL) -> None:
+    ada = await sign_up(sign_in_graphql, name="Ada Keys")
+    key = await create_api_key(sign_in_graphql, ada, company_id=ada.personal_company_id, scopes=["TASKS_READ"])
+    variables = {"input": {"provider": "GOOGLE", "code": "c", "state": "s"}}
+
+    data = await sign_in_graphql(LINK, variables, caller=Caller(api_key=key))
+
+    assert data["linkSignInProvider"]["__typename"] == "Forbidden"
+
+
+START_DOC = """
+mutation Start($input: StartSignInInput!) {
+  startSignIn(input: $input) { __typename ... on SignInRefused { reason } ... on Error { message } }
+}
+"""
