@@ -13,6 +13,7 @@ from domain.sign_in import service
 from domain.sign_in.errors import Refusal
 from domain.sign_in.errors import SignInRefused as RefusedError
 from resolvers.context import Info
+from resolvers.errors import Error
 
 SignInProviderEnum = strawberry.enum(
     SignInProvider, name="SignInProvider", description="An OpenID Connect provider people can sign in with."
@@ -27,8 +28,7 @@ RefusalEnum = strawberry.enum(
 
 
 @strawberry.type(description="A sign-in through a provider was refused; nothing was changed.")
-class SignInRefused:
-    message: str = strawberry.field(description="A human-readable explanation.")
+class SignInRefused(Error):
     reason: Refusal = strawberry.field(description="The reason, for clients to switch on.")
 
     @classmethod
