@@ -2,9 +2,10 @@
 authlib, as calendar consent does) and the ID token checks (joserfc): signature against the provider's JWKS,
 issuer, audience, expiry and nonce.
 
-The discovery document and the JWKS are fetched once per process and kept. A token signed by a key the cached
-JWKS lacks (the provider rotated its keys) fetches the JWKS once more, at most once per cooldown, so a stream of
-tokens naming made-up keys cannot turn every sign-in into a fetch.
+The discovery document and the JWKS are fetched once and kept (a day and an hour, so a key the provider withdrew
+is not trusted for long). A token signed by a key the cached JWKS lacks (the provider rotated its keys) fetches the
+JWKS once more, at most once per cooldown, so a stream of tokens naming made-up keys cannot turn every sign-in
+into a fetch.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
 LEEWAY_SECONDS = 60
 # Microsoft's multi-tenant discovery names the issuer with this placeholder; each token's `tid` fills it in.
 TENANT_PLACEHOLDER = "{tenantid}"
+METADATA_MAX_AGE_SECONDS = 24 * 3600
+JWKS_MAX_AGE_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class OpenIdClient:
         self._timeout = timeout
         self._cooldown = jwks_refresh_cooldown_seconds
         self._metadata: Metadata | None = None
+        self._metadata_fetched_at = 0.0
         self._keys: KeySet | None = None
         self._keys_fetched_at = 0.0
         self._lock = asyncio.Lock()
@@ -97,7 +101,7 @@ class OpenIdClient:
         return body
 
     async def metadata(self) -> Metadata:
-        if self._metadata is None:
+        if self._metadata is None or time.monotonic() - self._metadata_fetched_at > METADATA_MAX_AGE_SECONDS:
             document = await self._get_json(self.config.discovery_url)
             try:
                 self._metadata = Metadata(
@@ -106,6 +110,7 @@ class OpenIdClient:
                     token_endpoint=str(document["token_endpoint"]),
                     jwks_uri=str(document["jwks_uri"]),
                 )
+                self._metadata_fetched_at = time.monotonic()
             except KeyError as error:
                 raise SignInRefused(
                     Refusal.PROVIDER_ERROR, "The provider's discovery document is incomplete."
@@ -153,10 +158,11 @@ class OpenIdClient:
 
     async def _key_set(self, kid: str | None) -> KeySet:
         async with self._lock:
-            stale = self._keys is None or (
-                kid is not None
-                and not _has_kid(self._keys, kid)
-                and time.monotonic() - self._keys_fetched_at >= self._cooldown
+            age = time.monotonic() - self._keys_fetched_at
+            stale = (
+                self._keys is None
+                or age > JWKS_MAX_AGE_SECONDS
+                or (kid is not None and not _has_kid(self._keys, kid) and age >= self._cooldown)
             )
             if stale:
                 metadata = await self.metadata()
