@@ -97,13 +97,6 @@ def _runtime(info: Info) -> SignInRuntime:
     return runtime
 
 
-async def _refusable(action: Callable[[], Awaitable[R]]) -> R | SignInRefused:
-    try:
-        return await action()
-    except RefusedError as refused:
-        return SignInRefused.of(refused)
-
-
 async def _verified(
     info: Info, provider: SignInProvider, code: str, state: str
 ) -> tuple[TakenAttempt, VerifiedIdentity]:
@@ -141,28 +134,26 @@ class SignInMutations:
         "provider's authorization URL. Signed in, the same call starts linking the provider to the viewer."
     )
     async def start_sign_in(self, info: Info, input: StartSignInInput) -> StartSignInResult:
-        async def begin() -> SignInStarted:
+        try:
             runtime = _runtime(info)
             client = runtime.clients.get(input.provider)
-            await client.metadata()  # fetched (once per process) before the transaction opens
+            await client.metadata()  # the discovery document (kept a day), before the transaction opens
+        except RefusedError as refused:
+            return SignInRefused.of(refused)
 
-            async def work(session: AsyncSession) -> SignInStarted:
-                made = await attempts.begin(
-                    session, info.context.services.tokens.secret, input.provider,
-                    ttl_seconds=runtime.config.attempt_ttl_seconds,
-                )  # fmt: skip
-                url = await client.authorization_url(
-                    state=made.state, nonce=made.nonce, code_verifier=made.code_verifier,
-                    redirect_uri=runtime.config.redirect_uri,
-                )  # fmt: skip
-                expires_at = utcnow() + timedelta(seconds=runtime.config.attempt_ttl_seconds)
-                return SignInStarted(authorization_url=url, expires_at=expires_at)
+        async def work(session: AsyncSession) -> SignInStarted:
+            made = await attempts.begin(
+                session, info.context.services.tokens.secret, input.provider,
+                ttl_seconds=runtime.config.attempt_ttl_seconds,
+            )  # fmt: skip
+            url = await client.authorization_url(
+                state=made.state, nonce=made.nonce, code_verifier=made.code_verifier,
+                redirect_uri=runtime.config.redirect_uri,
+            )  # fmt: skip
+            expires_at = utcnow() + timedelta(seconds=runtime.config.attempt_ttl_seconds)
+            return SignInStarted(authorization_url=url, expires_at=expires_at)
 
-            result = await run(info, work)
-            assert isinstance(result, SignInStarted)  # begin raises no typed error
-            return result
-
-        return await _refusable(begin)
+        return await _run_refusable(info, work)
 
     @strawberry.mutation(
         description="Finish signing in with the code and state the provider sent back: returns Rhythm's tokens, as "
