@@ -33,6 +33,7 @@ from domain.ai.calls import AiRuntime
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import consent_config_of
+from domain.sign_in.runtime import SignInRuntime
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.extensions import INTERNAL
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ai=AiRuntime.from_settings(settings),
         workers=heartbeat_reader(settings.redis_url, settings.broker_heartbeat_timeout_ms),
         rate_limiter=rate_limiter(settings),
+        sign_in=SignInRuntime.from_settings(settings),
     )
     schema = build_schema(
         Limits(

@@ -132,6 +132,27 @@ class Settings(BaseSettings):
     calendar_authorization_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     calendar_http_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
+    # Sign in with Google and Microsoft (OpenID Connect, domain/sign_in). A provider is offered once its client id
+    # is set. The discovery document names the endpoints, the issuer and the JWKS; Microsoft's multi-tenant issuer
+    # (`.../{tenantid}/v2.0`) is checked against the token's `tid`.
+    sign_in_google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    sign_in_google_client_id: str | None = None
+    sign_in_google_client_secret: SecretStr | None = None
+    sign_in_microsoft_discovery_url: str = (
+        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    )
+    sign_in_microsoft_client_id: str | None = None
+    sign_in_microsoft_client_secret: SecretStr | None = None
+    # Where the provider sends the browser back with `code` and `state` (a page of the client, which posts them
+    # to `completeSignIn` or `linkSignInProvider`). Unset: <public_base_url>/sign-in/callback.
+    sign_in_redirect_uri: str | None = None
+    # How long a started sign-in stays valid, and the HTTP timeout towards the provider.
+    sign_in_attempt_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    sign_in_http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # An ID token signed by a key the cached JWKS lacks fetches the JWKS again (the provider rotated its keys),
+    # at most once per this many seconds, so tokens naming made-up keys cannot make Rhythm fetch on every try.
+    sign_in_jwks_refresh_cooldown_seconds: float = Field(default=60.0, ge=0)
+
     # AI (domain/ai): any OpenAI-compatible endpoint through the `openai` client. Without an API key every AI
     # feature answers from the heuristic (source HEURISTIC, reason NO_MODEL), so Rhythm works offline. The
     # timeout is per model call and, with the retries, must fit in the operation budget above.

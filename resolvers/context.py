@@ -15,6 +15,7 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import ConsentConfig
 from domain.queue_figures import QueueReader
+from domain.sign_in.runtime import SignInRuntime
 from domain.worker_heartbeats import WorkerReader
 from resolvers.loaders import Loaders
 from resolvers.transaction import Transaction
@@ -46,6 +47,8 @@ class Services:
     workers: WorkerReader | None = None
     # Counts operations and sign-in attempts (resolvers/rate_limits.py); None turns rate limits off.
     rate_limiter: RateLimiter | None = None
+    # Sign in with Google and Microsoft (OpenID Connect clients and their key caches); None: not offered.
+    sign_in: SignInRuntime | None = None
 
 
 class Context(BaseContext, kw_only=True):

@@ -35,6 +35,7 @@ from resolvers.queries import Query
 from resolvers.rate_limits import RateLimiting
 from resolvers.scalars import SCALAR_OVERRIDES
 from resolvers.scheduling.mutations import SchedulingMutations
+from resolvers.sign_in.mutations import SignInMutations
 from resolvers.suggestions import HideSuggestions
 from resolvers.tasks.mutations import TaskMutations
 from resolvers.time_tracking.mutations import TimeMutations
@@ -62,6 +63,7 @@ class Mutation(
     CalendarSyncMutations,
     AiMutations,
     CoachMutations,
+    SignInMutations,
 ):
     pass
 

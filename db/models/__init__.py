@@ -28,6 +28,7 @@ from db.models.scheduling import (
     TaskScheduling,
     TimeBlock,
 )
+from db.models.sign_in import SignInIdentity, SignInProvider
 from db.models.time_tracking import TimeEntry
 from db.models.users import User, UserCredentials
 from db.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret
@@ -69,6 +70,8 @@ __all__ = [
     "ReplanRequest",
     "ScheduleRun",
     "SchedulingProfile",
+    "SignInIdentity",
+    "SignInProvider",
     "Subtask",
     "Task",
     "TaskDependency",

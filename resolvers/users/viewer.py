@@ -15,12 +15,13 @@ from resolvers.focus.viewer import ViewerFocus
 from resolvers.nodes import required
 from resolvers.notifications.viewer import ViewerNotifications
 from resolvers.scheduling.viewer import ViewerSchedule
+from resolvers.sign_in.types import ViewerSignIn
 from resolvers.time_tracking.types import TimeEntry
 from resolvers.users.types import User
 
 
 @strawberry.type(description="The signed-in person, with what is theirs across all their companies.")
-class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus, ViewerCalendarSync):
+class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus, ViewerCalendarSync, ViewerSignIn):
     user_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The person.")

@@ -259,3 +259,21 @@ async def test_the_calendar_sync_tables_are_tenant_tables_the_checks_above_cover
     assert tables.keys() >= CALENDAR_SYNC_TABLES
     assert [problem for name in CALENDAR_SYNC_TABLES for problem in unguarded(tables[name])] == []
     assert all(tables[name]["tenant"] for name in CALENDAR_SYNC_TABLES)
+
+
+SIGN_IN_TABLES = {"sign_in_identities", "sign_in_attempts"}
+
+
+async def test_the_sign_in_tables_are_person_tables_the_checks_above_cover(owner: asyncpg.Connection) -> None:
+    tables = {table["name"]: table for table in await public_tables(owner)}
+
+    assert tables.keys() >= SIGN_IN_TABLES
+    assert [problem for name in SIGN_IN_TABLES for problem in unguarded(tables[name])] == []
+    # They belong to a person, not a company: no tenant column, and each policy names the caller.
+    assert not any(tables[name]["tenant"] for name in SIGN_IN_TABLES)
+    policies = await owner.fetch(
+        "SELECT tablename, qual FROM pg_policies WHERE tablename = ANY ($1::text[]) AND 'rhythm_app' = ANY (roles)",
+        sorted(SIGN_IN_TABLES),
+    )
+    assert {row["tablename"] for row in policies} == SIGN_IN_TABLES
+    assert all("current_user_id()" in row["qual"] for row in policies)

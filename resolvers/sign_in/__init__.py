@@ -1,0 +1,1 @@
+"""Sign in with Google and Microsoft: starting, completing, linking and unlinking provider identities."""
