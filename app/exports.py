@@ -10,7 +10,7 @@ from typing import Annotated
 import structlog
 from litestar import Response, get
 from litestar.datastructures import State
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from db.tenant import Caller, tenant_session
 from domain.accounts.exports import take_download
@@ -27,7 +27,9 @@ def _refusal(status: int, text: str) -> Response[bytes]:
 
 @get("/account/exports/{export_id:uuid}", include_in_schema=False)
 async def download_export(
-    state: State, export_id: uuid.UUID, token: Annotated[str, QueryParameter(name="token")] = ""
+    state: State,
+    export_id: Annotated[uuid.UUID, PathParameter()],
+    token: Annotated[str, QueryParameter(name="token")] = "",
 ) -> Response[bytes]:
     links: ExportLinks = state.export_links
     try:
