@@ -5,6 +5,7 @@ row anywhere names them any more."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -28,6 +29,7 @@ from tests.factories import (
 from tests.graphql import Caller, GraphQL
 from tests.isolation.world import uuid_of
 from tests.waiting import until
+from tests.webhooks.documents import create_endpoint
 
 LOG_IN = """
 mutation($input: LogInInput!) { logIn(input: $input) { __typename ... on Error { message } } }
@@ -57,24 +59,37 @@ query($id: ID!) {
 # (table, column) pairs that may still hold an erased person's id, each anonymised otherwise: none today.
 KEPT_AFTER_ERASURE: frozenset[tuple[str, str]] = frozenset()
 
-UUID_COLUMNS = """
+# uuid columns name a person by value; text and JSON ones may carry the id as text, or as a GraphQL global id (what
+# webhook payloads hold).
+COLUMNS = """
 SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND a.atttypid IN ('uuid'::regtype, 'uuid[]'::regtype)
+  AND a.atttypid IN ('uuid'::regtype, 'uuid[]'::regtype, 'text'::regtype, 'varchar'::regtype, 'jsonb'::regtype,
+                     'text[]'::regtype)
 ORDER BY 1, 2
 """
 
 
+def _test_of(name: str, type_name: str) -> str:
+    if type_name == "uuid":
+        return f'"{name}" = $1'
+    if type_name == "uuid[]":
+        return f'$1 = ANY ("{name}")'
+    return f'(strpos("{name}"::text, $1::text) > 0 OR strpos("{name}"::text, $2) > 0)'
+
+
 async def rows_naming(owner: asyncpg.Connection, person: uuid.UUID) -> dict[str, int]:
-    """Every uuid (and uuid[]) column of every table, read as the owner role (no policy hides a row)."""
+    """Every uuid, text and JSON column of every table, read as the owner role (no policy hides a row)."""
     found: dict[str, int] = {}
-    for column in await owner.fetch(UUID_COLUMNS):
+    as_global_id = base64.b64encode(f"User:{person}".encode()).decode()
+    for column in await owner.fetch(COLUMNS):
         table, name = column["table_name"], column["column_name"]
-        test = f'$1 = ANY ("{name}")' if column["type"].endswith("[]") else f'"{name}" = $1'
-        count = await owner.fetchval(f'SELECT count(*) FROM "{table}" WHERE {test}', person)
+        test = _test_of(name, column["type"])
+        values = (person,) if column["type"].startswith("uuid") else (str(person), as_global_id)
+        count = await owner.fetchval(f'SELECT count(*) FROM "{table}" WHERE {test}', *values)
         if count and (table, name) not in KEPT_AFTER_ERASURE:
             found[f"{table}.{name}"] = count
     return found
@@ -136,6 +151,8 @@ async def _erasable_world(graphql: GraphQL) -> dict[str, Any]:
     await create_task(graphql, ada, company_id=ada.personal_company_id, title="Ada's own")
     await result_of(graphql, "startTimer", TIMER, {"input": {"taskId": written["id"]}}, ada)
     key = await create_api_key(graphql, ada, company_id=team, scopes=["TASKS_READ"])
+    # The team's integration hears of Ada: webhook payloads name her by her global id.
+    await create_endpoint(graphql, bob, company_id=team, url="http://127.0.0.1:9/team-hook")
     return {"ada": ada, "bob": bob, "team": team, "handed": handed, "solo": solo, "key": key}
 
 
@@ -171,7 +188,12 @@ async def test_after_erasure_no_row_of_any_table_names_the_person(graphql: Graph
     world = await _erasable_world(graphql)
     ada: Person = world["ada"]
     person = uuid_of(ada.user_id)
-    before = await rows_naming(owner, person)
+
+    async def delivered() -> dict[str, int] | None:
+        found = await rows_naming(owner, person)
+        return found if "webhook_deliveries.payload" in found else None
+
+    before = await until(delivered, what="a webhook delivery that names the person")
 
     await delete_account(graphql, ada)
 

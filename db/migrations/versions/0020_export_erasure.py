@@ -8,7 +8,8 @@ until it is downloaded (once) or expires. Both hang on `users` and go with it.
 `rhythm.erase_caller()` erases the signed-in person in the caller's transaction: it refuses while they are the last
 owner of a company that has other members, deletes the companies that are theirs alone (the personal one, and shared
 ones nobody else belongs to), sets to null what names them without a key to `users` (AI usage, a company's AI
-settings, dead-letter resolutions, outbox actors and subjects, notification subjects), then deletes the person,
+settings, dead-letter resolutions, outbox actors and subjects, notification subjects; the id as text in event and
+webhook payloads and failed jobs' messages; job ledger keys that name them), then deletes the person,
 whose keys take memberships (and with them everything held per membership), credentials, refresh tokens, API keys,
 preferences, consents and exports, and null the authorship of tasks and webhook endpoints. `companies.created_by`
 becomes nullable and is nulled the same way, so a shared company outlives the person who made it.
@@ -69,6 +70,7 @@ CREATE FUNCTION rhythm.erase_caller() RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   me uuid := rhythm.current_user_id();
+  gid text := encode(convert_to('User:' || me::text, 'UTF8'), 'base64');
 BEGIN
   IF me IS NULL OR rhythm.api_company_id() IS NOT NULL THEN
     RAISE EXCEPTION 'Only a signed-in person erases an account, their own.' USING ERRCODE = '42501';
@@ -92,6 +94,15 @@ BEGIN
   UPDATE public.outbox SET actor_user_id = NULL WHERE actor_user_id = me;
   UPDATE public.outbox SET subject_id = NULL WHERE subject_id = me;
   UPDATE public.notifications SET subject_id = NULL WHERE subject_id = me;
+  -- The id as text in event payloads, in webhook payloads (also as its GraphQL global id) and in failed jobs'
+  -- messages becomes an empty string; a ledger key that names the person can never be claimed again.
+  UPDATE public.outbox SET payload = replace(payload::text, me::text, '')::jsonb
+  WHERE strpos(payload::text, me::text) > 0;
+  UPDATE public.webhook_deliveries SET payload = replace(replace(payload::text, me::text, ''), gid, '')::jsonb
+  WHERE strpos(payload::text, me::text) > 0 OR strpos(payload::text, gid) > 0;
+  UPDATE public.dead_letters SET message = replace(message::text, me::text, '')::jsonb
+  WHERE strpos(message::text, me::text) > 0;
+  DELETE FROM public.job_runs WHERE strpos(job_key, me::text) > 0;
   DELETE FROM public.users WHERE id = me;
 END $$
 """
@@ -112,6 +123,7 @@ POLICIES = [
         f"CREATE POLICY {table}_definer_erase ON {table} TO rhythm_definer USING (true) WITH CHECK (true)"
         for table in ("ai_usage", "ai_company_settings", "notifications")
     ),
+    "CREATE POLICY job_runs_definer_erase ON job_runs FOR DELETE TO rhythm_definer USING (true)",
 ]
 
 GRANTS = [
@@ -122,6 +134,8 @@ GRANTS = [
     "GRANT SELECT, UPDATE (user_id) ON ai_usage TO rhythm_definer",
     "GRANT SELECT, UPDATE (updated_by) ON ai_company_settings TO rhythm_definer",
     "GRANT SELECT, UPDATE (subject_id) ON notifications TO rhythm_definer",
+    "GRANT UPDATE (payload) ON webhook_deliveries TO rhythm_definer",
+    "GRANT DELETE ON job_runs TO rhythm_definer",
 ]
 
 NEW_TABLES = ["consents", "data_exports"]
@@ -146,8 +160,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("ai_usage", "ai_company_settings", "notifications"):
+    for table in ("ai_usage", "ai_company_settings", "notifications", "job_runs"):
         _run(f"DROP POLICY {table}_definer_erase ON {table}")
+    _run("REVOKE DELETE ON job_runs FROM rhythm_definer")
+    _run("REVOKE UPDATE (payload) ON webhook_deliveries FROM rhythm_definer")
     _run("REVOKE SELECT, UPDATE (subject_id) ON notifications FROM rhythm_definer")
     _run("REVOKE SELECT, UPDATE (updated_by) ON ai_company_settings FROM rhythm_definer")
     _run("REVOKE SELECT, UPDATE (user_id) ON ai_usage FROM rhythm_definer")
