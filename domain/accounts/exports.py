@@ -23,8 +23,10 @@ from domain.errors import Conflict, NotFound
 from domain.events.service import InternalEventType, record
 
 FORMAT = "rhythm-export/1"
-# One waiting export at a time per person: a second request while one is built adds nothing.
+# One waiting export at a time per person: a second request while one is built adds nothing. One whose job never
+# finished stops counting after a while, so a lost job cannot keep a person from their data.
 PENDING_LIMIT = 1
+PENDING_BLOCKS_FOR = timedelta(hours=1)
 
 
 class ExportUnavailable(NotFound):
@@ -49,7 +51,9 @@ async def personal_company_of(session: AsyncSession, user_id: uuid.UUID) -> uuid
 async def request_export(session: AsyncSession, user_id: uuid.UUID) -> DataExport:
     """A pending export, and the event whose job builds it (in the personal company, where only the person is)."""
     waiting = sa.select(sa.func.count()).where(
-        col(DataExport.user_id) == user_id, col(DataExport.state) == DataExportState.PENDING.value
+        col(DataExport.user_id) == user_id,
+        col(DataExport.state) == DataExportState.PENDING.value,
+        col(DataExport.requested_at) > utcnow() - PENDING_BLOCKS_FOR,
     )
     if (await session.execute(waiting)).scalar_one() >= PENDING_LIMIT:
         raise Conflict("An export is being built already; it will be ready shortly.")
