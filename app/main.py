@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendar_sync import google_push, microsoft_push, oauth_callback
 from app.client_address import networks
+from app.exports import download_export
 from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
@@ -29,6 +30,7 @@ from app.tracing import instrument
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
+from domain.accounts.config import account_config_of
 from domain.ai.calls import AiRuntime
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
@@ -136,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         workers=heartbeat_reader(settings.redis_url, settings.broker_heartbeat_timeout_ms),
         rate_limiter=rate_limiter(settings),
         sign_in=SignInRuntime.from_settings(settings),
+        accounts=account_config_of(settings),
     )
     schema = build_schema(
         Limits(
@@ -185,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             oauth_callback,
             google_push,
             microsoft_push,
+            download_export,
         ],
         middleware=[request_id_middleware],
         exception_handlers={
@@ -202,6 +206,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "calendar_consent": calendar_consent,
                 "calendar_sessions": services.sessions,
                 "calendar_settings": settings,
+                "export_links": services.accounts.links if services.accounts else None,
+                "export_sessions": services.sessions,
             }
         ),
         cors_config=cors(settings),

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
 
+    # Accounts. The versions of the terms and privacy notice signUp accepts (a client names the one it showed).
+    terms_version: str = Field(default="2026-12-01", min_length=1, max_length=40)
+    privacy_version: str = Field(default="2026-12-01", min_length=1, max_length=40)
+    # How long a built data export (and its download link) lasts.
+    data_export_ttl_hours: int = Field(default=72, ge=1, le=720)
+
     # GraphQL limits.
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_tokens: int = Field(default=2000, ge=50)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.litestar.controller import BaseContext
 
 from db.tenant import ANONYMOUS, Caller
+from domain.accounts.config import AccountConfig
 from domain.ai.calls import AiRuntime, heuristic_only
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
@@ -49,6 +50,8 @@ class Services:
     rate_limiter: RateLimiter | None = None
     # Sign in with Google and Microsoft (OpenID Connect clients and their key caches); None: not offered.
     sign_in: SignInRuntime | None = None
+    # Consent versions and data export links; None where the app was built without them (no exports, no checks).
+    accounts: AccountConfig | None = None
 
 
 class Context(BaseContext, kw_only=True):

@@ -11,6 +11,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from resolvers.accounts.mutations import AccountMutations
 from resolvers.ai.coach import CoachMutations
 from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
@@ -47,6 +48,7 @@ from resolvers.webhooks.mutations import WebhookMutations
 @strawberry.type(description="Every change goes through here: one `input`, a union of the result and typed errors.")
 class Mutation(
     AuthMutations,
+    AccountMutations,
     UserMutations,
     CompanyMutations,
     ProjectMutations,

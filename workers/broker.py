@@ -25,7 +25,7 @@ from workers.dead_letters import DeadLetterRecorder
 from workers.events import REACTIONS
 from workers.tracing import TraceContext
 
-QUEUES = ("events", "webhooks", "notifications", "scheduling", "calendar_sync")
+QUEUES = ("events", "webhooks", "notifications", "scheduling", "calendar_sync", "accounts")
 #: Modules of actors and of `@reacts` reactions (importing one registers its reactions).
 ACTOR_MODULES = (
     "workers.events.actors",
@@ -35,6 +35,7 @@ ACTOR_MODULES = (
     "workers.scheduling.actors",
     "workers.calendar_sync.actors",
     "workers.ai.actors",
+    "workers.accounts.actors",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

@@ -1,5 +1,6 @@
 """Every table, importable from one place (Alembic and the tests read `SQLModel.metadata`)."""
 
+from db.models.accounts import Consent, ConsentKind, DataExport, DataExportState
 from db.models.ai import (
     AiBudgetMonth,
     AiBudgetReservation,
@@ -50,6 +51,10 @@ __all__ = [
     "CalendarEvent",
     "CalendarSource",
     "Company",
+    "Consent",
+    "ConsentKind",
+    "DataExport",
+    "DataExportState",
     "DeadLetter",
     "DeadLetterState",
     "DeliveryStatus",

@@ -21,6 +21,7 @@ class NotificationType(enum.StrEnum):
     MEMBER_ADDED = "member_added"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
     CALENDAR_NEEDS_REAUTHORIZATION = "calendar_needs_reauthorization"
+    DATA_EXPORT_READY = "data_export_ready"
 
 
 class Notification(SQLModel, table=True):

@@ -46,6 +46,17 @@ class EventType(enum.StrEnum):
     CALENDAR_CONNECTION_UPDATED = "calendar_connection.updated"
 
 
+class InternalEventType(enum.StrEnum):
+    """Events for Rhythm's own jobs alone: they concern one person, so neither webhooks nor live subscriptions
+    hear of them."""
+
+    DATA_EXPORT_REQUESTED = "data_export.requested"
+    CALENDAR_GRANT_REVOKED = "calendar_grant.revoked"
+
+
+INTERNAL_EVENT_TYPES = frozenset(event_type.value for event_type in InternalEventType)
+
+
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """A JSON-ready copy of some of a row's fields."""
 
@@ -63,7 +74,7 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 async def record(
     session: AsyncSession,
-    event_type: EventType,
+    event_type: EventType | InternalEventType,
     *,
     company_id: uuid.UUID,
     subject_id: uuid.UUID | None,

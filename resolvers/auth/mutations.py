@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User as UserRow
 from db.tenant import Caller
+from domain.accounts.consents import SignUpConsents, check_sign_up_consents, record_sign_up_consents
 from domain.auth import service
 from resolvers.context import Info
 from resolvers.errors import ErrorType
@@ -35,6 +36,21 @@ class SignUpInput:
     password: str = strawberry.field(description="At least 10 characters.")
     display_name: str = strawberry.field(description="The name shown to colleagues.")
     time_zone: str = strawberry.field(default="UTC", description="IANA time zone, such as Europe/Berlin.")
+    accept_terms: bool | None = strawberry.field(
+        default=None,
+        description="True: the person accepts the terms and the privacy notice (recorded with their versions). "
+        "False is refused. Omitted (clients that predate consent records): the account is made and no acceptance is "
+        "recorded.",
+    )
+    terms_version: str | None = strawberry.field(
+        default=None, description="The terms version shown to the person; must be the current one. Omitted: current."
+    )
+    privacy_version: str | None = strawberry.field(
+        default=None, description="The privacy notice version shown; must be the current one. Omitted: current."
+    )
+    marketing_email: bool = strawberry.field(
+        default=False, description="Product news by email (recorded either way; off unless asked for)."
+    )
 
 
 @strawberry.input(description="Credentials.")
@@ -79,7 +95,15 @@ class AuthMutations:
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpResult:
         services = info.context.services
 
+        given = SignUpConsents(
+            accept_terms=input.accept_terms, terms_version=input.terms_version,
+            privacy_version=input.privacy_version, marketing_email=input.marketing_email,
+        )  # fmt: skip
+        documents = services.accounts.documents if services.accounts else None
+
         async def work(session: AsyncSession) -> AuthPayload:
+            if documents is not None:
+                check_sign_up_consents(given, documents)
             user_id = await service.sign_up(
                 session,
                 services.passwords,
@@ -88,7 +112,10 @@ class AuthMutations:
                 display_name=input.display_name,
                 time_zone=input.time_zone,
             )
-            return await _payload(info, session, await service.start_session(session, services.tokens, user_id))
+            tokens = await service.start_session(session, services.tokens, user_id)
+            if documents is not None:
+                await record_sign_up_consents(session, user_id, given, documents)
+            return await _payload(info, session, tokens)
 
         return await run(info, work)
 

@@ -57,6 +57,10 @@ COVERED_ELSEWHERE = {
     "setCompanyWorkHours": "test_scheduling.py",
     "clearCompanyWorkHours": "test_scheduling.py",
     "startFocusSession": "test_focus.py",
+    # They act on their caller alone (no id to aim at A): the policies' side is in test_accounts.py.
+    "updateConsent": "test_accounts.py, tests/accounts/test_consents.py (API keys refused)",
+    "requestDataExport": "test_accounts.py, tests/accounts/test_exports.py (nothing of a colleague goes in)",
+    "deleteAccount": "tests/accounts/test_erasure.py (erases the caller alone; API keys and company headers refused)",
     "pauseFocusSession": "test_focus.py",
     "resumeFocusSession": "test_focus.py",
     "completeFocusSession": "test_focus.py",

@@ -146,6 +146,18 @@ async def test_auth_fields_per_address_are_bounded(settings: Settings) -> None:
     assert error["extensions"]["retryAfter"] >= 1
 
 
+async def test_password_guesses_through_delete_account_count_as_auth_attempts(settings: Settings) -> None:
+    guess = "mutation($i: DeleteAccountInput!) { deleteAccount(input: $i) { __typename } }"
+    async with limited_api(settings, rate_limit_auth_attempts="3/15 minutes") as api:
+        person = await sign_up(api, name="Guarded Account")
+        answers = [await api.post(guess, {"i": {"password": f"guess {n}"}}, caller=person) for n in range(3)]
+
+    assert [answer.json()["data"]["deleteAccount"]["__typename"] for answer in answers[:2]] == [
+        "AuthenticationFailed"
+    ] * 2
+    rate_limited(answers[2])
+
+
 async def test_a_batch_cannot_multiply_attempts(settings: Settings) -> None:
     async with limited_api(settings) as api:
         ada = await sign_up(api, name="Ada Batch")

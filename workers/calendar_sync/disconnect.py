@@ -51,8 +51,14 @@ async def _clean_provider(ctx: SyncContext, connection: CalendarConnection, exte
         # No If-Match: the person is taking Rhythm's blocks away, whatever became of them.
         with contextlib.suppress(Gone, NotFound):
             await writer.delete(external.external_id, link.provider_event_id, etag=None)
-    if connection.refresh_token is not None and (app := ctx.apps.get(CalendarProvider(connection.provider))):
-        await oauth.revoke(app, ctx.cipher.decrypt(connection.refresh_token), seconds=ctx.timeout)
+    await revoke_grant(ctx, connection.provider, connection.refresh_token)
+
+
+async def revoke_grant(ctx: SyncContext, provider: str, refresh_token: bytes | None) -> None:
+    """Revoke the account's grant to Rhythm at the provider (its refresh token as stored, encrypted); also used for a
+    connection that is gone already, its person's account erased."""
+    if refresh_token is not None and (app := ctx.apps.get(CalendarProvider(provider))):
+        await oauth.revoke(app, ctx.cipher.decrypt(refresh_token), seconds=ctx.timeout)
 
 
 async def disconnect(ctx: SyncContext, connection_id: uuid.UUID, user_id: uuid.UUID) -> bool:

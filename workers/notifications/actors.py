@@ -59,7 +59,8 @@ def enqueue_emails(to_email: Sequence[ToEmail]) -> None:
         email.send(str(item.notification_id), str(item.company_id))
 
 
-async def _after_commit(notified: Notified) -> None:
+async def announce(notified: Notified) -> None:
+    """Tell the live subscriptions of what a committed transaction notified, and enqueue its emails."""
     # Announced first: a broker that fails to take the emails retries the job, and the retry makes nothing new.
     for made in notified.made:
         await publisher.publish(LiveMessage.notification_created(made.notification_id, made.company_id, made.user_id))
@@ -69,7 +70,7 @@ async def _after_commit(notified: Notified) -> None:
 
 @reacts
 async def notify(event: OutboxEvent) -> None:
-    await _after_commit(await jobs.react(runtime.sessions(), event))
+    await announce(await jobs.react(runtime.sessions(), event))
 
 
 @dramatiq.actor(
@@ -92,7 +93,7 @@ async def email(notification_id: str, company_id: str) -> None:
 @dramatiq.actor(actor_name="notifications.remind", queue_name="notifications", max_retries=0, time_limit=600_000)
 async def remind(now: str | None = None) -> None:
     at = datetime.fromisoformat(now) if now else utcnow()
-    await _after_commit(await jobs.remind(runtime.sessions(), now=at))
+    await announce(await jobs.remind(runtime.sessions(), now=at))
 
 
 async def run_reminders(stop: asyncio.Event) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.clock import utcnow
 from db.models import OutboxEvent
+from domain.events.service import INTERNAL_EVENT_TYPES
 from domain.webhooks.deliveries import Due
 from domain.webhooks.policy import DeliveryPolicy
 from domain.webhooks.transport import Sender
@@ -53,6 +54,8 @@ def enqueue(due: Sequence[Due]) -> None:
 
 @reacts
 async def fan_out(event: OutboxEvent) -> None:
+    if event.type in INTERNAL_EVENT_TYPES:
+        return
     policy = delivery_policy()
     made = await jobs.fan_out(runtime.sessions(), event, now=utcnow(), policy=policy)
     # The first attempts are made here, after the fan-out's commit, rather than through a message each: its
