@@ -11,6 +11,7 @@ from db.models.ai import (
     AiTaskClassification,
     AiUsage,
 )
+from db.models.audit import AuditEntry, CompanyFeatureFlag, FeatureFlag, SignInEvent
 from db.models.calendars import Calendar, CalendarEvent, CalendarSource
 from db.models.companies import Company, Membership, MembershipRole
 from db.models.credentials import ApiKey, ApiScope, RefreshToken
@@ -45,13 +46,16 @@ __all__ = [
     "AiUsage",
     "ApiKey",
     "ApiScope",
+    "AuditEntry",
     "Calendar",
     "CalendarEvent",
     "CalendarSource",
     "Company",
+    "CompanyFeatureFlag",
     "DeadLetter",
     "DeadLetterState",
     "DeliveryStatus",
+    "FeatureFlag",
     "FocusKind",
     "FocusSession",
     "FocusState",
@@ -69,6 +73,7 @@ __all__ = [
     "ReplanRequest",
     "ScheduleRun",
     "SchedulingProfile",
+    "SignInEvent",
     "Subtask",
     "Task",
     "TaskDependency",
