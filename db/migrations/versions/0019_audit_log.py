@@ -169,6 +169,7 @@ READ = "((SELECT rhythm.company_ids('company', 'read'))::uuid[])"
 ADMIN = "((SELECT rhythm.company_ids('company', 'admin'))::uuid[])"
 OWNER = "((SELECT rhythm.company_ids('company', 'owner'))::uuid[])"
 PLATFORM_ADMIN = "(SELECT rhythm.is_platform_admin())"
+SOMEONE = "((SELECT rhythm.current_user_id()) IS NOT NULL OR (SELECT rhythm.api_company_id()) IS NOT NULL)"
 # The actor is the caller: a person names themselves; only an API key names a key; a job names nobody.
 TRUE_ACTOR = (
     f"actor_user_id IS NOT DISTINCT FROM {ME}"
@@ -183,7 +184,8 @@ POLICIES = [
     f"CREATE POLICY sign_in_events_select ON sign_in_events FOR SELECT TO rhythm_app USING (user_id = {ME})",
     f"CREATE POLICY sign_in_events_insert ON sign_in_events FOR INSERT TO rhythm_app WITH CHECK (user_id = {ME})",
     "CREATE POLICY sign_in_events_definer ON sign_in_events TO rhythm_definer USING (true) WITH CHECK (true)",
-    "CREATE POLICY feature_flags_select ON feature_flags FOR SELECT TO rhythm_app USING (true)",
+    # Every caller reads the defaults; without a caller the app role sees nothing, as everywhere.
+    f"CREATE POLICY feature_flags_select ON feature_flags FOR SELECT TO rhythm_app USING ({SOMEONE})",
     "CREATE POLICY feature_flags_definer ON feature_flags TO rhythm_definer USING (true) WITH CHECK (true)",
     f"CREATE POLICY company_feature_flags_select ON company_feature_flags FOR SELECT TO rhythm_app"
     f" USING (company_id = ANY {OWNER} OR {PLATFORM_ADMIN})",
