@@ -156,6 +156,10 @@ ATTACKS = [
     Attack("setAiBudget", "of A", lambda t: {"companyId": t.a.company_id, "monthlyTokenLimit": 0,
            "classifyTasks": True}),
     Attack("clearCoachConversation", "in A", lambda t: {"companyId": t.a.company_id}),
+    Attack("setFeatureFlag", "as someone who is no platform administrator", lambda t: {"name": "pwned",
+           "enabled": True}, expect="Forbidden"),
+    Attack("setCompanyFeatureFlag", "for A", lambda t: {"companyId": t.a.company_id, "name": "pwned",
+           "enabled": True}, expect="Forbidden"),
 ]  # fmt: skip
 
 
