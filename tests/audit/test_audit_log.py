@@ -4,12 +4,16 @@ that fails leaves none; and only the company's owners and admins read the log.""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.tenant import tenant_session, worker_for
 from domain.audit import AuditAction
+from domain.webhooks import health
 from tests.audit.conftest import CLIENT_ADDRESS, USER_AGENT
 from tests.audit.world import audit_log
 from tests.factories import Person, create_company, invite, result_of, sign_up
@@ -287,3 +291,22 @@ async def test_an_entry_cannot_name_someone_else_as_its_actor(located: GraphQL, 
 
 def test_global_ids_of_entries_name_their_type() -> None:
     assert global_id("AuditEntry", uuid.UUID(int=1)).startswith("QXVkaXRFbnRyeT")
+
+
+async def test_an_endpoint_a_job_disables_is_recorded_with_no_actor_and_no_origin(
+    located: GraphQL, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    olga = await sign_up(located, name="Olga Jobs")
+    company_id = await create_company(located, olga, name="Failing Hooks Ltd")
+    hook_input = {"companyId": company_id, "url": "http://127.0.0.1:9/gone", "eventTypes": ["TASK_CREATED"]}
+    hook = await result_of(located, "createWebhookEndpoint", CREATE_HOOK, {"input": hook_input}, olga)
+    hook_id = hook["endpoint"]["id"]
+
+    # What the delivery job does when the endpoint answers 410: as the company's worker, outside any request.
+    async with tenant_session(sessions, worker_for(uuid_of(company_id))) as session:
+        assert await health.disable(session, uuid_of(hook_id), reason=health.GONE, now=datetime.now(UTC))
+    [entry] = await audit_log(located, olga, company_id, action="WEBHOOK_ENDPOINT_DISABLED") or []
+
+    assert (entry["actorId"], entry["actor"], entry["targetId"]) == (None, None, hook_id)
+    assert entry["details"] == {"reason": health.GONE}
+    assert (entry["ipAddress"], entry["userAgent"], entry["requestId"]) == (None, None, None)
