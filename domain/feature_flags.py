@@ -27,9 +27,10 @@ from db.tenant import caller_of
 from domain.audit import AuditAction, record
 from domain.db_errors import FOREIGN_KEY_VIOLATION, sqlstate
 from domain.errors import Forbidden, NotFound, invalid
+from domain.validation import Checks
 
 CACHE_SECONDS = 30.0
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 ONLY_ADMINS = Forbidden("Only platform administrators set feature flags.")
 
 
@@ -75,6 +76,9 @@ class FlagState:
 
 async def is_enabled(session: AsyncSession, company_id: uuid.UUID, flag: str) -> bool:
     """Whether `flag` is on in the company: its override, else the default, else off (an unknown flag)."""
+    if not NAME.fullmatch(flag):
+        # No flag has such a name (and the database would refuse some of them, a NUL for one).
+        return False
     cached = CACHE.get(company_id, flag)
     if cached is not None:
         return cached
@@ -117,15 +121,16 @@ def _forget_now_and_after_commit(session: AsyncSession, flag: str, company_id: u
 
 
 def _check_name(name: str) -> None:
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise invalid("name", "Use lowercase letters, digits and underscores, starting with a letter (at most 63).")
 
 
 async def set_default(session: AsyncSession, name: str, enabled: bool, description: str | None) -> FeatureFlag:
     """Create a flag or change its global default (platform administrators)."""
     _check_name(name)
-    if description is not None and len(description) > 500:
-        raise invalid("description", "Must be at most 500 characters.")
+    checks = Checks()
+    checks.text("description", description, max_length=500, required=False)
+    checks.raise_if_any()
     allowed = (
         await session.execute(
             sa.text("SELECT rhythm.set_feature_flag(:name, :enabled, :description)"),
@@ -148,6 +153,7 @@ async def _may_set(session: AsyncSession) -> None:
 async def set_override(session: AsyncSession, company_id: uuid.UUID, name: str, enabled: bool | None) -> FlagState:
     """Turn a flag on or off for one company, or (None) let it follow the default again (platform administrators)."""
     await _may_set(session)
+    _check_name(name)
     flag = await session.get(FeatureFlag, name)
     if flag is None:
         raise NotFound("No such FeatureFlag.")

@@ -29,9 +29,11 @@ class Origin:
             ip = None if address is None else str(ipaddress.ip_address(address))
         except ValueError:
             ip = None
+        # PostgreSQL text cannot hold a NUL, which a client may put in its header.
+        agent = (user_agent or "").replace("\x00", "")[:MAX_USER_AGENT] or None
         return cls(
             ip_address=ip,
-            user_agent=(user_agent or None) and user_agent[:MAX_USER_AGENT],
+            user_agent=agent,
             request_id=(request_id or None) and request_id[:MAX_REQUEST_ID],
         )
 

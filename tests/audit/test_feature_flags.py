@@ -226,3 +226,20 @@ async def test_bad_names_and_unknown_companies_are_typed_errors(graphql: GraphQL
     assert bad_name["setFeatureFlag"]["__typename"] == "ValidationFailed"
     assert unknown_flag["setCompanyFeatureFlag"] == {"__typename": "NotFound", "message": "No such FeatureFlag."}
     assert missing["setCompanyFeatureFlag"] == {"__typename": "NotFound", "message": "No such Company."}
+
+
+async def test_names_no_flag_can_have_are_off_without_asking_the_database(graphql: GraphQL, admin: Person) -> None:
+    olga = await sign_up(graphql, name="Olga Names")
+    odd = ["with\x00nul", "trailing_newline\n", "UPPER", "x" * 64, ""]
+
+    answers = [await enabled(graphql, olga, olga.personal_company_id, name) for name in odd]
+    set_odd = await graphql(
+        SET_OVERRIDE, {"input": {"companyId": olga.personal_company_id, "name": "a\x00", "enabled": True}}, caller=admin
+    )
+    described = await graphql(
+        SET_DEFAULT, {"input": {"name": flag_name(), "enabled": True, "description": "nul\x00"}}, caller=admin
+    )
+
+    assert answers == [False] * len(odd)
+    assert set_odd["setCompanyFeatureFlag"]["__typename"] == "ValidationFailed"
+    assert described["setFeatureFlag"]["__typename"] == "ValidationFailed"
