@@ -4,6 +4,9 @@ Platform administrators set both (the global table only through `rhythm.set_feat
 overrides through their policies). A company's owners see its flags. Anyone acting in a company asks whether a flag
 is on there with `is_enabled`, which keeps answers for `CACHE_SECONDS` in this process and forgets a flag as soon
 as this process changes it (again once that change commits). Other processes see a change within the TTL.
+
+The cache is keyed by company and flag, not by caller: a flag's value is no secret, and `is_enabled` is asked by
+code already acting in the company (the database answers nothing, and nothing is cached, for anyone else).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from domain.errors import Forbidden, NotFound, invalid
 from domain.validation import Checks
 
 CACHE_SECONDS = 30.0
+MAX_CACHED = 100_000
 NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 ONLY_ADMINS = Forbidden("Only platform administrators set feature flags.")
 
@@ -49,6 +53,9 @@ class FlagCache:
         return kept[0]
 
     def put(self, company_id: uuid.UUID, flag: str, value: bool) -> None:
+        if len(self._values) >= MAX_CACHED:
+            # A bound on memory, not an eviction policy: the next reads fill it again.
+            self._values.clear()
         self._values[(company_id, flag)] = (value, self._clock() + self.ttl)
 
     def forget(self, flag: str, company_id: uuid.UUID | None = None) -> None:
