@@ -12,7 +12,10 @@ from litestar.datastructures import State
 from litestar.params import QueryParameter
 from sqlalchemy.exc import DBAPIError
 
+from app.client_address import client_address, networks
+from app.request_id import request_id_of
 from db.tenant import tenant_session
+from domain.audit.origin import Origin, with_origin
 from domain.calendar_sync.connections import person
 from domain.calendar_sync.consent import ConsentRefused, accept, store
 
@@ -26,6 +29,7 @@ def _page(status: int, text: str) -> Response[str]:
 
 @get("/calendar-sync/oauth/callback", include_in_schema=False)
 async def oauth_callback(
+    request: Request[Any, Any, Any],
     state: State,
     code: Annotated[str | None, QueryParameter(name="code")] = None,
     error: Annotated[str | None, QueryParameter(name="error")] = None,
@@ -41,11 +45,18 @@ async def oauth_callback(
         return _page(400, f"The calendar was not connected. {refused}")
     try:
         async with tenant_session(state.calendar_sessions, person(accepted.pending.user_id)) as session:
+            with_origin(session, _origin(request, state))
             connection = await store(session, state.calendar_consent, accepted)
     except DBAPIError:
         return _page(403, "The calendar was not connected: you no longer belong to that company.")
     log.info("calendar_connected", connection_id=str(connection.id), provider=connection.provider)
     return _page(200, f"Your calendar {connection.account_email} is connected. You can close this window.")
+
+
+def _origin(request: Request[Any, Any, Any], state: State) -> Origin:
+    """Where the person's browser came back from, for the audit entry of the connection."""
+    address = client_address(request.scope, networks(state.calendar_settings.trusted_proxies))
+    return Origin.of(address, request.headers.get("user-agent"), request_id_of(request.scope))
 
 
 def _broker(state: State) -> None:

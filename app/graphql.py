@@ -32,6 +32,7 @@ from app.request_id import request_id_of
 from app.websocket import with_websocket_auth
 from base.metrics import COMPILED_READS
 from base.tracing import tracer
+from domain.audit.origin import Origin
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
 from resolvers.metrics import record
@@ -51,10 +52,12 @@ def graphql_controller(
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
         context.client_address = client_address(scope, trusted_proxies)
+        headers = Headers.from_scope(scope)
+        context.transaction.origin = Origin.of(context.client_address, headers.get("user-agent"), context.request_id)
         try:
             # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
             if scope["type"] == ScopeType.HTTP:
-                await identify(Headers.from_scope(scope), context)
+                await identify(headers, context)
                 # For the operation's own lines, and for the request line the middleware writes (app/request_id).
                 fields = log_fields(context.caller)
                 structlog.contextvars.bind_contextvars(**fields)

@@ -24,6 +24,7 @@ from resolvers.companies.mutations import CompanyMutations
 from resolvers.connections import DEFAULT_PAGE_SIZE
 from resolvers.document_cost import CostLimits, MaxDocumentCost
 from resolvers.extensions import DocumentCache, ErrorFormatter, TransactionBoundary, ValidDocuments
+from resolvers.feature_flags.mutations import FeatureFlagMutations
 from resolvers.field_count import MaxSelectedFields
 from resolvers.focus.mutations import FocusMutations
 from resolvers.jobs.mutations import JobMutations
@@ -66,6 +67,7 @@ class Mutation(
     AiMutations,
     CoachMutations,
     SignInMutations,
+    FeatureFlagMutations,
 ):
     pass
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import NO_JIT, Caller, begin_as, read_as, start_as
+from domain.audit.origin import NOWHERE, Origin, with_origin
 
 
 class Transaction:
@@ -21,6 +22,8 @@ class Transaction:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], caller: Caller) -> None:
         self._sessions = sessions
         self.caller = caller
+        # Where the request came from, for the audit log and sign-in history the operation writes.
+        self.origin: Origin = NOWHERE
         self.lock = asyncio.Lock()
         self._session: AsyncSession | None = None
         self._discarded = False
@@ -28,6 +31,7 @@ class Transaction:
     async def session(self) -> AsyncSession:
         if self._session is None:
             session = self._sessions()
+            with_origin(session, self.origin)
             await start_as(session, self.caller)
             self._session = session
         return self._session

@@ -12,6 +12,7 @@ from db.models.ai import (
     AiTaskClassification,
     AiUsage,
 )
+from db.models.audit import AuditEntry, CompanyFeatureFlag, FeatureFlag, SignInEvent
 from db.models.calendars import Calendar, CalendarEvent, CalendarSource
 from db.models.companies import Company, Membership, MembershipRole
 from db.models.credentials import ApiKey, ApiScope, RefreshToken
@@ -47,10 +48,12 @@ __all__ = [
     "AiUsage",
     "ApiKey",
     "ApiScope",
+    "AuditEntry",
     "Calendar",
     "CalendarEvent",
     "CalendarSource",
     "Company",
+    "CompanyFeatureFlag",
     "Consent",
     "ConsentKind",
     "DataExport",
@@ -58,6 +61,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterState",
     "DeliveryStatus",
+    "FeatureFlag",
     "FocusKind",
     "FocusSession",
     "FocusState",
@@ -75,6 +79,7 @@ __all__ = [
     "ReplanRequest",
     "ScheduleRun",
     "SchedulingProfile",
+    "SignInEvent",
     "SignInIdentity",
     "SignInProvider",
     "Subtask",

@@ -66,6 +66,8 @@ EXPORTED: dict[str, Exported] = {
     "data_exports": Exported(omit=("archive",)),
     # The Google and Microsoft accounts the person signs in with (issuer, subject, email).
     "sign_in_identities": Exported(),
+    # The person's own sign-in history (when, how, from which address and device).
+    "sign_in_events": Exported(),
 }
 
 NOT_PERSONAL: dict[str, str] = {
@@ -79,4 +81,7 @@ NOT_PERSONAL: dict[str, str] = {
     "outbox": "the event log the workers read; `actor_user_id` and `subject_id` are nulled when the person is erased",
     "dead_letters": "jobs that failed, for owners to replay; `resolved_by` is nulled when the person is erased",
     "sign_in_attempts": "a sign-in in flight: a state's hash for ten minutes, bookkeeping",
+    "audit_log": "a company's record of changes, for its owners; the actor, address and device are erased with them",
+    "feature_flags": "platform settings; `updated_by` names the administrator who changed one",
+    "company_feature_flags": "a company's settings; `updated_by` names the administrator who changed one",
 }

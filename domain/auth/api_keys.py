@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, ApiScope
 from db.tenant import Caller
+from domain import audit
+from domain.audit import AuditAction
 from domain.db_errors import refusals
 from domain.errors import AuthenticationFailed, Forbidden
 from domain.lookups import get_one, require_company
@@ -73,6 +75,13 @@ async def create_api_key(
     async with refusals(refused=Forbidden("Only owners and admins make API keys.")):
         session.add(key)
         await session.flush()
+    await audit.record(
+        session,
+        AuditAction.API_KEY_CREATED,
+        company_id=company_id,
+        target=("ApiKey", key.id),
+        details={"name": key.name, "scopes": key.scopes},
+    )
     return IssuedKey(key=key, plaintext=f"{PREFIX}{key.id.hex}_{secret}")
 
 
@@ -82,6 +91,7 @@ async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
         key.revoked_at = datetime.now(UTC)
         async with refusals(refused=Forbidden("Only owners and admins revoke API keys.")):
             await session.flush()
+        await audit.record(session, AuditAction.API_KEY_REVOKED, company_id=key.company_id, target=("ApiKey", key.id))
     return key
 
 

@@ -17,6 +17,8 @@ from sqlmodel import col
 
 from db.models import RefreshToken
 from db.tenant import Caller, begin_as
+from domain.audit import sign_ins
+from domain.audit.actions import SignInMethod
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import (
     RefreshClaims,
@@ -30,6 +32,13 @@ from domain.errors import AuthenticationFailed, Conflict
 from domain.validation import NUL, Checks
 
 MIN_PASSWORD_LENGTH = 10
+
+
+class SignInRefused(AuthenticationFailed):
+    """Wrong credentials. The attempt is kept in the account's sign-in history, so this keeps what it wrote."""
+
+    keeps_changes = True
+    message = "The email or password is not correct."
 
 
 class RefreshTokenReused(AuthenticationFailed):
@@ -94,8 +103,19 @@ async def log_in(session: AsyncSession, passwords: Passwords, *, email: str, pas
             )
         ).first()
     if not passwords.verify(row.password_hash if row else None, password) or row is None:
-        raise AuthenticationFailed("The email or password is not correct.")
+        await sign_ins.record_failure(session, email, SignInMethod.PASSWORD)
+        raise SignInRefused()
     return uuid.UUID(str(row.user_id))
+
+
+async def sign_in(
+    session: AsyncSession, passwords: Passwords, config: TokenConfig, *, email: str, password: str
+) -> Tokens:
+    """Check the password, start a session as the person, and add the sign-in to their history."""
+    user_id = await log_in(session, passwords, email=email, password=password)
+    tokens = await start_session(session, config, user_id)
+    await sign_ins.record_success(session, user_id, SignInMethod.PASSWORD)
+    return tokens
 
 
 async def start_session(

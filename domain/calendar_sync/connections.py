@@ -13,6 +13,8 @@ from sqlmodel import col
 
 from db.models.calendar_sync import CalendarConnection, CalendarProvider, ConnectionState
 from db.tenant import Caller
+from domain import audit
+from domain.audit import AuditAction
 from domain.calendar_sync.oauth import Tokens
 from domain.calendar_sync.secrets import TokenCipher
 from domain.events.service import EventType, record
@@ -70,6 +72,13 @@ async def store_connection(
     connection = await session.get(CalendarConnection, connection_id, populate_existing=True)
     assert connection is not None
     await announce(session, connection, requested=True)
+    await audit.record(
+        session,
+        AuditAction.CALENDAR_CONNECTION_CONNECTED,
+        company_id=company_id,
+        target=("CalendarSyncConnection", connection.id),
+        details={"provider": provider.value},
+    )
     return connection
 
 

@@ -14,6 +14,8 @@ from sqlmodel import col
 
 from db.models import Calendar
 from db.models.calendar_sync import CalendarConnection, CalendarProvider, ExternalCalendar
+from domain import audit
+from domain.audit import AuditAction
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import announce
 from domain.calendar_sync.context import ConsentConfig
@@ -81,6 +83,13 @@ async def request_sync(session: AsyncSession, connection_id: uuid.UUID) -> Calen
 async def request_disconnect(session: AsyncSession, connection_id: uuid.UUID) -> CalendarConnection:
     connection = await get_connection(session, connection_id)
     await announce(session, connection, disconnect=True)
+    await audit.record(
+        session,
+        AuditAction.CALENDAR_CONNECTION_DISCONNECTED,
+        company_id=connection.company_id,
+        target=("CalendarSyncConnection", connection.id),
+        details={"provider": connection.provider},
+    )
     return connection
 
 

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Company, Membership, MembershipRole
+from db.tenant import caller_of
+from domain import audit
+from domain.audit import AuditAction
 from domain.db_errors import refusals
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.events.service import EventType, record, snapshot
@@ -89,6 +92,13 @@ async def invite_member(
         session.add(membership)
         await session.flush()
     await _record(session, EventType.MEMBERSHIP_ADDED, membership)
+    await audit.record(
+        session,
+        AuditAction.MEMBERSHIP_ADDED,
+        company_id=company_id,
+        target=("User", user_id),
+        details={"role": role.value},
+    )
     return membership
 
 
@@ -107,12 +117,20 @@ async def change_role(
     session: AsyncSession, *, company_id: uuid.UUID, user_id: uuid.UUID, role: MembershipRole
 ) -> Membership:
     membership = await _membership(session, company_id, user_id)
+    previous = membership.role
     async with refusals(refused=Forbidden("Only owners may grant or change the owner role.")):
         changed = await session.execute(sa.update(Membership).where(*_key(company_id, user_id)).values(role=role.value))
     if changed.rowcount == 0:  # type: ignore[attr-defined]
         raise Forbidden("Only owners and admins change roles, and only owners change an owner's.")
     await session.refresh(membership)
     await _record(session, EventType.MEMBERSHIP_CHANGED, membership)
+    await audit.record(
+        session,
+        AuditAction.MEMBERSHIP_ROLE_CHANGED,
+        company_id=company_id,
+        target=("User", user_id),
+        details={"from": previous, "to": membership.role},
+    )
     return membership
 
 
@@ -121,6 +139,14 @@ async def remove_member(session: AsyncSession, *, company_id: uuid.UUID, user_id
     # Recorded first: a member who leaves may no longer write the company's events afterwards. A refused
     # removal rolls the event back with it.
     await _record(session, EventType.MEMBERSHIP_REMOVED, membership)
+    left = caller_of(session).user_id == user_id
+    await audit.record(
+        session,
+        AuditAction.MEMBERSHIP_LEFT if left else AuditAction.MEMBERSHIP_REMOVED,
+        company_id=company_id,
+        target=("User", user_id),
+        details={"role": membership.role},
+    )
     async with refusals():
         removed = await session.execute(sa.delete(Membership).where(*_key(company_id, user_id)))
     if removed.rowcount == 0:  # type: ignore[attr-defined]

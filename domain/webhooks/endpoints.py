@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import WebhookEndpoint, WebhookSecret
+from domain import audit
+from domain.audit import AuditAction
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden
 from domain.events.service import EventType
@@ -76,6 +78,13 @@ async def create_endpoint(
             WebhookSecret(company_id=company_id, endpoint_id=endpoint.id, generation=1, secret=secret, created_at=now)
         )
         await session.flush()
+    await audit.record(
+        session,
+        AuditAction.WEBHOOK_ENDPOINT_CREATED,
+        company_id=company_id,
+        target=_target(endpoint),
+        details=_described(endpoint),
+    )
     return IssuedSecret(endpoint=endpoint, secret=secret)
 
 
@@ -89,7 +98,23 @@ async def update_endpoint(
     _apply(endpoint, changes, now)
     async with refusals(refused=REFUSED):
         await session.flush()
+    await audit.record(
+        session,
+        AuditAction.WEBHOOK_ENDPOINT_UPDATED,
+        company_id=endpoint.company_id,
+        target=_target(endpoint),
+        details=_described(endpoint),
+    )
     return endpoint
+
+
+def _target(endpoint: WebhookEndpoint) -> audit.Target:
+    return ("WebhookEndpoint", endpoint.id)
+
+
+def _described(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    # The URL may carry a token in its query; the audit log keeps the address without it.
+    return {"url": endpoint.url.split("?", 1)[0], "event_types": endpoint.event_types, "enabled": endpoint.enabled}
 
 
 def _apply(endpoint: WebhookEndpoint, changes: EndpointChanges, now: datetime) -> None:
@@ -109,6 +134,14 @@ def _apply(endpoint: WebhookEndpoint, changes: EndpointChanges, now: datetime) -
 
 
 async def delete_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
+    endpoint = await get_endpoint(session, endpoint_id)
+    await audit.record(
+        session,
+        AuditAction.WEBHOOK_ENDPOINT_DELETED,
+        company_id=endpoint.company_id,
+        target=_target(endpoint),
+        details=_described(endpoint),
+    )
     await delete_visible(session, WebhookEndpoint, endpoint_id, what="WebhookEndpoint", refused=REFUSED)
 
 
@@ -138,6 +171,13 @@ async def rotate_secret(
         await session.flush()
         session.add(row)
         await session.flush()
+    await audit.record(
+        session,
+        AuditAction.WEBHOOK_ENDPOINT_SECRET_ROTATED,
+        company_id=endpoint.company_id,
+        target=_target(endpoint),
+        details={"overlap_seconds": int(overlap.total_seconds())},
+    )
     return IssuedSecret(endpoint=endpoint, secret=secret)
 
 

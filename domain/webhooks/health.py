@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Membership, MembershipRole, WebhookEndpoint
+from domain import audit
+from domain.audit import AuditAction
 from domain.events.service import EventType, record
 from domain.webhooks.policy import DeliveryPolicy
 
@@ -67,6 +69,13 @@ async def disable(session: AsyncSession, endpoint_id: uuid.UUID, *, reason: str,
     ).scalar_one_or_none()
     if endpoint is None:
         return False
+    await audit.record(
+        session,
+        AuditAction.WEBHOOK_ENDPOINT_DISABLED,
+        company_id=endpoint.company_id,
+        target=("WebhookEndpoint", endpoint.id),
+        details={"reason": reason},
+    )
     await _notify_admins(session, endpoint)
     return True
 

@@ -124,8 +124,10 @@ class AuthMutations:
         services = info.context.services
 
         async def work(session: AsyncSession) -> AuthPayload:
-            user_id = await service.log_in(session, services.passwords, email=input.email, password=input.password)
-            return await _payload(info, session, await service.start_session(session, services.tokens, user_id))
+            tokens = await service.sign_in(
+                session, services.passwords, services.tokens, email=input.email, password=input.password
+            )
+            return await _payload(info, session, tokens)
 
         result = await run(info, work)
         if not isinstance(result, AuthPayload):

@@ -10,9 +10,14 @@ from strawberry import relay
 
 from db import models
 from db.models import MembershipRole
+from domain import feature_flags as flags
+from domain.audit import queries as audit_queries
+from domain.audit.queries import AuditFilter
 from domain.errors import DomainError
+from resolvers.audit.types import AuditEntry, AuditFilterArgument
 from resolvers.connections import After, Connection, First, connection_of, page_request
 from resolvers.context import Info
+from resolvers.feature_flags.types import CompanyFeatureFlag
 from resolvers.lookahead import item_selections
 from resolvers.nodes import nodes_by_ids, required
 from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
@@ -108,6 +113,35 @@ class Company(relay.Node):
 
         rows = await info.context.get_loaders().webhooks.endpoints_of_company.load(self.id)
         return [WebhookEndpoint.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="Who did what here, newest first: membership and role changes, API keys, webhook endpoints and"
+        " their secrets, calendar connections, feature flags. Owners and admins only; empty for anyone else."
+    )
+    async def audit_log(
+        self, info: Info, first: First = None, after: After = None, filter: AuditFilterArgument = None
+    ) -> Connection[AuditEntry]:
+        request = page_request(first, after, info.context.services.max_page_size)
+        where = AuditFilter() if filter is None else filter.to_domain()
+        async with info.context.transaction.exclusive_session() as session:
+            page = await audit_queries.audit_log(session, self.id, where, request)
+        return connection_of(page, AuditEntry.from_model)
+
+    @strawberry.field(
+        description="Every feature flag with its value here; for owners and platform administrators, empty for"
+        " anyone else."
+    )
+    async def feature_flags(self, info: Info) -> list[CompanyFeatureFlag]:
+        async with info.context.transaction.exclusive_session() as session:
+            states = await flags.company_flags(session, self.id)
+        return [CompanyFeatureFlag.of(state) for state in states]
+
+    @strawberry.field(description="Whether a feature flag is on here (false for a flag that does not exist).")
+    async def feature_enabled(
+        self, info: Info, name: Annotated[str, strawberry.argument(description="The flag's name.")]
+    ) -> bool:
+        async with info.context.transaction.exclusive_session() as session:
+            return await flags.is_enabled(session, self.id, name)
 
 
 def _tasks_looked_ahead(info: Info) -> TaskListArgs | None:

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from base.clock import utcnow
 from db.models.sign_in import SignInProvider
 from db.tenant import tenant_session
+from domain.audit import sign_ins
+from domain.audit.actions import SignInMethod
 from domain.auth import service as auth
 from domain.sign_in import attempts, service
 from domain.sign_in.attempts import TakenAttempt
@@ -169,6 +171,7 @@ class SignInMutations:
 
         async def work(session: AsyncSession) -> AuthPayload:
             user_id = await service.account_for(session, services.passwords, identity, password=input.password)
+            await sign_ins.record_success(session, user_id, SignInMethod(identity.provider.value))
             return await _payload(info, session, await auth.start_session(session, services.tokens, user_id))
 
         result = await _run_refusable(info, work)

@@ -153,8 +153,8 @@ async def readable_tables(owner: asyncpg.Connection) -> list[str]:
 
 # What signing up and working in a company fills; tables filled by workers may be empty here.
 FILLED_THROUGH_THE_API = [
-    "api_keys", "companies", "memberships", "projects", "refresh_tokens", "subtasks", "tasks", "time_entries", "users",
-    "webhook_endpoints",
+    "api_keys", "audit_log", "companies", "memberships", "projects", "refresh_tokens", "subtasks", "tasks",
+    "time_entries", "users", "webhook_endpoints",
 ]  # fmt: skip
 
 

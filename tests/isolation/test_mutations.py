@@ -31,6 +31,12 @@ NEEDS_A_PERSON = frozenset({
 
 # Mutations whose target needs more than the shared pair of companies, tested in their own modules.
 COVERED_ELSEWHERE = {
+    # A sign-in names no company: its state, nonce and identity rows are per person, tested as the app role there
+    # and through the whole flow against a fake provider in tests/sign_in (test_linking.py: API keys, others' state).
+    "startSignIn": "test_sign_in.py",
+    "completeSignIn": "test_sign_in.py",
+    "linkSignInProvider": "test_sign_in.py and tests/sign_in/test_linking.py",
+    "unlinkSignInProvider": "test_sign_in.py and tests/sign_in/test_linking.py",
     "redeliverWebhook": "test_webhooks.py",
     "markNotificationsRead": "test_notifications.py (the ids of another person's notification)",
     "replayDeadLetter": "test_jobs.py (a dead letter the workers recorded for company A)",
@@ -160,6 +166,10 @@ ATTACKS = [
     Attack("setAiBudget", "of A", lambda t: {"companyId": t.a.company_id, "monthlyTokenLimit": 0,
            "classifyTasks": True}),
     Attack("clearCoachConversation", "in A", lambda t: {"companyId": t.a.company_id}),
+    Attack("setFeatureFlag", "as someone who is no platform administrator", lambda t: {"name": "pwned",
+           "enabled": True}, expect="Forbidden"),
+    Attack("setCompanyFeatureFlag", "for A", lambda t: {"companyId": t.a.company_id, "name": "pwned",
+           "enabled": True}, expect="Forbidden"),
 ]  # fmt: skip
 
 

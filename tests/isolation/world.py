@@ -60,6 +60,8 @@ query Snapshot($company: ID!) {
         id url description eventTypes enabled secretRotatedAt previousSecretExpiresAt updatedAt
         deliveries { nodes { id status attemptCount } }
       }
+      auditLog(first: 100) { nodes { id action actorId targetId details } }
+      featureFlags { name enabled override }
     }
   }
   viewer {

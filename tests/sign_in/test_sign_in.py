@@ -53,6 +53,8 @@ async def test_a_verified_google_identity_makes_an_account_with_a_personal_compa
     ]
     assert viewer["signInProviders"][0]["lastUsedAt"] is not None
     assert companies["viewer"]["companies"]["nodes"] == [{"isPersonal": True, "name": "Personal"}]
+    history = await sign_in_graphql("{ viewer { signInHistory { nodes { outcome method } } } }", caller=caller)
+    assert history["viewer"]["signInHistory"]["nodes"] == [{"outcome": "SUCCESS", "method": "GOOGLE"}] * 2
 
 
 async def test_a_microsoft_identity_of_any_tenant_signs_in_with_the_issuer_of_its_tid(

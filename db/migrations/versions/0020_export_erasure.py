@@ -15,7 +15,7 @@ preferences, consents and exports, and null the authorship of tasks and webhook 
 becomes nullable and is nulled the same way, so a shared company outlives the person who made it.
 
 Revision ID: 0020_export_erasure
-Revises: 0018_sign_in_identities
+Revises: 0019_audit_log
 Create Date: 2026-12-06
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0020_export_erasure"
-down_revision: str | None = "0018_sign_in_identities"
+down_revision: str | None = "0019_audit_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -103,6 +103,14 @@ BEGIN
   UPDATE public.dead_letters SET message = replace(message::text, me::text, '')::jsonb
   WHERE strpos(message::text, me::text) > 0;
   DELETE FROM public.job_runs WHERE strpos(job_key, me::text) > 0;
+  -- A company's audit log keeps what happened and loses who did it and from where: the app role may never change
+  -- an entry, so only this function does.
+  UPDATE public.audit_log SET actor_user_id = NULL, ip_address = NULL, user_agent = NULL WHERE actor_user_id = me;
+  UPDATE public.audit_log SET target_id = NULL WHERE target_type = 'User' AND target_id = me;
+  UPDATE public.audit_log SET details = replace(replace(details::text, me::text, ''), gid, '')::jsonb
+  WHERE strpos(details::text, me::text) > 0 OR strpos(details::text, gid) > 0;
+  UPDATE public.feature_flags SET updated_by = NULL WHERE updated_by = me;
+  UPDATE public.company_feature_flags SET updated_by = NULL WHERE updated_by = me;
   DELETE FROM public.users WHERE id = me;
 END $$
 """
@@ -124,6 +132,8 @@ POLICIES = [
         for table in ("ai_usage", "ai_company_settings", "notifications")
     ),
     "CREATE POLICY job_runs_definer_erase ON job_runs FOR DELETE TO rhythm_definer USING (true)",
+    "CREATE POLICY audit_log_definer_erase_read ON audit_log FOR SELECT TO rhythm_definer USING (true)",
+    "CREATE POLICY audit_log_definer_erase ON audit_log FOR UPDATE TO rhythm_definer USING (true) WITH CHECK (true)",
 ]
 
 GRANTS = [
@@ -136,6 +146,10 @@ GRANTS = [
     "GRANT SELECT, UPDATE (subject_id) ON notifications TO rhythm_definer",
     "GRANT UPDATE (payload) ON webhook_deliveries TO rhythm_definer",
     "GRANT DELETE ON job_runs TO rhythm_definer",
+    "GRANT SELECT (actor_user_id, target_type, target_id, details),"
+    " UPDATE (actor_user_id, ip_address, user_agent, target_id, details) ON audit_log TO rhythm_definer",
+    # feature_flags: 0019 lets the definer write it already; its policy there covers company_feature_flags too.
+    "GRANT UPDATE (updated_by) ON company_feature_flags TO rhythm_definer",
 ]
 
 NEW_TABLES = ["consents", "data_exports"]
@@ -162,6 +176,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("ai_usage", "ai_company_settings", "notifications", "job_runs"):
         _run(f"DROP POLICY {table}_definer_erase ON {table}")
+    _run("REVOKE UPDATE (updated_by) ON company_feature_flags FROM rhythm_definer")
+    _run("DROP POLICY audit_log_definer_erase ON audit_log")
+    _run("DROP POLICY audit_log_definer_erase_read ON audit_log")
+    _run("REVOKE SELECT, UPDATE ON audit_log FROM rhythm_definer")
     _run("REVOKE DELETE ON job_runs FROM rhythm_definer")
     _run("REVOKE UPDATE (payload) ON webhook_deliveries FROM rhythm_definer")
     _run("REVOKE SELECT, UPDATE (subject_id) ON notifications FROM rhythm_definer")
