@@ -51,6 +51,7 @@ def graphql_controller(
     async def context_getter(scope: Scope) -> AsyncIterator[Context]:
         context = new_context(services, request_id_of(scope))
         context.client_address = client_address(scope, trusted_proxies)
+        context.user_agent = Headers.from_scope(scope).get("user-agent")
         try:
             # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
             if scope["type"] == ScopeType.HTTP:

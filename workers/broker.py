@@ -35,6 +35,7 @@ ACTOR_MODULES = (
     "workers.scheduling.actors",
     "workers.calendar_sync.actors",
     "workers.ai.actors",
+    "workers.accounts.actors",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

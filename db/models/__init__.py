@@ -13,7 +13,7 @@ from db.models.ai import (
 )
 from db.models.calendars import Calendar, CalendarEvent, CalendarSource
 from db.models.companies import Company, Membership, MembershipRole
-from db.models.credentials import ApiKey, ApiScope, RefreshToken
+from db.models.credentials import ApiKey, ApiScope, RefreshToken, SignInSession
 from db.models.events import JobRun, OutboxEvent
 from db.models.focus import FocusKind, FocusSession, FocusState
 from db.models.jobs import DeadLetter, DeadLetterState
@@ -69,6 +69,7 @@ __all__ = [
     "ReplanRequest",
     "ScheduleRun",
     "SchedulingProfile",
+    "SignInSession",
     "Subtask",
     "Task",
     "TaskDependency",

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User as UserRow
 from db.tenant import Caller
 from domain.auth import service
+from domain.auth.email_flows import request_email_verification
+from domain.auth.sessions import Device
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.mutation import run
@@ -73,9 +75,16 @@ async def _payload(info: Info, session: AsyncSession, tokens: service.Tokens) ->
     )
 
 
+def device_of(info: Info) -> Device:
+    return Device.of(info.context.user_agent, info.context.client_address)
+
+
 @strawberry.type
 class AuthMutations:
-    @strawberry.mutation(description="Make an account, with a personal company, and sign in.")
+    @strawberry.mutation(
+        description="Make an account, with a personal company, and sign in. A link to verify the email is sent;"
+        " the account works before it is used (`viewer { emailVerified }` tells)."
+    )
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpResult:
         services = info.context.services
 
@@ -88,7 +97,10 @@ class AuthMutations:
                 display_name=input.display_name,
                 time_zone=input.time_zone,
             )
-            return await _payload(info, session, await service.start_session(session, services.tokens, user_id))
+            tokens = await service.start_session(session, services.tokens, user_id, device=device_of(info))
+            # The verification link goes out from a job once this commits (domain/auth/email_flows.py).
+            await request_email_verification(session, user_id)
+            return await _payload(info, session, tokens)
 
         return await run(info, work)
 
@@ -98,7 +110,8 @@ class AuthMutations:
 
         async def work(session: AsyncSession) -> AuthPayload:
             user_id = await service.log_in(session, services.passwords, email=input.email, password=input.password)
-            return await _payload(info, session, await service.start_session(session, services.tokens, user_id))
+            tokens = await service.start_session(session, services.tokens, user_id, device=device_of(info))
+            return await _payload(info, session, tokens)
 
         result = await run(info, work)
         if not isinstance(result, AuthPayload):
@@ -114,7 +127,9 @@ class AuthMutations:
         tokens = info.context.services.tokens
 
         async def work(session: AsyncSession) -> AuthPayload:
-            return await _payload(info, session, await service.refresh(session, tokens, input.refresh_token))
+            return await _payload(
+                info, session, await service.refresh(session, tokens, input.refresh_token, device_of(info))
+            )
 
         return await run(info, work)
 
