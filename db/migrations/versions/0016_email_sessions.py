@@ -81,7 +81,7 @@ FUNCTIONS = [
     # The email job's token, for the person an outbox event of their personal company names. Only a worker of that
     # company may ask (the `accounts:write` scope is a worker's alone), and only the person writes events there,
     # so nobody can have a link to someone else's account sent to an address of their choosing. The raw token never
-    # reaches the database; an earlier link of the same kind stops working.
+    # reaches the database; an earlier link of the same kind to the same address stops working.
     """
     CREATE FUNCTION rhythm.issue_account_token(p_event_id uuid, p_token_hash text, p_ttl interval)
     RETURNS TABLE (user_id uuid, email text, display_name text, purpose text)
@@ -117,8 +117,11 @@ FUNCTIONS = [
       ELSE
         RETURN;
       END IF;
+      -- A new link replaces the unused one to the same address; a new address also replaces earlier changes.
       UPDATE public.account_tokens t SET expires_at = least(t.expires_at, now())
-        WHERE t.user_id = person.id AND t.purpose = kind AND t.used_at IS NULL;
+        WHERE t.user_id = person.id AND t.purpose = kind AND t.used_at IS NULL
+          AND (lower(t.email) = lower(address) OR (lower(address) <> lower(person.email)
+                                                   AND lower(t.email) <> lower(person.email)));
       INSERT INTO public.account_tokens (user_id, purpose, email, token_hash, expires_at)
         VALUES (person.id, kind, address, p_token_hash, now() + p_ttl);
       RETURN QUERY SELECT person.id, address, person.display_name::text, kind;
@@ -144,6 +147,11 @@ FUNCTIONS = [
         RETURN;
       END IF;
       IF p_purpose = 'verify_email' THEN
+        -- A new address: every other open link named the old one (or another change), and stops working.
+        UPDATE public.account_tokens a SET expires_at = least(a.expires_at, now())
+          FROM public.users u
+          WHERE u.id = t.user_id AND lower(u.email) <> lower(t.email)
+            AND a.user_id = t.user_id AND a.id <> t.id AND a.used_at IS NULL;
         UPDATE public.users u SET email = t.email, email_verified_at = now(), updated_at = now()
           WHERE u.id = t.user_id;
       ELSE
