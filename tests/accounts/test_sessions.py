@@ -7,10 +7,10 @@ from typing import Any
 
 from tests.accounts.documents import CHANGE_PASSWORD, REVOKE_SESSION, SESSIONS, mutate
 from tests.auth.sessions import LOG_IN, refresh
-from tests.auth.tokens import claims_of
+from tests.auth.tokens import claims_of, mint
 from tests.factories import PASSWORD, Person, sign_up
 from tests.graphql import Caller, GraphQL
-from tests.isolation.world import issue_api_key
+from tests.isolation.world import issue_api_key, uuid_of
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 PHONE = "Rhythm/2.1 (iPhone; iOS 18.1)"
@@ -125,3 +125,12 @@ async def test_an_api_key_has_no_sessions_to_end(graphql: GraphQL) -> None:
 
     assert attempt["__typename"] == "Forbidden"
     assert (await refresh(graphql, refresh_token=ada.refresh_token))["__typename"] == "AuthPayload"
+
+
+async def test_an_access_token_from_before_sessions_names_no_current_one(graphql: GraphQL) -> None:
+    ada = await sign_up(graphql, name="Ada Older")
+    older = mint({"sub": str(uuid_of(ada.user_id)), "typ": "access", "iss": "rhythm"})
+
+    sessions = await sessions_of(graphql, older)
+
+    assert [session["current"] for session in sessions] == [False]
