@@ -54,6 +54,7 @@ def graphql_controller(
         context.client_address = client_address(scope, trusted_proxies)
         headers = Headers.from_scope(scope)
         context.transaction.origin = Origin.of(context.client_address, headers.get("user-agent"), context.request_id)
+        context.user_agent = headers.get("user-agent")
         try:
             # A websocket identifies its caller from its `connection_init` payload (app/websocket.py).
             if scope["type"] == ScopeType.HTTP:

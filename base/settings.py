@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=900)
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Account emails (domain/auth/email_flows.py): how long a verification link and a password reset link work,
+    # and where their links point (a client's /verify-email and /reset-password pages; public_base_url if unset).
+    email_verification_ttl_minutes: int = Field(default=1440, ge=5, le=10080)
+    password_reset_ttl_minutes: int = Field(default=30, ge=5, le=1440)
+    account_links_base_url: str | None = None
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
 

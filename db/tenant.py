@@ -42,6 +42,7 @@ NO_JIT = "SELECT set_config('jit', 'off', true)"
 WORKER_SCOPES = frozenset(
     {scope.value for scope in ApiScope}
     | {
+        "accounts:write",
         "ai:read",
         "ai:write",
         "events:read",
@@ -65,6 +66,8 @@ class Caller:
     api_key_id: uuid.UUID | None = None
     api_scopes: frozenset[str] = field(default_factory=frozenset)
     is_worker: bool = False
+    # A person's sign-in session (refresh-token family), named by their access token: which one is "this device".
+    session_id: uuid.UUID | None = None
 
     @property
     def is_anonymous(self) -> bool:

@@ -63,6 +63,8 @@ class Context(BaseContext, kw_only=True):
     connection_params: dict[str, Any] | None = None
     # The client's address, X-Forwarded-For read only from trusted proxies (app/client_address.py).
     client_address: str = "unknown"
+    # The client's User-Agent header, kept with the sign-in sessions it starts or refreshes.
+    user_agent: str | None = None
     # Rate limits: whether this request's operation was counted, and the emails its `logIn` fields failed with.
     request_counted: bool = False
     failed_sign_ins: list[str] | None = None

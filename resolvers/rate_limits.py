@@ -4,8 +4,9 @@ Three policies, each a fixed window counted by the `limits` library (in Redis wh
 process shares the counts; in memory otherwise):
 - requests: every operation, per caller (a person, an API key, or the client address when nobody signs in)
   and per client address;
-- auth: each `logIn`, `signUp`, `refreshToken`, `completeSignIn` and `deleteAccount` (a password guess too)
-  field, aliases counted one by one, per client address;
+- auth: each `logIn`, `signUp`, `refreshToken`, `completeSignIn`, `deleteAccount` (a password guess too),
+  `requestPasswordReset`, `resetPassword` and `verifyEmail` field, aliases counted one by one, per client
+  address;
 - sign-in failures: per account (the email) and per client address. An operation is refused when the failures
   already counted plus its own `logIn` attempts would pass the limit, so 30 aliased guesses are not 30 tries.
 A refusal is a `RATE_LIMITED` error, with HTTP 429, `Retry-After` and the IETF `RateLimit` headers over HTTP.
@@ -35,7 +36,20 @@ from strawberry.types import ExecutionResult
 from resolvers.context import Context
 from resolvers.rate_limiter import Attempts, Refusal
 
-AUTH_FIELDS = frozenset({"logIn", "signUp", "refreshToken", "completeSignIn", "deleteAccount"})
+# The public mutations an anonymous client may repeat to guess or to flood, and the password checks of a
+# signed-in person: counted alike, per client address.
+AUTH_FIELDS = frozenset(
+    {
+        "logIn",
+        "signUp",
+        "refreshToken",
+        "completeSignIn",
+        "deleteAccount",
+        "requestPasswordReset",
+        "resetPassword",
+        "verifyEmail",
+    }
+)
 
 
 def caller_key(context: Context) -> str:

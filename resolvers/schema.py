@@ -15,6 +15,7 @@ from resolvers.accounts.mutations import AccountMutations
 from resolvers.ai.coach import CoachMutations
 from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
+from resolvers.auth.accounts import AccountMutations as EmailAndSessionMutations
 from resolvers.auth.mutations import AuthMutations
 from resolvers.budget import within_budget
 from resolvers.calendar_sync.mutations import CalendarSyncMutations
@@ -49,6 +50,7 @@ from resolvers.webhooks.mutations import WebhookMutations
 @strawberry.type(description="Every change goes through here: one `input`, a union of the result and typed errors.")
 class Mutation(
     AuthMutations,
+    EmailAndSessionMutations,
     AccountMutations,
     UserMutations,
     CompanyMutations,

@@ -36,6 +36,7 @@ ACTOR_MODULES = (
     "workers.calendar_sync.actors",
     "workers.ai.actors",
     "workers.accounts.actors",
+    "workers.accounts.emails",
 )
 #: How many times a message may start, crashes of the worker running it included.
 ATTEMPT_CAP = 12

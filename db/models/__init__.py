@@ -15,7 +15,7 @@ from db.models.ai import (
 from db.models.audit import AuditEntry, CompanyFeatureFlag, FeatureFlag, SignInEvent
 from db.models.calendars import Calendar, CalendarEvent, CalendarSource
 from db.models.companies import Company, Membership, MembershipRole
-from db.models.credentials import ApiKey, ApiScope, RefreshToken
+from db.models.credentials import ApiKey, ApiScope, RefreshToken, SignInSession
 from db.models.events import JobRun, OutboxEvent
 from db.models.focus import FocusKind, FocusSession, FocusState
 from db.models.jobs import DeadLetter, DeadLetterState
@@ -82,6 +82,7 @@ __all__ = [
     "SignInEvent",
     "SignInIdentity",
     "SignInProvider",
+    "SignInSession",
     "Subtask",
     "Task",
     "TaskDependency",

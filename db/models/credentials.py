@@ -41,6 +41,23 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = timestamp_field(nullable=True)
 
 
+class SignInSession(SQLModel, table=True):
+    """One sign-in on one device: a refresh-token family, as `viewer { sessions }` lists it (0016)."""
+
+    __tablename__ = "sign_in_sessions"
+
+    # The family id of its refresh tokens, also carried by its access tokens (`sid`).
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(index=True)
+    created_at: datetime = timestamp_field(default_now=True)
+    # The sign-in or the latest refresh; with them, the device's user agent and address.
+    last_used_at: datetime = timestamp_field(default_now=True)
+    expires_at: datetime = timestamp_field()
+    user_agent: str | None = Field(default=None, max_length=512)
+    ip_address: str | None = Field(default=None, max_length=64)
+    revoked_at: datetime | None = timestamp_field(nullable=True)
+
+
 class RefreshToken(SQLModel, table=True):
     __tablename__ = "refresh_tokens"
 

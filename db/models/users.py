@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     )
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
+    # Set by a verification link (or a reset link sent to the address); only definer functions write it (0016).
+    email_verified_at: datetime | None = timestamp_field(nullable=True)
 
 
 class UserCredentials(SQLModel, table=True):

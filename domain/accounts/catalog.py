@@ -68,6 +68,8 @@ EXPORTED: dict[str, Exported] = {
     "sign_in_identities": Exported(),
     # The person's own sign-in history (when, how, from which address and device).
     "sign_in_events": Exported(),
+    # Signed-in devices: when, from which address and user agent.
+    "sign_in_sessions": Exported(),
 }
 
 NOT_PERSONAL: dict[str, str] = {
@@ -81,6 +83,7 @@ NOT_PERSONAL: dict[str, str] = {
     "outbox": "the event log the workers read; `actor_user_id` and `subject_id` are nulled when the person is erased",
     "dead_letters": "jobs that failed, for owners to replay; `resolved_by` is nulled when the person is erased",
     "sign_in_attempts": "a sign-in in flight: a state's hash for ten minutes, bookkeeping",
+    "account_tokens": "one-time email links: a secret's hash and its address, never readable by the app role",
     "audit_log": "a company's record of changes, for its owners; the actor, address and device are erased with them",
     "feature_flags": "platform settings; `updated_by` names the administrator who changed one",
     "company_feature_flags": "a company's settings; `updated_by` names the administrator who changed one",

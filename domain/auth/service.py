@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from db.models import RefreshToken
+from db.models import RefreshToken, SignInSession
 from db.tenant import Caller, begin_as
 from domain.audit import sign_ins
 from domain.audit.actions import SignInMethod
 from domain.auth.passwords import Passwords
+from domain.auth.sessions import Device, end_sessions, touch_session
 from domain.auth.tokens import (
     RefreshClaims,
     TokenConfig,
@@ -109,44 +109,68 @@ async def log_in(session: AsyncSession, passwords: Passwords, *, email: str, pas
 
 
 async def sign_in(
-    session: AsyncSession, passwords: Passwords, config: TokenConfig, *, email: str, password: str
+    session: AsyncSession,
+    passwords: Passwords,
+    config: TokenConfig,
+    *,
+    email: str,
+    password: str,
+    device: Device | None = None,
 ) -> Tokens:
     """Check the password, start a session as the person, and add the sign-in to their history."""
     user_id = await log_in(session, passwords, email=email, password=password)
-    tokens = await start_session(session, config, user_id)
+    tokens = await start_session(session, config, user_id, device=device)
     await sign_ins.record_success(session, user_id, SignInMethod.PASSWORD)
     return tokens
 
 
 async def start_session(
-    session: AsyncSession, config: TokenConfig, user_id: uuid.UUID, family_id: uuid.UUID | None = None
+    session: AsyncSession,
+    config: TokenConfig,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID | None = None,
+    *,
+    device: Device | None = None,
 ) -> Tokens:
-    """Continue the transaction as `user_id` and issue an access token and a fresh refresh token."""
+    """Continue the transaction as `user_id` and issue an access token and a fresh refresh token: in a new sign-in
+    session (a refresh-token family), or in `family_id`'s when refreshing."""
     await begin_as(session, Caller(user_id=user_id))
     now = datetime.now(UTC)
-    row = RefreshToken(
-        user_id=user_id, family_id=family_id or uuid.uuid4(), expires_at=now + config.refresh_ttl, created_at=now
-    )
+    expires_at = now + config.refresh_ttl
+    if family_id is None:
+        family_id = uuid.uuid4()
+        device = device or Device()
+        session.add(
+            SignInSession(
+                id=family_id,
+                user_id=user_id,
+                created_at=now,
+                last_used_at=now,
+                expires_at=expires_at,
+                user_agent=device.user_agent,
+                ip_address=device.ip_address,
+            )
+        )
+        await session.flush()
+    else:
+        await touch_session(session, family_id, now=now, expires_at=expires_at, device=device)
+    row = RefreshToken(user_id=user_id, family_id=family_id, expires_at=expires_at, created_at=now)
     session.add(row)
     await session.flush()
     claims = RefreshClaims(user_id=user_id, token_id=row.id, family_id=row.family_id)
     return Tokens(
         user_id=user_id,
-        access_token=issue_access_token(config, user_id, now),
+        access_token=issue_access_token(config, user_id, now, session_id=family_id),
         refresh_token=issue_refresh_token(config, claims, now),
         access_token_expires_at=now + config.access_ttl,
     )
 
 
 async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(
-        sa.update(RefreshToken)
-        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=now)
-    )
+    await end_sessions(session, [family_id], now=now)
 
 
-async def refresh(session: AsyncSession, config: TokenConfig, token: str) -> Tokens:
+async def refresh(session: AsyncSession, config: TokenConfig, token: str, device: Device | None = None) -> Tokens:
     claims = read_refresh_token(config, token)
     await begin_as(session, Caller(user_id=claims.user_id))
     now = datetime.now(UTC)
@@ -158,7 +182,7 @@ async def refresh(session: AsyncSession, config: TokenConfig, token: str) -> Tok
         raise RefreshTokenReused()
     row.used_at = now
     await session.flush()
-    return await start_session(session, config, claims.user_id, family_id=row.family_id)
+    return await start_session(session, config, claims.user_id, family_id=row.family_id, device=device)
 
 
 async def log_out(session: AsyncSession, config: TokenConfig, token: str) -> None:

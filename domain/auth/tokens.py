@@ -50,26 +50,46 @@ def _decode(config: TokenConfig, token: str, kind: str) -> dict[str, Any]:
     return claims
 
 
-def issue_access_token(config: TokenConfig, user_id: uuid.UUID, now: datetime | None = None) -> str:
-    return _encode(config, {"sub": str(user_id), "typ": "access"}, config.access_ttl, now or datetime.now(UTC))
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    # The sign-in session (refresh-token family) the token was issued for; None in tokens from before sessions.
+    session_id: uuid.UUID | None
+
+
+def issue_access_token(
+    config: TokenConfig, user_id: uuid.UUID, now: datetime | None = None, *, session_id: uuid.UUID | None = None
+) -> str:
+    claims = {"sub": str(user_id), "typ": "access"}
+    if session_id is not None:
+        claims["sid"] = str(session_id)
+    return _encode(config, claims, config.access_ttl, now or datetime.now(UTC))
 
 
 def read_access_token(config: TokenConfig, token: str) -> uuid.UUID:
-    user_id, expires = _verified_access_token(config, token)
+    return read_access_claims(config, token).user_id
+
+
+def read_access_claims(config: TokenConfig, token: str) -> AccessClaims:
+    claims, expires = _verified_access_token(config, token)
     # pyjwt's own test, for a token verified while it was still valid.
     if expires <= time.time():
         raise AuthenticationFailed("The access token has expired.")
-    return user_id
+    return claims
 
 
 @functools.lru_cache(maxsize=4096)
-def _verified_access_token(config: TokenConfig, token: str) -> tuple[uuid.UUID, int]:
-    """An access token's person and expiry, once its signature checks out. A client sends the same token with
-    every request for up to 15 minutes; verifying it each time was a few percent of a small query's CPU.
+def _verified_access_token(config: TokenConfig, token: str) -> tuple[AccessClaims, int]:
+    """An access token's person, session and expiry, once its signature checks out. A client sends the same token
+    with every request for up to 15 minutes; verifying it each time was a few percent of a small query's CPU.
     Failures raise, so they are never kept."""
     claims = _decode(config, token, "access")
     try:
-        return uuid.UUID(str(claims["sub"])), int(claims["exp"])
+        session = claims.get("sid")
+        return (
+            AccessClaims(uuid.UUID(str(claims["sub"])), None if session is None else uuid.UUID(str(session))),
+            int(claims["exp"]),
+        )
     except ValueError:
         raise AuthenticationFailed("The access token is not valid.") from None
 

@@ -61,10 +61,14 @@ class SmtpMailer:
         self.config = config
 
     async def send(self, email: Outgoing) -> None:
+        await self.deliver(message_for(email, self.config.sender))
+
+    async def deliver(self, message: EmailMessage) -> None:
+        """Send a message made elsewhere (account emails); refusals as for notifications."""
         config = self.config
         try:
             await aiosmtplib.send(
-                message_for(email, config.sender),
+                message,
                 hostname=config.host,
                 port=config.port,
                 username=config.username,

@@ -17,11 +17,15 @@ from sqlmodel import col
 
 from db.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from domain.db_errors import FOREIGN_KEY_VIOLATION, constraint_name, sqlstate
+from domain.events.service import EventType
 from domain.webhooks.payload import webhook_payload
 
 ENDPOINT_KEY = "webhook_deliveries_endpoint_fkey"
 # Each try reads the endpoints afresh, so only an endpoint deleted during that very statement makes another.
 TRIES = 5
+# What integrators may receive. Other events in the outbox (a person's `account.*` requests) are for Rhythm's own
+# jobs: an endpoint that subscribes to every type must not learn that someone asked for a password reset.
+WEBHOOK_EVENT_TYPES = frozenset(kind.value for kind in EventType)
 
 
 def _subscribed(company_id: uuid.UUID, event_type: str) -> sa.ColumnElement[bool]:
@@ -41,6 +45,8 @@ async def create_deliveries(
     """The deliveries this call made (none on a repeat), in one statement whatever the number of endpoints. They
     are due at once and held for `hold`, since the caller attempts them itself after commit; the periodic
     dispatcher takes them if it could not."""
+    if event.type not in WEBHOOK_EVENT_TYPES:
+        return []
     columns = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
     same = {
         "company_id": event.company_id,

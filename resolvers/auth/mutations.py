@@ -10,6 +10,8 @@ from db.models import User as UserRow
 from db.tenant import Caller
 from domain.accounts.consents import SignUpConsents, check_sign_up_consents, record_sign_up_consents
 from domain.auth import service
+from domain.auth.email_flows import request_email_verification
+from domain.auth.sessions import Device
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.mutation import run
@@ -89,9 +91,16 @@ async def _payload(info: Info, session: AsyncSession, tokens: service.Tokens) ->
     )
 
 
+def device_of(info: Info) -> Device:
+    return Device.of(info.context.user_agent, info.context.client_address)
+
+
 @strawberry.type
 class AuthMutations:
-    @strawberry.mutation(description="Make an account, with a personal company, and sign in.")
+    @strawberry.mutation(
+        description="Make an account, with a personal company, and sign in. A link to verify the email is sent;"
+        " the account works before it is used (`viewer { emailVerified }` tells)."
+    )
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpResult:
         services = info.context.services
 
@@ -112,9 +121,11 @@ class AuthMutations:
                 display_name=input.display_name,
                 time_zone=input.time_zone,
             )
-            tokens = await service.start_session(session, services.tokens, user_id)
+            tokens = await service.start_session(session, services.tokens, user_id, device=device_of(info))
             if documents is not None:
                 await record_sign_up_consents(session, user_id, given, documents)
+            # The verification link goes out from a job once this commits (domain/auth/email_flows.py).
+            await request_email_verification(session, user_id)
             return await _payload(info, session, tokens)
 
         return await run(info, work)
@@ -125,7 +136,12 @@ class AuthMutations:
 
         async def work(session: AsyncSession) -> AuthPayload:
             tokens = await service.sign_in(
-                session, services.passwords, services.tokens, email=input.email, password=input.password
+                session,
+                services.passwords,
+                services.tokens,
+                email=input.email,
+                password=input.password,
+                device=device_of(info),
             )
             return await _payload(info, session, tokens)
 
@@ -143,7 +159,9 @@ class AuthMutations:
         tokens = info.context.services.tokens
 
         async def work(session: AsyncSession) -> AuthPayload:
-            return await _payload(info, session, await service.refresh(session, tokens, input.refresh_token))
+            return await _payload(
+                info, session, await service.refresh(session, tokens, input.refresh_token, device_of(info))
+            )
 
         return await run(info, work)
 

@@ -27,7 +27,7 @@ from domain.sign_in.errors import Refusal
 from domain.sign_in.errors import SignInRefused as RefusedError
 from domain.sign_in.oidc import VerifiedIdentity
 from domain.sign_in.runtime import SignInRuntime
-from resolvers.auth.mutations import AuthPayload, _payload
+from resolvers.auth.mutations import AuthPayload, _payload, device_of
 from resolvers.context import Info
 from resolvers.errors import AuthenticationFailed, ErrorType, Forbidden
 from resolvers.mutation import person, run, signed_in
@@ -172,7 +172,9 @@ class SignInMutations:
         async def work(session: AsyncSession) -> AuthPayload:
             user_id = await service.account_for(session, services.passwords, identity, password=input.password)
             await sign_ins.record_success(session, user_id, SignInMethod(identity.provider.value))
-            return await _payload(info, session, await auth.start_session(session, services.tokens, user_id))
+            return await _payload(
+                info, session, await auth.start_session(session, services.tokens, user_id, device=device_of(info))
+            )
 
         result = await _run_refusable(info, work)
         if isinstance(result, AuthenticationFailed) and identity.email:

@@ -9,6 +9,7 @@ from domain.time_tracking import queries as time_queries
 from domain.time_tracking.service import running_timer
 from resolvers.accounts.viewer import ViewerAccount
 from resolvers.audit.viewer import ViewerSignIns
+from resolvers.auth.viewer import ViewerAccount as ViewerSessions
 from resolvers.calendar_sync.types import ViewerCalendarSync
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
@@ -24,7 +25,14 @@ from resolvers.users.types import User
 
 @strawberry.type(description="The signed-in person, with what is theirs across all their companies.")
 class Viewer(
-    ViewerNotifications, ViewerSchedule, ViewerFocus, ViewerCalendarSync, ViewerSignIn, ViewerAccount, ViewerSignIns
+    ViewerNotifications,
+    ViewerSchedule,
+    ViewerFocus,
+    ViewerCalendarSync,
+    ViewerSignIn,
+    ViewerAccount,
+    ViewerSignIns,
+    ViewerSessions,
 ):
     user_id: strawberry.Private[uuid.UUID]
 

@@ -146,14 +146,20 @@ async def as_app_role(owner: asyncpg.Connection, user_id: uuid.UUID | None = Non
         await transaction.rollback()
 
 
+# Secrets the app role may not read at all, even its caller's own: password hashes, and the hashes of one-time links
+# (only definer functions issue and redeem those, migration 0016).
+UNREADABLE_TABLES = ("user_credentials", "account_tokens")
+
+
 async def readable_tables(owner: asyncpg.Connection) -> list[str]:
-    """Every public table but the credentials, which the app role may not read at all."""
-    return [table["name"] for table in await public_tables(owner) if table["name"] != "user_credentials"]
+    """Every public table but the unreadable ones."""
+    return [table["name"] for table in await public_tables(owner) if table["name"] not in UNREADABLE_TABLES]
 
 
 # What signing up and working in a company fills; tables filled by workers may be empty here.
 FILLED_THROUGH_THE_API = [
-    "api_keys", "audit_log", "companies", "memberships", "projects", "refresh_tokens", "subtasks", "tasks",
+    "api_keys", "audit_log", "companies", "memberships", "projects", "refresh_tokens", "sign_in_sessions", "subtasks",
+    "tasks",
     "time_entries", "users", "webhook_endpoints",
 ]  # fmt: skip
 
@@ -173,19 +179,21 @@ async def test_without_a_caller_the_app_role_reads_no_row_of_any_table(
     assert seen_by_nobody == dict.fromkeys(tables, 0)
 
 
-async def test_the_app_role_cannot_read_user_credentials_even_with_a_caller(
-    owner: asyncpg.Connection, graphql: GraphQL
+@pytest.mark.parametrize("table", UNREADABLE_TABLES)
+async def test_the_app_role_cannot_read_the_secret_tables_even_with_a_caller(
+    owner: asyncpg.Connection, graphql: GraphQL, table: str
 ) -> None:
     company = await make_company_a(graphql)
     privileges = await owner.fetchrow(
-        """SELECT has_table_privilege($1, 'user_credentials', 'SELECT, INSERT, UPDATE, DELETE') AS table_level,
-                  has_any_column_privilege($1, 'user_credentials', 'SELECT, INSERT, UPDATE') AS column_level""",
+        """SELECT has_table_privilege($1, $2, 'SELECT, INSERT, UPDATE, DELETE') AS table_level,
+                  has_any_column_privilege($1, $2, 'SELECT, INSERT, UPDATE') AS column_level""",
         APP_ROLE,
+        table,
     )
 
     async with as_app_role(owner, uuid_of(company.alice.user_id)):
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await owner.fetch("SELECT * FROM user_credentials")
+            await owner.fetch(f"SELECT * FROM {table}")
 
     assert dict(privileges) == {"table_level": False, "column_level": False}
 
@@ -277,3 +285,14 @@ async def test_the_sign_in_tables_are_person_tables_the_checks_above_cover(owner
     )
     assert {row["tablename"] for row in policies} == SIGN_IN_TABLES
     assert all("current_user_id()" in row["qual"] for row in policies)
+
+
+ACCOUNT_TABLES = {"account_tokens", "sign_in_sessions"}
+
+
+async def test_the_account_tables_are_personal_tables_the_checks_above_cover(owner: asyncpg.Connection) -> None:
+    tables = {table["name"]: table for table in await public_tables(owner)}
+
+    assert tables.keys() >= ACCOUNT_TABLES
+    assert [problem for name in ACCOUNT_TABLES for problem in unguarded(tables[name])] == []
+    assert not any(tables[name]["tenant"] for name in ACCOUNT_TABLES), "they belong to a person, not a company"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.auth.tokens import claims_of
 from tests.factories import PASSWORD
 from tests.graphql import Caller, GraphQL
 from tests.isolation.documents import mutation_document, mutation_fields
@@ -27,6 +28,7 @@ NEEDS_A_PERSON = frozenset({
     "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret",
     "redeliverWebhook", "markNotificationsRead", "updateNotificationPreferences",
     "parseTasks", "createTasksFromText", "planFromText", "setAiBudget", "clearCoachConversation",
+    "requestEmailVerification", "requestEmailChange", "changePassword", "revokeSession",
 })  # fmt: skip
 
 # Mutations whose target needs more than the shared pair of companies, tested in their own modules.
@@ -77,6 +79,12 @@ COVERED_ELSEWHERE = {
     "disconnectCalendarConnection": "tests/calendar_sync/test_connections_api.py (a connection is its person's alone)",
     "setExternalCalendar": "tests/calendar_sync/test_connections_api.py (a connection is its person's alone)",
 }
+
+
+def session_of(access_token: str) -> str:
+    """The global id of the session an access token was issued for."""
+    session_id = claims_of(access_token)["sid"]
+    return base64.b64encode(f"Session:{session_id}".encode()).decode()
 
 
 def forged_refresh_token(tenants: Tenants) -> str:
@@ -170,6 +178,17 @@ ATTACKS = [
            "enabled": True}, expect="Forbidden"),
     Attack("setCompanyFeatureFlag", "for A", lambda t: {"companyId": t.a.company_id, "name": "pwned",
            "enabled": True}, expect="Forbidden"),
+    Attack("requestPasswordReset", "for Alice (the answer of any address)", lambda t: {"email": t.alice.email},
+           expect="EmailRequested"),
+    Attack("resetPassword", "with a guessed token", lambda t: {"token": "guessed", "newPassword": PASSWORD},
+           expect="TokenRefused"),
+    Attack("verifyEmail", "with a guessed token", lambda t: {"token": "guessed"}, expect="TokenRefused"),
+    Attack("requestEmailVerification", "sends the caller's own link", None, expect="EmailRequested"),
+    Attack("requestEmailChange", "to Alice's address (switches only once verified, which it cannot be)",
+           lambda t: {"newEmail": t.alice.email, "password": PASSWORD}, expect="EmailRequested"),
+    Attack("changePassword", "with a guessed current password", lambda t: {"currentPassword": "guessed",
+           "newPassword": "a new password"}, expect="AuthenticationFailed"),
+    Attack("revokeSession", "of Alice's session", lambda t: {"id": session_of(t.alice.token or "")}),
 ]  # fmt: skip
 
 

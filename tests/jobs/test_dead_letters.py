@@ -77,7 +77,7 @@ async def test_a_replay_runs_the_job_again_with_its_retries_reset_and_it_succeed
         assert (await ask(rhythm, world.owner, "replay", second["id"]))["state"] == "REPLAYING"
 
         async def emailed() -> bool:
-            return bool(mailbox.to(world.owner.email))
+            return bool(mailbox.to(world.owner.email, "member_added"))
 
         await until(emailed, what="the replayed email")
     finally:

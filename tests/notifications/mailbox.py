@@ -44,13 +44,15 @@ class Mailbox:
         self._controller.stop()
 
     def to(self, address: str, kind: str | None = None) -> list[EmailMessage]:
-        """The messages to `address`, of one kind of notification if given (e.g. "task_assigned")."""
+        """The messages to `address`, of one kind if given: a notification's ("task_assigned") or an account email's
+        ("verify_email", "reset_password")."""
         with self._lock:
             received = list(self._received)
         return [
             message
             for recipients, message in received
-            if address.lower() in recipients and kind in (None, message["X-Rhythm-Notification-Type"])
+            if address.lower() in recipients
+            and kind in (None, message["X-Rhythm-Notification-Type"], message["X-Rhythm-Account-Email"])
         ]
 
     async def wait_for(

@@ -1,0 +1,1 @@
+"""Account emails: the reaction to `account.*` events and the `accounts.email` job that sends their links."""
