@@ -171,10 +171,10 @@ class SignInMutations:
 
         async def work(session: AsyncSession) -> AuthPayload:
             user_id = await service.account_for(session, services.passwords, identity, password=input.password)
+            tokens = await auth.start_session(session, services.tokens, user_id, device=device_of(info))
+            # As the person, which start_session made the transaction's caller.
             await sign_ins.record_success(session, user_id, SignInMethod(identity.provider.value))
-            return await _payload(
-                info, session, await auth.start_session(session, services.tokens, user_id, device=device_of(info))
-            )
+            return await _payload(info, session, tokens)
 
         result = await _run_refusable(info, work)
         if isinstance(result, AuthenticationFailed) and identity.email:
