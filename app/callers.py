@@ -11,7 +11,7 @@ from litestar.exceptions import NotAuthorizedException
 
 from db.tenant import ANONYMOUS, Caller
 from domain.auth.api_keys import authenticate_api_key
-from domain.auth.tokens import read_access_token
+from domain.auth.tokens import read_access_claims
 from domain.errors import AuthenticationFailed
 from resolvers.context import Context
 
@@ -45,8 +45,11 @@ async def identify(headers: Headers, context: Context) -> None:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise AuthenticationFailed("Use `Authorization: Bearer <access token>`.")
-            user_id = read_access_token(context.services.tokens, token.strip())
-            await context.transaction.act_as(Caller(user_id=user_id, company_id=_company_scope(headers)))
+            claims = read_access_claims(context.services.tokens, token.strip())
+            caller = Caller(
+                user_id=claims.user_id, company_id=_company_scope(headers), second_factor=claims.second_factor
+            )
+            await context.transaction.act_as(caller)
         elif api_key:
             async with context.transaction.exclusive_session() as session:
                 caller = await authenticate_api_key(session, api_key.strip())

@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ai=AiRuntime.from_settings(settings),
         workers=heartbeat_reader(settings.redis_url, settings.broker_heartbeat_timeout_ms),
         rate_limiter=rate_limiter(settings),
+        secret_cipher=calendar_consent.cipher,
     )
     schema = build_schema(
         Limits(

@@ -14,6 +14,7 @@ from domain.ai.calls import AiRuntime, heuristic_only
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import ConsentConfig
+from domain.calendar_sync.secrets import TokenCipher
 from domain.queue_figures import QueueReader
 from domain.worker_heartbeats import WorkerReader
 from resolvers.loaders import Loaders
@@ -46,6 +47,8 @@ class Services:
     workers: WorkerReader | None = None
     # Counts operations and sign-in attempts (resolvers/rate_limits.py); None turns rate limits off.
     rate_limiter: RateLimiter | None = None
+    # Encrypts second-factor secrets (the calendar token keys); None where no key is configured.
+    secret_cipher: TokenCipher | None = None
 
 
 class Context(BaseContext, kw_only=True):

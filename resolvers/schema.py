@@ -15,6 +15,7 @@ from resolvers.ai.coach import CoachMutations
 from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.mutations import AuthMutations
+from resolvers.auth.second_factor import SecondFactorMutations
 from resolvers.budget import within_budget
 from resolvers.calendar_sync.mutations import CalendarSyncMutations
 from resolvers.calendars.mutations import CalendarMutations
@@ -46,6 +47,7 @@ from resolvers.webhooks.mutations import WebhookMutations
 @strawberry.type(description="Every change goes through here: one `input`, a union of the result and typed errors.")
 class Mutation(
     AuthMutations,
+    SecondFactorMutations,
     UserMutations,
     CompanyMutations,
     ProjectMutations,

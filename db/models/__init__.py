@@ -28,6 +28,7 @@ from db.models.scheduling import (
     TaskScheduling,
     TimeBlock,
 )
+from db.models.second_factor import RecoveryCode, SecondFactor, SecondFactorChallenge
 from db.models.time_tracking import TimeEntry
 from db.models.users import User, UserCredentials
 from db.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSecret
@@ -65,10 +66,13 @@ __all__ = [
     "NotificationType",
     "OutboxEvent",
     "Project",
+    "RecoveryCode",
     "RefreshToken",
     "ReplanRequest",
     "ScheduleRun",
     "SchedulingProfile",
+    "SecondFactor",
+    "SecondFactorChallenge",
     "Subtask",
     "Task",
     "TaskDependency",

@@ -18,6 +18,7 @@ from sqlmodel import col
 from db.models import RefreshToken
 from db.tenant import Caller, begin_as
 from domain.auth.passwords import Passwords
+from domain.auth.second_factor import enrolment
 from domain.auth.tokens import (
     RefreshClaims,
     TokenConfig,
@@ -45,6 +46,7 @@ class Tokens:
     access_token: str
     refresh_token: str
     access_token_expires_at: datetime
+    second_factor: bool = False
 
 
 def check_sign_up(email: str, password: str, display_name: str, time_zone: str) -> None:
@@ -99,22 +101,29 @@ async def log_in(session: AsyncSession, passwords: Passwords, *, email: str, pas
 
 
 async def start_session(
-    session: AsyncSession, config: TokenConfig, user_id: uuid.UUID, family_id: uuid.UUID | None = None
+    session: AsyncSession,
+    config: TokenConfig,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID | None = None,
+    *,
+    second_factor: bool = False,
 ) -> Tokens:
-    """Continue the transaction as `user_id` and issue an access token and a fresh refresh token."""
-    await begin_as(session, Caller(user_id=user_id))
+    """Continue the transaction as `user_id` and issue an access token and a fresh refresh token; both say
+    whether the sign-in passed a second factor."""
+    await begin_as(session, Caller(user_id=user_id, second_factor=second_factor))
     now = datetime.now(UTC)
     row = RefreshToken(
         user_id=user_id, family_id=family_id or uuid.uuid4(), expires_at=now + config.refresh_ttl, created_at=now
     )
     session.add(row)
     await session.flush()
-    claims = RefreshClaims(user_id=user_id, token_id=row.id, family_id=row.family_id)
+    claims = RefreshClaims(user_id=user_id, token_id=row.id, family_id=row.family_id, second_factor=second_factor)
     return Tokens(
         user_id=user_id,
-        access_token=issue_access_token(config, user_id, now),
+        access_token=issue_access_token(config, user_id, now, second_factor=second_factor),
         refresh_token=issue_refresh_token(config, claims, now),
         access_token_expires_at=now + config.access_ttl,
+        second_factor=second_factor,
     )
 
 
@@ -138,7 +147,9 @@ async def refresh(session: AsyncSession, config: TokenConfig, token: str) -> Tok
         raise RefreshTokenReused()
     row.used_at = now
     await session.flush()
-    return await start_session(session, config, claims.user_id, family_id=row.family_id)
+    # A second factor passed at sign-in counts while the person keeps one; disabling it ends that at refresh.
+    second_factor = claims.second_factor and await enrolment.is_enabled(session, claims.user_id)
+    return await start_session(session, config, claims.user_id, family_id=row.family_id, second_factor=second_factor)
 
 
 async def log_out(session: AsyncSession, config: TokenConfig, token: str) -> None:

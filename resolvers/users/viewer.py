@@ -7,6 +7,7 @@ import strawberry
 from domain.companies import queries as company_queries
 from domain.time_tracking import queries as time_queries
 from domain.time_tracking.service import running_timer
+from resolvers.auth.viewer import ViewerSecondFactor
 from resolvers.calendar_sync.types import ViewerCalendarSync
 from resolvers.companies.types import Company
 from resolvers.connections import After, Connection, First, connection_of, page_request
@@ -20,7 +21,7 @@ from resolvers.users.types import User
 
 
 @strawberry.type(description="The signed-in person, with what is theirs across all their companies.")
-class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus, ViewerCalendarSync):
+class Viewer(ViewerNotifications, ViewerSchedule, ViewerFocus, ViewerCalendarSync, ViewerSecondFactor):
     user_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The person.")
