@@ -74,7 +74,6 @@ DECLARE
   caller uuid := rhythm.current_user_id();
   only_company uuid := rhythm.company_scope();
   scopes text[] := rhythm.api_scopes();
-  {verified_declaration}
 BEGIN
   IF api_company IS NOT NULL THEN
     IF (access = 'read' AND (resource = 'company' OR resource || ':read' = ANY (scopes)
@@ -87,6 +86,7 @@ BEGIN
   IF caller IS NULL THEN
     RETURN '{{}}';
   END IF;
+  {second_factor_branch}
   RETURN coalesce((
     SELECT array_agg(m.company_id)
     FROM public.memberships m
@@ -97,18 +97,29 @@ BEGIN
             WHEN 'owner' THEN m.role = 'owner'
             ELSE true
           END
-      {verified_condition}
   ), '{{}}');
 END $$
 """
 
-# A company that requires a second factor is reached only from a session that passed one.
+# A company that requires a second factor is reached only from a session that passed one. Such a session takes
+# the query as it was; one without joins each membership's company to read its requirement.
 WITH_SECOND_FACTOR = COMPANY_IDS.format(
-    verified_declaration="verified boolean := coalesce(current_setting('rhythm.second_factor', true), '') = 'on';",
-    verified_condition="AND (verified OR NOT EXISTS (SELECT 1 FROM public.companies c"
-    " WHERE c.id = m.company_id AND c.require_second_factor))",
+    second_factor_branch="""IF coalesce(current_setting('rhythm.second_factor', true), '') <> 'on' THEN
+    RETURN coalesce((
+      SELECT array_agg(m.company_id)
+      FROM public.memberships m JOIN public.companies c ON c.id = m.company_id
+      WHERE m.user_id = caller
+        AND (only_company IS NULL OR m.company_id = only_company)
+        AND CASE access
+              WHEN 'admin' THEN m.role IN ('owner', 'admin')
+              WHEN 'owner' THEN m.role = 'owner'
+              ELSE true
+            END
+        AND NOT c.require_second_factor
+    ), '{}');
+  END IF;"""
 )
-WITHOUT_SECOND_FACTOR = COMPANY_IDS.format(verified_declaration="", verified_condition="")
+WITHOUT_SECOND_FACTOR = COMPANY_IDS.format(second_factor_branch="")
 
 FUNCTIONS = [
     WITH_SECOND_FACTOR,
