@@ -167,7 +167,6 @@ def upgrade() -> None:
         _run(f"ALTER FUNCTION {signature} OWNER TO rhythm_definer")
         _run(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC")
     _run("GRANT EXECUTE ON FUNCTION rhythm.companies_requiring_second_factor() TO rhythm_app")
-    _run("GRANT SELECT ON memberships, companies TO rhythm_definer")
     for table in OWN_TABLES:
         _run(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO rhythm_app")
         _run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
