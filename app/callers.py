@@ -46,9 +46,13 @@ async def identify(headers: Headers, context: Context) -> None:
             if scheme.lower() != "bearer" or not token:
                 raise AuthenticationFailed("Use `Authorization: Bearer <access token>`.")
             claims = read_access_claims(context.services.tokens, token.strip())
-            await context.transaction.act_as(
-                Caller(user_id=claims.user_id, company_id=_company_scope(headers), session_id=claims.session_id)
+            caller = Caller(
+                user_id=claims.user_id,
+                company_id=_company_scope(headers),
+                session_id=claims.session_id,
+                second_factor=claims.second_factor,
             )
+            await context.transaction.act_as(caller)
         elif api_key:
             async with context.transaction.exclusive_session() as session:
                 caller = await authenticate_api_key(session, api_key.strip())

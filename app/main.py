@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         rate_limiter=rate_limiter(settings),
         sign_in=SignInRuntime.from_settings(settings),
         accounts=account_config_of(settings),
+        secret_cipher=calendar_consent.cipher,
     )
     schema = build_schema(
         Limits(

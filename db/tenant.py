@@ -25,7 +25,8 @@ _SET_CALLER = text(
     "SELECT set_config('role', :role, true), set_config('rhythm.user_id', :user_id, true),"
     " set_config('rhythm.company_id', :company_id, true),"
     " set_config('rhythm.api_company_id', :api_company_id, true),"
-    " set_config('rhythm.api_scopes', :api_scopes, true)"
+    " set_config('rhythm.api_scopes', :api_scopes, true),"
+    " set_config('rhythm.second_factor', :second_factor, true)"
 )
 
 # The same settings, for a statement sent straight through the driver; with JIT off, which only slows
@@ -33,7 +34,8 @@ _SET_CALLER = text(
 _SET_CALLER_POSITIONAL = (
     "SELECT set_config('role', $1, true), set_config('rhythm.user_id', $2, true),"
     " set_config('rhythm.company_id', $3, true), set_config('rhythm.api_company_id', $4, true),"
-    " set_config('rhythm.api_scopes', $5, true), set_config('jit', 'off', true)"
+    " set_config('rhythm.api_scopes', $5, true), set_config('rhythm.second_factor', $6, true),"
+    " set_config('jit', 'off', true)"
 )
 NO_JIT = "SELECT set_config('jit', 'off', true)"
 
@@ -68,6 +70,8 @@ class Caller:
     is_worker: bool = False
     # A person's sign-in session (refresh-token family), named by their access token: which one is "this device".
     session_id: uuid.UUID | None = None
+    # The person's session passed a second factor: companies that require one are reachable from it.
+    second_factor: bool = False
 
     @property
     def is_anonymous(self) -> bool:
@@ -100,6 +104,7 @@ def caller_settings(caller: Caller) -> dict[str, str]:
         "company_id": "" if caller.acts_for_company else text_of(caller.company_id),
         "api_company_id": text_of(caller.company_id) if caller.acts_for_company else "",
         "api_scopes": " ".join(sorted(caller.api_scopes)) if caller.acts_for_company else "",
+        "second_factor": "on" if caller.second_factor and caller.user_id is not None else "",
     }
 
 
@@ -156,7 +161,9 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
     ORM session would cost about as much CPU again as the rest of a small read.
     """
     settings = caller_settings(caller)
-    values = [settings[name] for name in ("role", "user_id", "company_id", "api_company_id", "api_scopes")]
+    values = [
+        settings[name] for name in ("role", "user_id", "company_id", "api_company_id", "api_scopes", "second_factor")
+    ]
     try:
         return await _read_once(engine, values, sql, params)
     except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):

@@ -45,3 +45,12 @@ class ValidationFailed(DomainError):
 
 def invalid(field: str, message: str, code: str | None = None) -> ValidationFailed:
     return ValidationFailed({field: message}, codes=None if code is None else {field: code})
+
+
+class SecondFactorRequired(Forbidden):
+    """The company requires a second factor and the caller's session has not passed one."""
+
+    message = (
+        "This company requires a second factor. Enable one (enrolSecondFactor, then confirmSecondFactor) and sign"
+        " in with it to reach the company."
+    )

@@ -15,6 +15,7 @@ from domain.ai.calls import AiRuntime, heuristic_only
 from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import ConsentConfig
+from domain.calendar_sync.secrets import TokenCipher
 from domain.queue_figures import QueueReader
 from domain.sign_in.runtime import SignInRuntime
 from domain.worker_heartbeats import WorkerReader
@@ -52,6 +53,8 @@ class Services:
     sign_in: SignInRuntime | None = None
     # Consent versions and data export links; None where the app was built without them (no exports, no checks).
     accounts: AccountConfig | None = None
+    # Encrypts second-factor secrets (the calendar token keys); None where no key is configured.
+    secret_cipher: TokenCipher | None = None
 
 
 class Context(BaseContext, kw_only=True):

@@ -22,6 +22,14 @@ class Forbidden(Error):
     pass
 
 
+@strawberry.type(
+    description="The company requires a second factor and this session has not passed one: enrol"
+    " (enrolSecondFactor, confirmSecondFactor) and sign in with it. Personal companies never require one."
+)
+class SecondFactorRequired(Error):
+    pass
+
+
 @strawberry.type(description="The change conflicts with the current state (a duplicate, a rule of the company).")
 class Conflict(Error):
     pass
@@ -47,7 +55,7 @@ class ValidationFailed(Error):
 
 
 # Every mutation's result is its success type or one of these, so a client handles failures one way.
-ErrorType = ValidationFailed | NotFound | Forbidden | Conflict | AuthenticationFailed
+ErrorType = ValidationFailed | NotFound | Forbidden | SecondFactorRequired | Conflict | AuthenticationFailed
 
 
 def as_error(error: domain.DomainError) -> ErrorType:
@@ -61,6 +69,8 @@ def as_error(error: domain.DomainError) -> ErrorType:
         )
     kinds: dict[type[domain.DomainError], type[Error]] = {
         domain.NotFound: NotFound,
+        # Before Forbidden, which it specialises.
+        domain.SecondFactorRequired: SecondFactorRequired,
         domain.Forbidden: Forbidden,
         domain.Conflict: Conflict,
         domain.AuthenticationFailed: AuthenticationFailed,

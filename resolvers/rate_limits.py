@@ -4,11 +4,13 @@ Three policies, each a fixed window counted by the `limits` library (in Redis wh
 process shares the counts; in memory otherwise):
 - requests: every operation, per caller (a person, an API key, or the client address when nobody signs in)
   and per client address;
-- auth: each `logIn`, `signUp`, `refreshToken`, `completeSignIn`, `deleteAccount` (a password guess too),
-  `requestPasswordReset`, `resetPassword` and `verifyEmail` field, aliases counted one by one, per client
-  address;
+- auth: each `logIn`, `signUp`, `refreshToken`, `completeSignIn`, `completeSecondFactor`, `deleteAccount` (a
+  password guess too), `requestPasswordReset`, `resetPassword` and `verifyEmail` field, aliases counted one by
+  one, per client address;
 - sign-in failures: per account (the email) and per client address. An operation is refused when the failures
   already counted plus its own `logIn` attempts would pass the limit, so 30 aliased guesses are not 30 tries.
+  A wrong second-factor code counts as a failed sign-in of its account, so the account's next `logIn` (and with
+  it a new challenge) is refused once the failures reach the limit.
 A refusal is a `RATE_LIMITED` error, with HTTP 429, `Retry-After` and the IETF `RateLimit` headers over HTTP.
 """
 
@@ -48,6 +50,7 @@ AUTH_FIELDS = frozenset(
         "requestPasswordReset",
         "resetPassword",
         "verifyEmail",
+        "completeSecondFactor",
     }
 )
 

@@ -17,6 +17,7 @@ from resolvers.ai.mutations import AiMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.auth.accounts import AccountMutations as EmailAndSessionMutations
 from resolvers.auth.mutations import AuthMutations
+from resolvers.auth.second_factor import SecondFactorMutations
 from resolvers.budget import within_budget
 from resolvers.calendar_sync.mutations import CalendarSyncMutations
 from resolvers.calendars.mutations import CalendarMutations
@@ -52,6 +53,7 @@ class Mutation(
     AuthMutations,
     EmailAndSessionMutations,
     AccountMutations,
+    SecondFactorMutations,
     UserMutations,
     CompanyMutations,
     ProjectMutations,

@@ -30,6 +30,7 @@ from db.models.scheduling import (
     TaskScheduling,
     TimeBlock,
 )
+from db.models.second_factor import RecoveryCode, SecondFactor, SecondFactorChallenge
 from db.models.sign_in import SignInIdentity, SignInProvider
 from db.models.time_tracking import TimeEntry
 from db.models.users import User, UserCredentials
@@ -75,10 +76,13 @@ __all__ = [
     "NotificationType",
     "OutboxEvent",
     "Project",
+    "RecoveryCode",
     "RefreshToken",
     "ReplanRequest",
     "ScheduleRun",
     "SchedulingProfile",
+    "SecondFactor",
+    "SecondFactorChallenge",
     "SignInEvent",
     "SignInIdentity",
     "SignInProvider",

@@ -23,6 +23,8 @@ class Company(SQLModel, table=True):
     name: str = Field(max_length=120)
     # A person's private work lives in their personal company, made at signup.
     is_personal: bool = False
+    # Members reach the company only from a session that passed a second factor (never a personal company).
+    require_second_factor: bool = False
     # None once the person who made a shared company erased their account (0020).
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     created_at: datetime = timestamp_field(default_now=True)

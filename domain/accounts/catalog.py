@@ -70,6 +70,10 @@ EXPORTED: dict[str, Exported] = {
     "sign_in_events": Exported(),
     # Signed-in devices: when, from which address and user agent.
     "sign_in_sessions": Exported(),
+    # Whether and since when the person has a second factor; never its secret.
+    "second_factors": Exported(omit=("secret_encrypted", "last_used_step")),
+    # When each recovery code was used; never the codes.
+    "second_factor_recovery_codes": Exported(omit=("code_hash",)),
 }
 
 NOT_PERSONAL: dict[str, str] = {
@@ -83,6 +87,7 @@ NOT_PERSONAL: dict[str, str] = {
     "outbox": "the event log the workers read; `actor_user_id` and `subject_id` are nulled when the person is erased",
     "dead_letters": "jobs that failed, for owners to replay; `resolved_by` is nulled when the person is erased",
     "sign_in_attempts": "a sign-in in flight: a state's hash for ten minutes, bookkeeping",
+    "second_factor_challenges": "the step between password and code: five minutes of bookkeeping",
     "account_tokens": "one-time email links: a secret's hash and its address, never readable by the app role",
     "audit_log": "a company's record of changes, for its owners; the actor, address and device are erased with them",
     "feature_flags": "platform settings; `updated_by` names the administrator who changed one",

@@ -19,6 +19,7 @@ from db.tenant import Caller, begin_as
 from domain.audit import sign_ins
 from domain.audit.actions import SignInMethod
 from domain.auth.passwords import Passwords
+from domain.auth.second_factor import enrolment
 from domain.auth.sessions import Device, end_sessions, touch_session
 from domain.auth.tokens import (
     RefreshClaims,
@@ -54,6 +55,7 @@ class Tokens:
     access_token: str
     refresh_token: str
     access_token_expires_at: datetime
+    second_factor: bool = False
 
 
 def check_sign_up(email: str, password: str, display_name: str, time_zone: str) -> None:
@@ -108,22 +110,6 @@ async def log_in(session: AsyncSession, passwords: Passwords, *, email: str, pas
     return uuid.UUID(str(row.user_id))
 
 
-async def sign_in(
-    session: AsyncSession,
-    passwords: Passwords,
-    config: TokenConfig,
-    *,
-    email: str,
-    password: str,
-    device: Device | None = None,
-) -> Tokens:
-    """Check the password, start a session as the person, and add the sign-in to their history."""
-    user_id = await log_in(session, passwords, email=email, password=password)
-    tokens = await start_session(session, config, user_id, device=device)
-    await sign_ins.record_success(session, user_id, SignInMethod.PASSWORD)
-    return tokens
-
-
 async def start_session(
     session: AsyncSession,
     config: TokenConfig,
@@ -131,10 +117,12 @@ async def start_session(
     family_id: uuid.UUID | None = None,
     *,
     device: Device | None = None,
+    second_factor: bool = False,
 ) -> Tokens:
     """Continue the transaction as `user_id` and issue an access token and a fresh refresh token: in a new sign-in
-    session (a refresh-token family), or in `family_id`'s when refreshing."""
-    await begin_as(session, Caller(user_id=user_id))
+    session (a refresh-token family), or in `family_id`'s when refreshing; both say whether the sign-in passed a
+    second factor."""
+    await begin_as(session, Caller(user_id=user_id, second_factor=second_factor))
     now = datetime.now(UTC)
     expires_at = now + config.refresh_ttl
     if family_id is None:
@@ -157,12 +145,13 @@ async def start_session(
     row = RefreshToken(user_id=user_id, family_id=family_id, expires_at=expires_at, created_at=now)
     session.add(row)
     await session.flush()
-    claims = RefreshClaims(user_id=user_id, token_id=row.id, family_id=row.family_id)
+    claims = RefreshClaims(user_id=user_id, token_id=row.id, family_id=row.family_id, second_factor=second_factor)
     return Tokens(
         user_id=user_id,
-        access_token=issue_access_token(config, user_id, now, session_id=family_id),
+        access_token=issue_access_token(config, user_id, now, session_id=family_id, second_factor=second_factor),
         refresh_token=issue_refresh_token(config, claims, now),
         access_token_expires_at=now + config.access_ttl,
+        second_factor=second_factor,
     )
 
 
@@ -182,7 +171,11 @@ async def refresh(session: AsyncSession, config: TokenConfig, token: str, device
         raise RefreshTokenReused()
     row.used_at = now
     await session.flush()
-    return await start_session(session, config, claims.user_id, family_id=row.family_id, device=device)
+    # A second factor passed at sign-in counts while the person keeps one; disabling it ends that at refresh.
+    second_factor = claims.second_factor and await enrolment.is_enabled(session, claims.user_id)
+    return await start_session(
+        session, config, claims.user_id, family_id=row.family_id, device=device, second_factor=second_factor
+    )
 
 
 async def log_out(session: AsyncSession, config: TokenConfig, token: str) -> None:

@@ -156,3 +156,26 @@ async def remove_member(session: AsyncSession, *, company_id: uuid.UUID, user_id
 async def _record(session: AsyncSession, event_type: EventType, membership: Membership) -> None:
     data = {"membership": snapshot(membership, ("company_id", "user_id", "role"))}
     await record(session, event_type, company_id=membership.company_id, subject_id=membership.user_id, data=data)
+
+
+async def require_second_factor(session: AsyncSession, company_id: uuid.UUID, *, required: bool) -> Company:
+    """Owners decide whether members reach the company only from sessions that passed a second factor."""
+    company = await require_company(session, company_id)
+    if company.is_personal:
+        raise Conflict("A personal company cannot require a second factor: its person must always reach it to enrol.")
+    is_owner = (
+        await session.execute(
+            sa.text("SELECT CAST(:company_id AS uuid) = ANY (rhythm.company_ids('company', 'owner'))"),
+            {"company_id": company_id},
+        )
+    ).scalar()
+    if not is_owner:
+        raise Forbidden("Only owners decide whether the company requires a second factor.")
+    if required and not caller_of(session).second_factor:
+        # Otherwise the owner would lock themselves out with the statement that sets it.
+        raise Forbidden("Enable a second factor and sign in with it before requiring one of everyone.")
+    await session.execute(
+        sa.update(Company).where(col(Company.id) == company_id).values(require_second_factor=required)
+    )
+    await session.refresh(company)
+    return company

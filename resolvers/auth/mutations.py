@@ -9,8 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User as UserRow
 from db.tenant import Caller
 from domain.accounts.consents import SignUpConsents, check_sign_up_consents, record_sign_up_consents
+from domain.audit import sign_ins
+from domain.audit.actions import SignInMethod
 from domain.auth import service
 from domain.auth.email_flows import request_email_verification
+from domain.auth.second_factor import challenges
 from domain.auth.sessions import Device
 from resolvers.context import Info
 from resolvers.errors import ErrorType
@@ -25,6 +28,17 @@ class AuthPayload:
     access_token_expires_at: datetime = strawberry.field(description="When the access token stops working.")
     refresh_token: str = strawberry.field(description="Use once with `refreshToken`; it is then replaced.")
     user: User = strawberry.field(description="The signed-in person.")
+
+
+@strawberry.type(
+    description="The password was right and the person has a second factor: answer the challenge with a code"
+    " (completeSecondFactor) to get the tokens."
+)
+class SecondFactorChallenge:
+    challenge: str = strawberry.field(
+        description="Send with the code to completeSecondFactor; works once, for a few minutes."
+    )
+    expires_at: datetime = strawberry.field(description="When the challenge stops working.")
 
 
 @strawberry.type(description="The session's refresh tokens were revoked.")
@@ -70,7 +84,11 @@ SignUpResult = Annotated[
     AuthPayload | ErrorType, strawberry.union("SignUpResult", description="AuthPayload, or a typed error.")
 ]
 LogInResult = Annotated[
-    AuthPayload | ErrorType, strawberry.union("LogInResult", description="AuthPayload, or a typed error.")
+    AuthPayload | SecondFactorChallenge | ErrorType,
+    strawberry.union(
+        "LogInResult",
+        description="AuthPayload; SecondFactorChallenge when the person has a second factor; or a typed error.",
+    ),
 ]
 RefreshResult = Annotated[
     AuthPayload | ErrorType, strawberry.union("RefreshTokenResult", description="AuthPayload, or a typed error.")
@@ -80,8 +98,8 @@ LogOutResult = Annotated[
 ]
 
 
-async def _payload(info: Info, session: AsyncSession, tokens: service.Tokens) -> AuthPayload:
-    info.context.transaction.caller = Caller(user_id=tokens.user_id)
+async def payload_of(info: Info, session: AsyncSession, tokens: service.Tokens) -> AuthPayload:
+    info.context.transaction.caller = Caller(user_id=tokens.user_id, second_factor=tokens.second_factor)
     user = required(await session.get(UserRow, tokens.user_id))
     return AuthPayload(
         access_token=tokens.access_token,
@@ -126,27 +144,28 @@ class AuthMutations:
                 await record_sign_up_consents(session, user_id, given, documents)
             # The verification link goes out from a job once this commits (domain/auth/email_flows.py).
             await request_email_verification(session, user_id)
-            return await _payload(info, session, tokens)
+            return await payload_of(info, session, tokens)
 
         return await run(info, work)
 
-    @strawberry.mutation(description="Sign in with email and password.")
+    @strawberry.mutation(
+        description="Sign in with email and password. A person with a second factor gets a challenge to answer"
+        " with a code (completeSecondFactor) instead of tokens."
+    )
     async def log_in(self, info: Info, input: LogInInput) -> LogInResult:
         services = info.context.services
 
-        async def work(session: AsyncSession) -> AuthPayload:
-            tokens = await service.sign_in(
-                session,
-                services.passwords,
-                services.tokens,
-                email=input.email,
-                password=input.password,
-                device=device_of(info),
-            )
-            return await _payload(info, session, tokens)
+        async def work(session: AsyncSession) -> AuthPayload | SecondFactorChallenge:
+            user_id = await service.log_in(session, services.passwords, email=input.email, password=input.password)
+            challenge = await challenges.challenge_if_enabled(session, services.tokens, user_id)
+            if challenge is not None:
+                return SecondFactorChallenge(challenge=challenge.token, expires_at=challenge.expires_at)
+            tokens = await service.start_session(session, services.tokens, user_id, device=device_of(info))
+            await sign_ins.record_success(session, user_id, SignInMethod.PASSWORD)
+            return await payload_of(info, session, tokens)
 
         result = await run(info, work)
-        if not isinstance(result, AuthPayload):
+        if not isinstance(result, AuthPayload | SecondFactorChallenge):
             # Counted against the account and the address by the rate limits (resolvers/rate_limits.py).
             info.context.sign_in_failed(input.email)
         return result
@@ -159,7 +178,7 @@ class AuthMutations:
         tokens = info.context.services.tokens
 
         async def work(session: AsyncSession) -> AuthPayload:
-            return await _payload(
+            return await payload_of(
                 info, session, await service.refresh(session, tokens, input.refresh_token, device_of(info))
             )
 

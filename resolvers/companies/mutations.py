@@ -27,6 +27,15 @@ class UpdateCompanyInput:
     name: str = strawberry.field(description="The new name.")
 
 
+@strawberry.input(description="Whether members need a second factor to reach the company (owners).")
+class SetCompanySecondFactorRequirementInput:
+    company_id: relay.GlobalID = strawberry.field(description="The company (not a personal one).")
+    required: bool = strawberry.field(
+        description="True: members whose session has not passed a second factor are refused the company's data"
+        " (SecondFactorRequired) until they enrol and sign in with it. Requiring it needs such a session."
+    )
+
+
 @strawberry.input(description="Delete a shared company and everything in it (owners).")
 class DeleteCompanyInput:
     id: relay.GlobalID = strawberry.field(description="The company.")
@@ -84,6 +93,17 @@ class CompanyMutations:
         async def work(session: AsyncSession) -> Company:
             company_id = uuid_of(input.id, "Company")
             return Company.from_model(await service.rename_company(session, company_id, input.name))
+
+        signed_in(info)
+        return await run(info, work)
+
+    @strawberry.mutation(description="Require (or stop requiring) a second factor of everyone in a company.")
+    async def set_company_second_factor_requirement(
+        self, info: Info, input: SetCompanySecondFactorRequirementInput
+    ) -> UpdateCompanyResult:
+        async def work(session: AsyncSession) -> Company:
+            company_id = uuid_of(input.company_id, "Company")
+            return Company.from_model(await service.require_second_factor(session, company_id, required=input.required))
 
         signed_in(info)
         return await run(info, work)

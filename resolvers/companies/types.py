@@ -42,11 +42,20 @@ class Company(relay.Node):
     id: relay.NodeID[uuid.UUID]
     name: str = strawberry.field(description="The company's name.")
     is_personal: bool = strawberry.field(description="True for a person's private company, made at signup.")
+    require_second_factor: bool = strawberry.field(
+        description="Members reach the company only from a session that passed a second factor (set by owners)."
+    )
     created_at: datetime = strawberry.field(description="When the company was made.")
 
     @classmethod
     def from_model(cls, row: models.Company) -> Company:
-        return cls(id=row.id, name=row.name, is_personal=row.is_personal, created_at=row.created_at)
+        return cls(
+            id=row.id,
+            name=row.name,
+            is_personal=row.is_personal,
+            require_second_factor=row.require_second_factor,
+            created_at=row.created_at,
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -144,6 +144,7 @@ SHAPES: dict[str, Shape] = {
                 "id": global_id("Company"),
                 "name": column("name"),
                 "isPersonal": column("is_personal"),
+                "requireSecondFactor": column("require_second_factor"),
                 "createdAt": instant("created_at"),
                 # The caller's own membership; null for an API key, whose settings name no person.
                 "viewerRole": lambda alias: (

@@ -27,7 +27,7 @@ from domain.sign_in.errors import Refusal
 from domain.sign_in.errors import SignInRefused as RefusedError
 from domain.sign_in.oidc import VerifiedIdentity
 from domain.sign_in.runtime import SignInRuntime
-from resolvers.auth.mutations import AuthPayload, _payload, device_of
+from resolvers.auth.mutations import AuthPayload, device_of, payload_of
 from resolvers.context import Info
 from resolvers.errors import AuthenticationFailed, ErrorType, Forbidden
 from resolvers.mutation import person, run, signed_in
@@ -174,7 +174,7 @@ class SignInMutations:
             tokens = await auth.start_session(session, services.tokens, user_id, device=device_of(info))
             # As the person, which start_session made the transaction's caller.
             await sign_ins.record_success(session, user_id, SignInMethod(identity.provider.value))
-            return await _payload(info, session, tokens)
+            return await payload_of(info, session, tokens)
 
         result = await _run_refusable(info, work)
         if isinstance(result, AuthenticationFailed) and identity.email:

@@ -9,6 +9,7 @@ from domain.time_tracking import queries as time_queries
 from domain.time_tracking.service import running_timer
 from resolvers.accounts.viewer import ViewerAccount
 from resolvers.audit.viewer import ViewerSignIns
+from resolvers.auth.second_factor_viewer import ViewerSecondFactor
 from resolvers.auth.viewer import ViewerAccount as ViewerSessions
 from resolvers.calendar_sync.types import ViewerCalendarSync
 from resolvers.companies.types import Company
@@ -33,6 +34,7 @@ class Viewer(
     ViewerAccount,
     ViewerSignIns,
     ViewerSessions,
+    ViewerSecondFactor,
 ):
     user_id: strawberry.Private[uuid.UUID]
 

@@ -296,3 +296,23 @@ async def test_the_account_tables_are_personal_tables_the_checks_above_cover(own
     assert tables.keys() >= ACCOUNT_TABLES
     assert [problem for name in ACCOUNT_TABLES for problem in unguarded(tables[name])] == []
     assert not any(tables[name]["tenant"] for name in ACCOUNT_TABLES), "they belong to a person, not a company"
+
+
+SECOND_FACTOR_TABLES = {"second_factors", "second_factor_recovery_codes", "second_factor_challenges"}
+
+
+async def test_the_second_factor_tables_are_their_persons_alone(owner: asyncpg.Connection) -> None:
+    tables = {table["name"]: table for table in await public_tables(owner)}
+    policies = await owner.fetch(
+        "SELECT tablename, roles::text[] AS roles, qual, with_check FROM pg_policies WHERE tablename = ANY ($1)",
+        sorted(SECOND_FACTOR_TABLES),
+    )
+
+    assert tables.keys() >= SECOND_FACTOR_TABLES
+    assert [problem for name in SECOND_FACTOR_TABLES for problem in unguarded(tables[name])] == []
+    assert not any(tables[name]["tenant"] for name in SECOND_FACTOR_TABLES)
+    assert {policy["tablename"] for policy in policies} == SECOND_FACTOR_TABLES
+    for policy in policies:
+        assert policy["roles"] == [APP_ROLE]
+        for expression in (policy["qual"], policy["with_check"]):
+            assert expression == "(user_id = ( SELECT rhythm.current_user_id() AS current_user_id))"

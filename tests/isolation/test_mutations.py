@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -29,6 +30,7 @@ NEEDS_A_PERSON = frozenset({
     "redeliverWebhook", "markNotificationsRead", "updateNotificationPreferences",
     "parseTasks", "createTasksFromText", "planFromText", "setAiBudget", "clearCoachConversation",
     "requestEmailVerification", "requestEmailChange", "changePassword", "revokeSession",
+    "enrolSecondFactor", "confirmSecondFactor", "disableSecondFactor",
 })  # fmt: skip
 
 # Mutations whose target needs more than the shared pair of companies, tested in their own modules.
@@ -87,11 +89,12 @@ def session_of(access_token: str) -> str:
     return base64.b64encode(f"Session:{session_id}".encode()).decode()
 
 
-def forged_refresh_token(tenants: Tenants) -> str:
+def forged_refresh_token(tenants: Tenants, **changes: str) -> str:
     """Bob's refresh token with its subject changed to Alice: the signature no longer matches."""
     header, payload, signature = tenants.bob.refresh_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["sub"] = str(uuid_of(tenants.alice.user_id))
+    claims.update(changes)
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
     return f"{header}.{forged}.{signature}"
 
@@ -189,6 +192,17 @@ ATTACKS = [
     Attack("changePassword", "with a guessed current password", lambda t: {"currentPassword": "guessed",
            "newPassword": "a new password"}, expect="AuthenticationFailed"),
     Attack("revokeSession", "of Alice's session", lambda t: {"id": session_of(t.alice.token or "")}),
+    Attack("setCompanySecondFactorRequirement", "locking A's members out", lambda t: {"companyId": t.a.company_id,
+           "required": True}),
+    Attack("setCompanySecondFactorRequirement", "lifting it from A", lambda t: {"companyId": t.a.company_id,
+           "required": False}),
+    Attack("enrolSecondFactor", "enrols the caller alone", None, expect="SecondFactorEnrolment",
+           select="... on SecondFactorEnrolment { uri }", own=lambda r, t: t.bob.email in unquote(r["uri"])),
+    Attack("confirmSecondFactor", "with no enrolment of the caller's", lambda t: {"code": "123456"}),
+    Attack("disableSecondFactor", "with no second factor of the caller's", lambda t: {"code": "123456"}),
+    Attack("completeSecondFactor", "with a challenge forged to name Alice", lambda t: {
+           "challenge": forged_refresh_token(t, typ="second_factor"), "code": "123456"},
+           expect="AuthenticationFailed"),
 ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ lifetime; it is taken (deleted) once, by a SECURITY DEFINER function, because th
 A person made by signing in has no row in `user_credentials`: no password until they set one.
 
 Revision ID: 0018_sign_in_identities
-Revises: 0016_email_sessions
+Revises: 0017_second_factor
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018_sign_in_identities"
-down_revision: str | None = "0016_email_sessions"
+down_revision: str | None = "0017_second_factor"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""The second factor: TOTP enrolment, recovery codes, sign-in challenges, and companies that require it."""
