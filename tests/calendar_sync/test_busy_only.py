@@ -175,3 +175,16 @@ async def test_nothing_of_the_mirrored_events_reaches_the_outbox_that_feeds_webh
     leaked = await owner.fetchval("SELECT count(*) FROM outbox WHERE payload::text LIKE '%' || $1 || '%'", CANARY)
 
     assert leaked == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z"), ("9999-12-30T00:00:00Z", "9999-12-31T23:59:59Z")],
+)
+async def test_windows_at_the_ends_of_time_answer_without_a_server_error(
+    graphql: GraphQL, people: dict[str, Any], start: str, end: str
+) -> None:
+    answer = await post(graphql, BUSY, {"id": people["alice"].person.user_id, "from": start, "to": end}, people["dave"])
+
+    codes = [error["extensions"]["code"] for error in answer.get("errors", [])]
+    assert codes in ([], ["BAD_USER_INPUT"]), answer
