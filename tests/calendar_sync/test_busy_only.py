@@ -5,13 +5,15 @@ Dave sees when Alice is busy (merged spans, series expanded with their moved and
 declined events left out) and nothing else: no title, description, location or attendee, through her `busy`, the
 event's `node(id)`, his own week, or SQL as the app role. Bob reads her events as any colleague of A does. Carol
 learns nothing. Webhooks and subscriptions carry only what the outbox records (and live messages made from it),
-which holds none of the mirrored events' text.
+which holds none of the mirrored events' text; the webhooks of a company she shares with Dave are posted her
+plans around those events, and none of their text.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,9 +23,12 @@ from tests.calendar_sync.conftest import connect
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.test_google_reads import mirrored, sync
 from tests.calendar_sync.test_isolation import acting_as
-from tests.factories import Person, create_company, invite, sign_up
+from tests.factories import Person, create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import global_id, uuid_of
+from tests.resolvers.scheduling.world import plan, work_always
+from tests.webhooks.documents import create_endpoint, until
+from tests.webhooks.receiver import Receiver
 from workers.calendar_sync.context import SyncContext
 
 PRIMARY = "person@gmail.test"
@@ -188,3 +193,40 @@ async def test_windows_at_the_ends_of_time_answer_without_a_server_error(
 
     codes = [error["extensions"]["code"] for error in answer.get("errors", [])]
     assert codes in ([], ["BAD_USER_INPUT"]), answer
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
+async def test_webhooks_of_the_shared_company_carry_nothing_of_her_mirrored_events(
+    ctx: SyncContext, google: FakeGoogle, graphql: GraphQL, receiver: Receiver
+) -> None:
+    alice = await connect(ctx, google, graphql, name="Alice Hooked")
+    dave = await sign_up(graphql, name="Dave Hooked")
+    shared = await create_company(graphql, alice.person, name="Shared Hooks")
+    await invite(graphql, alice.person, company_id=shared, member=dave, role="ADMIN")
+    # Every event type of the shared company, as its admin Dave configured it.
+    await create_endpoint(graphql, dave, company_id=shared, url=receiver.url, event_types=[])
+    await work_always(graphql, alice.person)
+    soon = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    google.user_put(PRIMARY, event("near", soon.strftime(stamp), (soon + timedelta(hours=1)).strftime(stamp)))
+    await sync(ctx, alice)
+    await create_task(graphql, alice.person, company_id=shared, title="Shared work", estimatedMinutes=60,
+                      assigneeId=alice.person.user_id)  # fmt: skip
+    await plan(graphql, alice.person, apply=True)
+    # Her calendar changes, is read again, and the plan is redone around it.
+    later = soon + timedelta(hours=3)
+    google.user_put(PRIMARY, event("near", later.strftime(stamp), (later + timedelta(hours=1)).strftime(stamp)))
+    await sync(ctx, alice)
+    await plan(graphql, alice.person, apply=True)
+
+    await until(lambda: len(receiver.for_event("schedule.updated")) >= 1, what="the shared company's deliveries")
+
+    bodies = [received.body for received in receiver.received]
+    assert bodies
+    assert not any(CANARY.encode() in body or b"Meeting" in body for body in bodies)
