@@ -116,7 +116,20 @@ def worker(args: argparse.Namespace) -> None:
             sys.exit(f"rhythm worker: {error}")
 
     dramatiq_args = ["workers.main", "--processes", str(args.processes), "--threads", str(args.threads)]
+    if settings.worker_metrics_port is not None:
+        _metrics_folder()
+        # A process of its own beside the workers answers Prometheus' scrapes (workers/exposition.py).
+        dramatiq_args += ["--fork-function", "workers.exposition:serve"]
     sys.exit(dramatiq_main(make_argument_parser().parse_args(dramatiq_args)))
+
+
+def _metrics_folder() -> None:
+    """The worker processes write their samples to PROMETHEUS_MULTIPROC_DIR; without one, a fresh folder of this
+    worker's own. Set before Dramatiq forks its processes, which read it when they first import prometheus_client."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rhythm-worker-metrics-")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,13 +23,14 @@ from app.graphiql import graphiql_assets
 from app.graphql import graphql_controller
 from app.health import Readiness, health, ready
 from app.live import LiveChannels
-from app.metrics import metrics, watch_pool
+from app.metrics import metrics
 from app.production import cors, security_headers
 from app.request_id import request_id_middleware, request_id_of
 from app.tracing import instrument
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
+from db.pool_metrics import watch_pool
 from domain.accounts.config import account_config_of
 from domain.ai.calls import AiRuntime
 from domain.auth.passwords import Passwords

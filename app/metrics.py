@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import structlog
 from litestar import Response, get
@@ -16,10 +15,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from base.metrics import DB_POOL_CHECKED_OUT, DB_POOL_CONNECTIONS
 from domain.queue_figures import QueueReader
 
 log = structlog.get_logger("rhythm.metrics")
@@ -44,28 +42,6 @@ class QueueCollector(Collector):
             for state in ("ready", "delayed", "in_flight", "dead"):
                 family.add_metric([queue.queue, state], getattr(queue, state))
         yield family
-
-
-def watch_pool(engine: AsyncEngine) -> None:
-    """Connections open and in use, from the pool's own events (summed over processes when scraped)."""
-    pool = engine.sync_engine
-
-    def connected(*_: Any) -> None:
-        DB_POOL_CONNECTIONS.inc()
-
-    def closed(*_: Any) -> None:
-        DB_POOL_CONNECTIONS.dec()
-
-    def checked_out(*_: Any) -> None:
-        DB_POOL_CHECKED_OUT.inc()
-
-    def checked_in(*_: Any) -> None:
-        DB_POOL_CHECKED_OUT.dec()
-
-    event.listen(pool, "connect", connected)
-    event.listen(pool, "close", closed)
-    event.listen(pool, "checkout", checked_out)
-    event.listen(pool, "checkin", checked_in)
 
 
 class OutboxLag(Collector):

@@ -41,6 +41,14 @@ DB_POOL_CONNECTIONS = Gauge(
     "Database connections the pools hold open, summed over live processes.",
     multiprocess_mode="livesum",
 )
+# Seconds: a free connection is handed over in microseconds; a wait means the pool is exhausted.
+_POOL_WAIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+DB_POOL_WAIT = Histogram(
+    "rhythm_db_pool_wait_seconds",
+    "Time a checkout took to get a database connection from the pool: waiting for a free one when all are in use,"
+    " or opening a new one.",
+    buckets=_POOL_WAIT_BUCKETS,
+)
 LIVE_SUBSCRIPTIONS = Gauge(
     "rhythm_live_subscriptions", "Subscriptions open over websockets.", multiprocess_mode="livesum"
 )

@@ -210,6 +210,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RHYTHM_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
     )
     otel_service_name: str = "rhythm"
+    # `rhythm worker` serves its processes' metrics (summed over PROMETHEUS_MULTIPROC_DIR) at
+    # http://<host>:<port>/metrics, for Prometheus to scrape each worker pod as it scrapes each API pod; unset: off.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "0.0.0.0"  # noqa: S104 - a scrape target in a container; off until a port is set
     # `rhythm serve` migrates before it serves; off where a migration job runs as the owner role and the API
     # logs in as a role that owns nothing (deploy/).
     migrate_on_start: bool = True

@@ -9,6 +9,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.pool_metrics import TimedPool
+
 # Connecting to an address that drops packets would otherwise wait asyncpg's 60 s before the caller hears.
 CONNECT_TIMEOUT_SECONDS = 5.0
 
@@ -54,6 +56,8 @@ def create_engine(
         pool_pre_ping=pre_ping,
         pool_recycle=recycle_seconds,
         echo=echo,
+        # Times each checkout's wait for a connection (rhythm_db_pool_wait_seconds).
+        poolclass=TimedPool,
         # asyncpg prepares every statement and keeps the last 100 per connection (SQLAlchemy's
         # prepared_statement_cache_size): the SQL text of a batched read is the same for any number of ids.
         connect_args={"server_settings": server_settings, "timeout": connect_timeout_seconds},

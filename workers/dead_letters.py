@@ -36,6 +36,7 @@ from domain.dead_letters import service as dead_letters
 from domain.dead_letters.reasons import limited, reason_of
 from workers import runtime
 from workers.attempts import AttemptCap
+from workers.loop_runs import loop_pass
 
 log = structlog.get_logger("rhythm.dead_letters")
 
@@ -236,7 +237,8 @@ async def run_replayer(sessions: Sessions, broker: dramatiq.Broker, stop: asynci
     hold = timedelta(seconds=max(30.0, period * 4))
     while not stop.is_set():
         try:
-            await carry_out_asked(sessions, broker, hold=hold)
+            with loop_pass("dead_letter_replayer"):
+                await carry_out_asked(sessions, broker, hold=hold)
         except Exception:
             log.exception("dead_letter_replayer_failed")
         with contextlib.suppress(TimeoutError):

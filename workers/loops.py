@@ -17,6 +17,7 @@ from base.settings import Settings
 from workers import dead_letters
 from workers.calendar_sync.actors import run_due_scans
 from workers.events.actors import relay_for
+from workers.loop_runs import run_publisher
 from workers.maintenance import run_maintenance
 from workers.notifications.actors import run_reminders
 from workers.webhooks.actors import run_dispatcher
@@ -38,4 +39,6 @@ def background_loops(
         run_due_scans(stop),
         dead_letters.run_replayer(sessions, broker, stop),
         run_maintenance(broker, stop, period=settings.broker_maintenance_period_seconds),
+        # Each loop's latest pass, for the workers' admin view (workers/loop_runs.py).
+        run_publisher(broker, stop, period=settings.broker_maintenance_period_seconds),
     ]

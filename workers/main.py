@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import dramatiq
@@ -14,6 +15,7 @@ from base.settings import get_settings
 from base.tracing import configure_tracing
 from workers import runtime
 from workers.broker import load_actors, setup_broker
+from workers.exposition import forget_process
 from workers.loops import background_loops
 from workers.tracing import instrument_clients
 
@@ -44,6 +46,9 @@ class RelayInEachWorker(Middleware):
         loop_thread = get_event_loop_thread()
         if self.stop is not None and loop_thread is not None:
             loop_thread.loop.call_soon_threadsafe(self.stop.set)
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        forget_process(os.getpid())
 
 
 settings = get_settings()

@@ -22,6 +22,8 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
+from workers.loop_runs import loop_pass
+
 log = structlog.get_logger("rhythm.maintenance")
 DO_MAINTENANCE = 1
 
@@ -59,7 +61,8 @@ async def run_maintenance(broker: dramatiq.Broker, stop: asyncio.Event, *, perio
         return
     while not stop.is_set():
         try:
-            await asyncio.to_thread(requeue_dead_workers, broker)
+            with loop_pass("broker_maintenance"):
+                await asyncio.to_thread(requeue_dead_workers, broker)
         except Exception:
             # Redis down: the consumers see it too; the next period tries again.
             log.warning("broker_maintenance_failed", exc_info=True)

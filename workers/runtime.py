@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.settings import Settings, get_settings
 from db.engine import create_engine, create_sessionmaker
+from db.pool_metrics import watch_pool
 from db.tenant import Caller, tenant_session, worker_for
 
 #: Loops on the actors' event loop beside them that take connections from the same pool: the outbox relay, the
@@ -57,6 +58,7 @@ def sessions() -> async_sessionmaker[AsyncSession]:
             pre_ping=config.database_pool_pre_ping,
             recycle_seconds=config.database_pool_recycle_seconds,
         )
+        watch_pool(engine)
         _sessions = create_sessionmaker(engine)
     return _sessions
 

@@ -1,4 +1,5 @@
-"""`python -m bench.calendar_sync`: Google Calendar sync against the loopback fake Google Calendar.
+"""`python -m bench.calendar_sync`: Google Calendar sync against the loopback fake Google Calendar (with
+`--provider microsoft`, the initial and incremental syncs against the fake Graph: bench/calendar_sync/graph.py).
 
 Three measurements, on a fresh migrated database (embedded PostgreSQL unless --database-url):
 - initial sync of an account with N events (200 of them weekly series with an EXDATE and a moved occurrence):
@@ -24,6 +25,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from bench.calendar_sync.graph import run_graph
 from bench.dashboard.database import running_server
 from bench.dashboard.report import percentile
 from bench.webhooks.setup import fresh_database
@@ -52,6 +54,9 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=10_000, help="Events in the account (default: %(default)s).")
     parser.add_argument("--series", type=int, default=200, help="Of them, weekly series (default: %(default)s).")
     parser.add_argument("--pushes", type=int, default=40, help="Push-to-replan runs (default: %(default)s).")
+    parser.add_argument(
+        "--provider", choices=("google", "microsoft"), default="google", help="Which fake provider (default: google)."
+    )
     parser.add_argument("--database-url", help="A PostgreSQL server (superuser); embedded when not given.")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "rhythm-bench-calendar")
     return parser.parse_args()
@@ -162,16 +167,30 @@ async def run(options: argparse.Namespace, admin_url: str) -> list[str]:
     ]
 
 
+async def run_provider(options: argparse.Namespace, admin_url: str) -> list[str]:
+    if options.provider == "google":
+        return await run(options, admin_url)
+    url = await fresh_database(admin_url, "rhythm_bench_calendar_graph")
+    engine = create_engine(url, pool_size=4)
+    try:
+        return await run_graph(create_sessionmaker(engine), options.events, options.series)
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     options = _options()
     options.data_dir.mkdir(parents=True, exist_ok=True)
     with running_server(options.database_url, options.data_dir / "pg") as server:
-        lines = asyncio.run(run(options, server.admin_url))
+        lines = asyncio.run(run_provider(options, server.admin_url))
     cores, load = os.cpu_count(), os.getloadavg()[0]
     print(
         f"calendar sync bench: {options.events} events ({options.series} weekly series); {cores} cores, load {load:.1f}"
     )
-    print(f"postgres: {server.label}; fake Google Calendar on loopback (250 events a page)")
+    if options.provider == "microsoft":
+        print(f"postgres: {server.label}; fake Microsoft Graph on loopback (calendarView/delta, occurrences)")
+    else:
+        print(f"postgres: {server.label}; fake Google Calendar on loopback (250 events a page)")
     print("\n".join(lines))
 
 

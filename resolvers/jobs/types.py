@@ -98,12 +98,28 @@ class JobQueue:
         )
 
 
+@strawberry.type(description="The latest pass of one of a worker process's periodic loops.")
+class WorkerLoopRun:
+    loop: str = strawberry.field(
+        description="The loop: outbox_relay, webhook_dispatcher, reminder_scan, calendar_sync_scan,"
+        " dead_letter_replayer or broker_maintenance."
+    )
+    started_at: datetime = strawberry.field(description="When the pass started.")
+    finished_at: datetime | None = strawberry.field(description="When it finished; null while it runs.")
+    outcome: str = strawberry.field(description="`running`, `ok` or `failed`.")
+    error: str | None = strawberry.field(description="The error's kind when it failed (its class, no message).")
+
+
 @strawberry.type(description="A worker process the broker heard from, and when it last did.")
 class WorkerHeartbeat:
     id: str = strawberry.field(description="The broker's id for the worker process.")
     last_heartbeat_at: datetime = strawberry.field(description="When it last told the broker it is alive.")
     alive: bool = strawberry.field(
         description="Whether that was within the heartbeat timeout; past it, its unfinished messages are requeued."
+    )
+    loops: list[WorkerLoopRun] = strawberry.field(
+        description="The latest pass of each of its periodic loops, as it published them every few seconds"
+        " (empty until it first did)."
     )
 
 
@@ -159,4 +175,21 @@ class Jobs:
                 return None
         reader = info.context.services.workers
         beats = [] if reader is None else await asyncio.to_thread(reader)
-        return [WorkerHeartbeat(id=b.worker_id, last_heartbeat_at=b.last_beat_at, alive=b.alive) for b in beats]
+        return [
+            WorkerHeartbeat(
+                id=beat.worker_id,
+                last_heartbeat_at=beat.last_beat_at,
+                alive=beat.alive,
+                loops=[
+                    WorkerLoopRun(
+                        loop=run.loop,
+                        started_at=run.started_at,
+                        finished_at=run.finished_at,
+                        outcome=run.outcome,
+                        error=run.error,
+                    )
+                    for run in beat.loops
+                ],
+            )
+            for beat in beats
+        ]

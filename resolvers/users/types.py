@@ -3,13 +3,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, time
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from db import models
+from domain.schedules.busy import busy_of
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids
+
+
+@strawberry.type(description="A span of time in which a person is busy; what they are busy with is not shown.")
+class BusyInterval:
+    start: datetime = strawberry.field(description="When the busy span starts.")
+    end: datetime = strawberry.field(description="When it ends (exclusive).")
+
+
+BusyFrom = Annotated[datetime, strawberry.argument(name="from", description="The window's start, with an offset.")]
+BusyTo = Annotated[
+    datetime, strawberry.argument(name="to", description="The window's end: after `from`, at most 62 days later.")
+]
 
 
 @strawberry.type(description="A person. Others see a person only while they share a company.")
@@ -22,6 +36,16 @@ class User(relay.Node):
     work_day_end: time = strawberry.field(description="When the work day ends, in the person's zone.")
     work_days: list[int] = strawberry.field(description="ISO weekdays worked: 1 is Monday, 7 is Sunday.")
     created_at: datetime = strawberry.field(description="When the account was made.")
+
+    @strawberry.field(
+        description="When the person is busy between `from` and `to`, from the calendars they connected (Google,"
+        " Outlook) in any of their companies, merged into spans: seen by everyone who shares a company with them,"
+        " with no title, attendee or other detail, which only members of the calendar's own company read."
+    )
+    async def busy(self, info: Info, start: BusyFrom, end: BusyTo) -> list[BusyInterval]:
+        async with info.context.transaction.exclusive_session() as session:
+            spans = await busy_of(session, self.id, start, end)
+        return [BusyInterval(start=span.start, end=span.end) for span in spans or []]
 
     @classmethod
     def from_model(cls, row: models.User) -> User:

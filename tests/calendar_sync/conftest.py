@@ -17,10 +17,11 @@ from db.models.calendar_sync import CalendarConnection, CalendarProvider
 from db.tenant import tenant_session
 from domain.calendar_sync import oauth
 from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.context import GOOGLE_SCOPES
+from domain.calendar_sync.context import GOOGLE_SCOPES, MICROSOFT_SCOPES
 from domain.calendar_sync.oauth import ProviderApp
 from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.fake_google import FakeGoogle
+from tests.calendar_sync.fake_graph import FakeGraph
 from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import Person, create_company, sign_up
 from tests.graphql import GraphQL
@@ -40,6 +41,14 @@ def google_app(fake: FakeGoogle) -> ProviderApp:
         provider=CalendarProvider.GOOGLE, client_id="rhythm-test", client_secret="shh",
         authorization_url=f"{fake.url}/authorize", token_url=f"{fake.url}/token", revocation_url=f"{fake.url}/revoke",
         scopes=GOOGLE_SCOPES, extra_authorization_params=(("access_type", "offline"), ("prompt", "consent")),
+    )  # fmt: skip
+
+
+def microsoft_app(graph: FakeGraph) -> ProviderApp:
+    return ProviderApp(
+        provider=CalendarProvider.MICROSOFT, client_id="rhythm-test", client_secret="shh",
+        authorization_url=f"{graph.authority_url}/oauth2/v2.0/authorize",
+        token_url=f"{graph.authority_url}/oauth2/v2.0/token", revocation_url=None, scopes=MICROSOFT_SCOPES,
     )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ import itertools
 import secrets
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +32,18 @@ def error(status: int, code: str, headers: dict[str, str] | None = None) -> Resp
 
 def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+_STAMP = "%Y-%m-%dT%H:%M:%S.0000000"
+
+
+def span(start: datetime, minutes: int) -> dict[str, Any]:
+    """An event's start and end as Graph writes them: seven fractional digits, no offset, the zone beside."""
+    end = start + timedelta(minutes=minutes)
+    return {
+        "start": {"dateTime": start.strftime(_STAMP), "timeZone": "UTC"},
+        "end": {"dateTime": end.strftime(_STAMP), "timeZone": "UTC"},
+    }
 
 
 class FakeGraph:

@@ -33,6 +33,7 @@ from workers.calendar_sync import disconnect as disconnecting
 from workers.calendar_sync.context import SyncContext, context_of
 from workers.calendar_sync.sync_runs import Outcome, load, sync_connection
 from workers.events import reacts
+from workers.loop_runs import loop_pass
 
 log = structlog.get_logger("rhythm.calendar_sync")
 
@@ -192,7 +193,8 @@ async def run_due_scans(stop: asyncio.Event) -> None:
     period = runtime.settings().calendar_sync_period_seconds
     while not stop.is_set():
         try:
-            await asyncio.to_thread(due.send)
+            with loop_pass("calendar_sync_scan"):
+                await asyncio.to_thread(due.send)
         except Exception:
             log.exception("calendar_due_enqueue_failed")
         with contextlib.suppress(TimeoutError):

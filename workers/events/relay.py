@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tenant import ANONYMOUS, tenant_session, worker_for
 from domain.dead_letters import service as dead_letters
+from workers.loop_runs import loop_pass
 
 log = structlog.get_logger("rhythm.relay")
 CHANNEL = "rhythm_outbox"
@@ -72,7 +73,8 @@ class OutboxRelay:
         try:
             while not stop.is_set():
                 try:
-                    await self.drain()
+                    with loop_pass("outbox_relay"):
+                        await self.drain()
                 except Exception:
                     log.exception("relay_pass_failed")
                 with contextlib.suppress(TimeoutError):

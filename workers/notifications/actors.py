@@ -26,6 +26,7 @@ from domain.notifications.service import Notified, ToEmail
 from workers import runtime
 from workers.events import reacts
 from workers.live import publisher
+from workers.loop_runs import loop_pass
 from workers.notifications import jobs
 
 log = structlog.get_logger("rhythm.notifications")
@@ -102,7 +103,8 @@ async def run_reminders(stop: asyncio.Event) -> None:
     period = runtime.settings().notifications_reminder_period_seconds
     while not stop.is_set():
         try:
-            await asyncio.to_thread(remind.send)
+            with loop_pass("reminder_scan"):
+                await asyncio.to_thread(remind.send)
         except Exception:
             log.exception("reminder_enqueue_failed")
         with contextlib.suppress(TimeoutError):

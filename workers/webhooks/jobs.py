@@ -25,6 +25,7 @@ from domain.webhooks.payload import body_of
 from domain.webhooks.policy import DeliveryPolicy
 from domain.webhooks.signing import signed_headers
 from domain.webhooks.transport import Sender
+from workers.loop_runs import loop_pass
 
 log = structlog.get_logger("rhythm.webhooks")
 
@@ -95,7 +96,8 @@ async def run_dispatcher(
     """`dispatch_due` every `period` seconds until `stop` is set."""
     while not stop.is_set():
         try:
-            await dispatch_due(sessions, enqueue, now=utcnow(), policy=policy)
+            with loop_pass("webhook_dispatcher"):
+                await dispatch_due(sessions, enqueue, now=utcnow(), policy=policy)
         except Exception:
             log.exception("webhook_dispatch_failed")
         with contextlib.suppress(TimeoutError):
