@@ -68,13 +68,13 @@ class TaskFilter:
         if self.due_before is not None:
             where.append(task.due_at < self.due_before)
         if self.search:
-            where.append(task.title.ilike(f"%{_escape_like(self.search)}%", escape="\\"))
+            where.append(task.title.ilike(f"%{escape_like(self.search)}%", escape="\\"))
         if self.tags:
             where.append(task.tags.contains(list(self.tags)))
         return where
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -9,37 +9,22 @@ document goes to the full executor. Lists use the orderings (and cursor names) o
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from db.models import MembershipRole, TaskPriority, TaskStatus
 from domain.companies.queries import COMPANY_ORDER, MEMBER_ORDER
-from domain.pagination import SortKey
 from domain.projects.queries import PROJECT_ORDER
-from domain.tasks.queries import task_sort
-
-# A table alias in, an SQL expression out.
-Expr = Callable[[str], str]
-# The child's alias and the parent's (or the viewer's id parameter), an SQL condition out.
-Join = Callable[[str, str], str]
-
-
-def column(name: str) -> Expr:
-    return lambda alias: f"{alias}.{name}"
-
-
-def instant(name: str) -> Expr:
-    """`datetime.isoformat()` of a UTC instant: microseconds only when there are any."""
-
-    def render(alias: str) -> str:
-        utc = f"({alias}.{name} AT TIME ZONE 'UTC')"
-        micro = f"to_char({utc}, 'US')"
-        return (
-            f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
-            f" || CASE {micro} WHEN '000000' THEN '' ELSE '.' || {micro} END || '+00:00'"
-        )
-
-    return render
+from resolvers.compiled.columns import (
+    Expr,
+    Join,
+    ListArguments,
+    Ordering,
+    column,
+    instant,
+    plain_columns,
+)
+from resolvers.compiled.task_lists import task_list_arguments, task_ordering
 
 
 def global_id(type_name: str, name: str = "id") -> Expr:
@@ -86,14 +71,15 @@ class Paged:
 
     `join` is None for the lists the policies alone narrow (the caller's companies, all their tasks).
     `filters` are the further arguments the field takes, each a condition on the row and the argument's
-    parameter, applied when the argument is not null. Any other argument given declines compilation.
+    parameter, applied when the argument is not null; `arguments`, when given, reads the others (filters and
+    orderings that take several values). Any other argument given declines compilation.
     """
 
     target: str
     join: Join | None
-    sort: SortKey
-    sort_columns: tuple[str, ...]
+    ordering: Ordering
     filters: Mapping[str, Join] = field(default_factory=dict)
+    arguments: ListArguments | None = None
 
 
 Link = Relation | Checklist | Paged
@@ -113,16 +99,16 @@ def _by_id(target: str, parent_column: str) -> Relation:
     return Relation(target, lambda child, parent: f"{child}.id = {parent}.{parent_column}")
 
 
-_CREATED = ("created_at", "id")
+_CREATED = plain_columns("created_at", "id")
 
 
 def _tasks_of(parent_column: str | None) -> Paged:
-    """Tasks in their default order; a `filter` or `orderBy` declines compilation."""
+    """Tasks with every filter and ordering the resolvers take (`resolvers.compiled.task_lists`)."""
     join = None if parent_column is None else (lambda child, parent: f"{child}.{parent_column} = {parent}.id")
-    return Paged("Task", join, task_sort(), _CREATED)
+    return Paged("Task", join, task_ordering(), arguments=task_list_arguments)
 
 
-_COMPANIES = Paged("Company", None, COMPANY_ORDER, _CREATED)
+_COMPANIES = Paged("Company", None, Ordering(COMPANY_ORDER, _CREATED))
 
 
 SHAPES: dict[str, Shape] = {
@@ -155,15 +141,13 @@ SHAPES: dict[str, Shape] = {
                 "projects": Paged(
                     "Project",
                     lambda child, parent: f"{child}.company_id = {parent}.id",
-                    PROJECT_ORDER,
-                    _CREATED,
+                    Ordering(PROJECT_ORDER, _CREATED),
                     filters={"archived": lambda child, value: f"{child}.archived = {value}"},
                 ),
                 "members": Paged(
                     "Membership",
                     lambda child, parent: f"{child}.company_id = {parent}.id",
-                    MEMBER_ORDER,
-                    ("created_at", "user_id"),
+                    Ordering(MEMBER_ORDER, plain_columns("created_at", "user_id")),
                 ),
                 "tasks": _tasks_of("company_id"),
             },

@@ -38,12 +38,11 @@ from strawberry.relay.types import GlobalIDValueError
 from db.tenant import Caller
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
-from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape, instant
+from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape
+from resolvers.compiled.columns import Declined, Ordering
 from resolvers.connections import DEFAULT_PAGE_SIZE
 
-
-class Declined(Exception):
-    """The operation needs the full executor: a field, argument or value compiled reads do not cover."""
+__all__ = ["Declined", "Statement"]
 
 
 # json_build_object takes at most 100 arguments: 50 keys and their values.
@@ -165,39 +164,41 @@ class Statement:
         target = SHAPES[paged.target]
         alias = self._alias()
         conditions = [] if paged.join is None else [paged.join(alias, parent)]
+        ordering = paged.ordering
+        if paged.arguments is not None:
+            ordering, more = paged.arguments(arguments)
+            conditions += [condition(alias, self._param) for condition in more]
         for name, value in arguments.items():
             if value is None:
                 continue
             if name not in paged.filters:
                 raise Declined(name)
             conditions.append(paged.filters[name](alias, self._param(value)))
-        order = ", ".join(f"{alias}.{column}" for column in paged.sort_columns)
+        keys = [column.expression(alias) for column in ordering.columns]
+        descending = ordering.sort.descending
+        order = ", ".join(f"{key} DESC" for key in keys) if descending else ", ".join(keys)
         if after is not None:
             try:
-                values = decode_cursor(paged.sort, after)
+                values = decode_cursor(ordering.sort, after)
             except DomainError:
                 raise Declined("after") from None
-            keys = ", ".join(self._param(value) for value in values)
-            conditions.append(f"({order}) > ({keys})")
+            given = ", ".join(self._param(value) for value in values)
+            conditions.append(f"({', '.join(keys)}) {'<' if descending else '>'} ({given})")
         connection = get_named_type(definition.type)
         assert isinstance(connection, GraphQLObjectType)
-        page = _PageParts(self, paged, connection, alias, self._param(first), after is not None)
+        page = _PageParts(self, ordering, paged.target, connection, alias, self._param(first), after is not None)
         connection_json = page.connection(nodes)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         limit = f"{page.first} + 1" if page.needs_next else page.first
-        rows = (
-            f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n FROM {target.table} {alias}{where}"
-            f" ORDER BY {order} LIMIT {limit}"
-        )
+        # Numbered after the LIMIT: a window over the whole list would sort all of it, not keep the top rows.
+        page_rows = f"SELECT {alias}.* FROM {target.table} {alias}{where} ORDER BY {order} LIMIT {limit}"
+        rows = f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n FROM ({page_rows}) {alias}"
         return f"(SELECT {connection_json} FROM ({rows}) {alias})"
 
-    def cursor(self, paged: Paged, alias: str) -> str:
+    def cursor(self, ordering: Ordering, alias: str) -> str:
         """`domain.pagination.encode_cursor`: URL-safe base64 of the JSON list [ordering name, *values]."""
-        values = " || '\",\"' || ".join(
-            instant(column)(alias) if column.endswith("_at") else f"{alias}.{column}::text"
-            for column in paged.sort_columns
-        )
-        payload = f"""'["{paged.sort.name}","' || {values} || '"]'"""
+        values = " || '\",\"' || ".join(f"({column.cursor_text(alias)})" for column in ordering.columns)
+        payload = f"""'["{ordering.sort.name}","' || {values} || '"]'"""
         return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
 
     # GraphQL plumbing
@@ -289,11 +290,18 @@ class _PageParts:
     """The fields of one connection: nodes, edges and page info, over the page's numbered rows."""
 
     def __init__(
-        self, statement: Statement, paged: Paged, connection: GraphQLObjectType, alias: str, first: str, after: bool
+        self,
+        statement: Statement,
+        ordering: Ordering,
+        target: str,
+        connection: GraphQLObjectType,
+        alias: str,
+        first: str,
+        after: bool,
     ) -> None:
         self._statement = statement
-        self._paged = paged
-        self._target = SHAPES[paged.target]
+        self._ordering = ordering
+        self._target = SHAPES[target]
         self._connection = connection.name
         self._edge_type = get_named_type(connection.fields["edges"].type).name
         self._alias = alias
@@ -329,7 +337,7 @@ class _PageParts:
     def _edge(self, nodes: FieldNodes) -> str:
         def field(name: str, field_nodes: FieldNodes) -> str:
             if name == "cursor":
-                return self._statement.cursor(self._paged, self._alias)
+                return self._statement.cursor(self._ordering, self._alias)
             if name == "node":
                 return self._statement.object_json(self._target, self._alias, field_nodes)
             raise Declined(name)
@@ -344,7 +352,7 @@ class _PageParts:
             if name == "hasPreviousPage":
                 return "true" if self._after else "false"
             if name in ("startCursor", "endCursor"):
-                cursor = self._statement.cursor(self._paged, self._alias)
+                cursor = self._statement.cursor(self._ordering, self._alias)
                 order = f"{self._alias}.__n{'' if name == 'startCursor' else ' DESC'}"
                 self._aggregates = True
                 return f"(array_agg({cursor} ORDER BY {order}) FILTER (WHERE {self._in_page}))[1]"
@@ -375,4 +383,6 @@ def _sql_type(value: Any) -> str:
         return "timestamptz"
     if isinstance(value, str):
         return "text"
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return "text[]"
     raise Declined(f"a parameter of type {type(value).__name__}")
