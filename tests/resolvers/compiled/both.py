@@ -36,4 +36,6 @@ async def both(
         return took, b""
     # Dumped again, so key order counts too.
     assert orjson.dumps(compiled_body) == orjson.dumps(reference_body), document
+    # And as sent: byte for byte, no larger (no spacing in the JSON the database writes).
+    assert compiled.content == reference.content, document
     return took, orjson.dumps(compiled_body)
