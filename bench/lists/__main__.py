@@ -10,7 +10,6 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from bench.dashboard import http_load, inprocess
 from bench.dashboard.__main__ import _data_set, _run, progress
@@ -21,8 +20,6 @@ from bench.dashboard.queries import Case
 from bench.dashboard.report import Measurement, load_average, machine, now, table
 from bench.dashboard.server import log_in, serving
 from bench.lists.queries import list_cases
-from db.tenant import Caller
-from resolvers.context import new_context
 
 LEGEND = """\
 SQL/req: statements one operation sends (in process, BEGIN and COMMIT aside). app CPU ms: this process's CPU
@@ -37,21 +34,6 @@ def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--explain", action="store_true", help="Print EXPLAIN (ANALYZE) of each row's statements.")
     parser.add_argument("--executors", default=",".join(inprocess.EXECUTORS), help="resolvers,compiled")
     return parser.parse_known_args(argv)
-
-
-async def _targets(app: inprocess.App, url: str, only: str | None) -> list[Case]:
-    async def run(case: Case, variables: dict[str, Any]) -> dict[str, Any]:
-        context = new_context(app.services, "bench-setup", Caller(user_id=case.user_id))
-        try:
-            result = await app.schema.execute(case.document, variable_values=variables, context_value=context)
-        finally:
-            await context.transaction.finish(commit=False)
-        if result.errors or not isinstance(result.data, dict):
-            raise RuntimeError(f"{case.name} failed: {result.errors}")
-        return result.data
-
-    found = await list_cases(url, run)
-    return [case for case in found if only is None or only in case.name]
 
 
 async def _profile(app: inprocess.App, case: Case, runs: int) -> None:
@@ -73,7 +55,7 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     await _data_set(options, server, url)
     measurements: list[Measurement] = []
     async with inprocess.app(url) as app:
-        targets = await _targets(app, url, extra.only)
+        targets = [case for case in await list_cases(url) if extra.only is None or extra.only in case.name]
         for case in targets:
             if extra.profile:
                 await _profile(app, case, options.runs)

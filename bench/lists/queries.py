@@ -1,19 +1,20 @@
 """Task lists as a frontend sends them: filters, orderings and second pages by cursor, run by the typical viewer.
 
 The variables come from the data set (the viewer's projects, themselves as assignee); second pages continue
-after the end cursor of the first, which `second_pages` reads through the app itself.
+after the end cursor of the first, written from the rows as the app writes cursors.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from types import SimpleNamespace
 
 import asyncpg
 
 from bench.dashboard.queries import TASK, Case, cases, global_id
+from domain.pagination import SortKey, encode_cursor
+from domain.tasks.queries import TaskOrderField, task_sort
 
 # Tasks across every company, filtered by status, a due range and a search, soonest due first.
 FILTERED = """
@@ -83,32 +84,52 @@ query Recent {
 """
 
 PROJECT_SAMPLE = 20
+PAGE = 20
 
 
-async def _projects(url: str, user_id: uuid.UUID) -> list[uuid.UUID]:
-    connection = await asyncpg.connect(url)
-    try:
-        records = await connection.fetch(
-            "SELECT p.id FROM projects p JOIN memberships m ON m.company_id = p.company_id AND m.user_id = $1"
-            " ORDER BY p.id LIMIT $2",
-            user_id,
-            PROJECT_SAMPLE,
-        )
-    finally:
-        await connection.close()
+async def _projects(connection: asyncpg.Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
+    records = await connection.fetch(
+        "SELECT p.id FROM projects p JOIN memberships m ON m.company_id = p.company_id AND m.user_id = $1"
+        " ORDER BY p.id LIMIT $2",
+        user_id,
+        PROJECT_SAMPLE,
+    )
     return [record["id"] for record in records]
 
 
-Run = Callable[[Case, dict[str, Any]], Awaitable[dict[str, Any]]]
+async def _end_cursor(connection: asyncpg.Connection, sort: SortKey, sql: str, *args: object) -> str | None:
+    """The end cursor of a list's first page (the `PAGE`th row of `sql`), written as the app writes it; None when
+    no second page follows."""
+    rows = await connection.fetch(f"{sql} LIMIT {PAGE + 1}", *args)
+    return encode_cursor(sort, SimpleNamespace(**dict(rows[PAGE - 1]))) if len(rows) > PAGE else None
 
 
-async def list_cases(url: str, run: Run) -> list[Case]:
-    """The list rows and task by id; `run` answers one operation (for the first pages whose cursors the second
-    pages continue after)."""
+async def list_cases(url: str) -> list[Case]:
+    """The list rows, with their second pages, and task by id."""
     task = next(case for case in await cases(url) if case.document == TASK)
     viewer = task.user_id
-    projects = tuple({"id": global_id("Project", project)} for project in await _projects(url, viewer))
-    filtered = (
+    connection = await asyncpg.connect(url)
+    try:
+        project_ids = await _projects(connection, viewer)
+        second_pages = []
+        for project in project_ids:
+            after = await _end_cursor(
+                connection, task_sort(), "SELECT * FROM tasks WHERE project_id = $1 ORDER BY created_at, id", project
+            )
+            if after is not None:
+                second_pages.append({"id": global_id("Project", project), "after": after})
+        me = {"me": global_id("User", viewer)}
+        mine = await _end_cursor(
+            connection,
+            task_sort(TaskOrderField.PRIORITY, descending=True),
+            "SELECT * FROM tasks WHERE assignee_id = $1 AND status IN ('todo', 'in_progress')"
+            " ORDER BY priority DESC, id DESC",
+            viewer,
+        )
+    finally:
+        await connection.close()
+    projects = tuple({"id": global_id("Project", project)} for project in project_ids)
+    filtered = tuple(
         {
             "status": ["TODO", "IN_PROGRESS"],
             "dueAfter": f"2026-{month:02d}-01T00:00:00Z",
@@ -117,11 +138,16 @@ async def list_cases(url: str, run: Run) -> list[Case]:
         }
         for month, word in [(9, "review"), (10, "ship"), (11, "design"), (10, "draft")]
     )
-    base = [
-        replace(task, name="tasks filtered, by due", document=FILTERED, variables=tuple(filtered)),
+    return [
+        replace(task, name="tasks filtered, by due", document=FILTERED, variables=filtered),
         replace(task, name="project tasks, page 1", document=PROJECT_PAGE, variables=projects),
+        replace(task, name="project tasks, page 2", document=PROJECT_PAGE, variables=tuple(second_pages)),
+        replace(task, name="assigned to me, by priority", document=ASSIGNED, variables=(me,)),
         replace(
-            task, name="assigned to me, by priority", document=ASSIGNED, variables=({"me": global_id("User", viewer)},)
+            task,
+            name="assigned to me, by priority, page 2",
+            document=ASSIGNED,
+            variables=({**me, "after": mine},) if mine else (me,),
         ),
         replace(
             task,
@@ -130,17 +156,5 @@ async def list_cases(url: str, run: Run) -> list[Case]:
             variables=tuple({**project, "tags": ["bug"]} for project in projects),
         ),
         replace(task, name="recently updated", document=RECENT, variables=({},)),
+        task,
     ]
-    return [*base, *[await _second_page(case, run) for case in base[1:3]], task]
-
-
-async def _second_page(case: Case, run: Run) -> Case:
-    """The same list, after the end cursor of each first page that has a second."""
-    variables = []
-    for first in case.variables:
-        data = await run(case, first)
-        page = data["node"]["tasks"] if "node" in data else data["tasks"]
-        if page["pageInfo"]["hasNextPage"]:
-            variables.append({**first, "after": page["pageInfo"]["endCursor"]})
-    name = case.name.replace("page 1", "page 2") if "page 1" in case.name else f"{case.name}, page 2"
-    return replace(case, name=name, variables=tuple(variables))
