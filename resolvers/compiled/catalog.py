@@ -11,11 +11,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from db.models import MembershipRole, TaskPriority, TaskStatus
+from db.models import MembershipRole, NotificationType, TaskPriority, TaskStatus
 from domain.companies.queries import COMPANY_ORDER, MEMBER_ORDER
+from domain.notifications.queries import NEWEST_FIRST
 from domain.projects.queries import PROJECT_ORDER
+from domain.time_tracking.queries import RECENT_FIRST
 from resolvers.compiled.columns import (
+    Condition,
     Expr,
     Join,
     ListArguments,
@@ -25,6 +29,7 @@ from resolvers.compiled.columns import (
     plain_columns,
 )
 from resolvers.compiled.task_lists import task_list_arguments, task_ordering
+from resolvers.notifications.types import TASK_TYPES
 
 
 def global_id(type_name: str, name: str = "id") -> Expr:
@@ -108,6 +113,19 @@ def _tasks_of(parent_column: str | None) -> Paged:
     return Paged("Task", join, task_ordering(), arguments=task_list_arguments)
 
 
+def _mine(child: str, viewer: str) -> str:
+    # The policies leave the caller's own; the condition says so to the planner too, as the resolvers do.
+    return f"{child}.user_id = {viewer}"
+
+
+_TASK_NOTIFICATIONS = ", ".join(_literal(kind.value) for kind in sorted(TASK_TYPES))
+
+
+def _notification_arguments(arguments: dict[str, Any]) -> tuple[Ordering, list[Condition]]:
+    unread: list[Condition] = [lambda alias, _: f"{alias}.read_at IS NULL"]
+    return Ordering(NEWEST_FIRST, _CREATED), unread if arguments.pop("unreadOnly", False) else []
+
+
 _COMPANIES = Paged("Company", None, Ordering(COMPANY_ORDER, _CREATED))
 
 
@@ -121,7 +139,47 @@ SHAPES: dict[str, Shape] = {
             {
                 "user": Relation("User", lambda child, viewer: f"{child}.id = {viewer}"),
                 "companies": _COMPANIES,
+                "notifications": Paged(
+                    "Notification", _mine, Ordering(NEWEST_FIRST, _CREATED), arguments=_notification_arguments
+                ),
+                "timeEntries": Paged("TimeEntry", _mine, Ordering(RECENT_FIRST, plain_columns("started_at", "id"))),
             },
+        ),
+        Shape(
+            "Notification",
+            "notifications",
+            {
+                "id": global_id("Notification"),
+                "type": enum_name("type", NotificationType),
+                "title": column("title"),
+                "body": column("body"),
+                "read": lambda alias: f"{alias}.read_at IS NOT NULL",
+                "readAt": instant("read_at"),
+                "emailedAt": instant("emailed_at"),
+                "createdAt": instant("created_at"),
+            },
+            # Not `company`: the resolver fails when it is out of sight, where a sub-select would say null.
+            {
+                "task": Relation(
+                    "Task",
+                    lambda child, parent: (
+                        f"{child}.id = {parent}.subject_id AND {parent}.type IN ({_TASK_NOTIFICATIONS})"
+                    ),
+                )
+            },
+        ),
+        Shape(
+            "TimeEntry",
+            "time_entries",
+            # Not `durationSeconds` (the resolver's clock, not the database's) nor `company` (see Notification).
+            {
+                "id": global_id("TimeEntry"),
+                "startedAt": instant("started_at"),
+                "endedAt": instant("ended_at"),
+                "note": column("note"),
+                "running": lambda alias: f"{alias}.ended_at IS NULL",
+            },
+            {"task": _by_id("Task", "task_id"), "user": _by_id("User", "user_id")},
         ),
         Shape(
             "Company",
