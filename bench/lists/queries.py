@@ -83,6 +83,29 @@ query Recent {
 }
 """
 
+# The viewer's newest notifications and time entries.
+NOTIFICATIONS = """
+query Notifications {
+  viewer {
+    notifications(first: 20) {
+      nodes { id type title read createdAt task { id title } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+TIME_ENTRIES = """
+query TimeEntries {
+  viewer {
+    timeEntries(first: 20) {
+      nodes { id note startedAt endedAt running task { title } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
 PROJECT_SAMPLE = 20
 PAGE = 20
 
@@ -104,12 +127,35 @@ async def _end_cursor(connection: asyncpg.Connection, sort: SortKey, sql: str, *
     return encode_cursor(sort, SimpleNamespace(**dict(rows[PAGE - 1]))) if len(rows) > PAGE else None
 
 
+VIEWER_ROWS = 300
+
+# The data set has no notifications or time entries: the viewer gets some, about tasks of their companies, once.
+NOTIFY = """
+INSERT INTO notifications (id, company_id, user_id, type, title, body, subject_id, dedupe_key, read_at, created_at)
+SELECT gen_random_uuid(), t.company_id, $1, 'task_assigned', 'Assigned: ' || t.title, '', t.id,
+       'bench:' || t.id, CASE WHEN n % 3 = 0 THEN t.created_at END, t.created_at
+FROM (SELECT t.*, row_number() OVER (ORDER BY t.id) AS n FROM tasks t
+      JOIN memberships m ON m.company_id = t.company_id AND m.user_id = $1 ORDER BY t.id LIMIT $2) t
+WHERE NOT EXISTS (SELECT FROM notifications WHERE user_id = $1)
+"""
+TRACK = """
+INSERT INTO time_entries (id, company_id, user_id, task_id, started_at, ended_at, note)
+SELECT gen_random_uuid(), t.company_id, $1, CASE WHEN n % 2 = 0 THEN t.id END, t.created_at,
+       t.created_at + interval '45 minutes', 'Worked on ' || t.title
+FROM (SELECT t.*, row_number() OVER (ORDER BY t.id DESC) AS n FROM tasks t
+      JOIN memberships m ON m.company_id = t.company_id AND m.user_id = $1 ORDER BY t.id DESC LIMIT $2) t
+WHERE NOT EXISTS (SELECT FROM time_entries WHERE user_id = $1)
+"""
+
+
 async def list_cases(url: str) -> list[Case]:
     """The list rows, with their second pages, and task by id."""
     task = next(case for case in await cases(url) if case.document == TASK)
     viewer = task.user_id
     connection = await asyncpg.connect(url)
     try:
+        await connection.execute(NOTIFY, viewer, VIEWER_ROWS)
+        await connection.execute(TRACK, viewer, VIEWER_ROWS)
         project_ids = await _projects(connection, viewer)
         second_pages = []
         for project in project_ids:
@@ -156,5 +202,7 @@ async def list_cases(url: str) -> list[Case]:
             variables=tuple({**project, "tags": ["bug"]} for project in projects),
         ),
         replace(task, name="recently updated", document=RECENT, variables=({},)),
+        replace(task, name="notifications", document=NOTIFICATIONS, variables=({},)),
+        replace(task, name="time entries", document=TIME_ENTRIES, variables=({},)),
         task,
     ]
