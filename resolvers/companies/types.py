@@ -11,7 +11,7 @@ from strawberry import relay
 from db import models
 from db.models import MembershipRole
 from domain.errors import DomainError
-from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.connections import After, Before, Connection, First, Last, connection_of, page_request
 from resolvers.context import Info
 from resolvers.lookahead import item_selections
 from resolvers.nodes import nodes_by_ids, required
@@ -87,10 +87,12 @@ class Company(relay.Node):
         order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[TaskRef]:
         from resolvers.tasks.types import Task
 
-        args = task_list_args(info, filter, order_by, first, after)
+        args = task_list_args(info, filter, order_by, first, after, last, before)
         page = await info.context.get_loaders().tasks_of_company.load((self.id, args))
         await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)

@@ -155,11 +155,16 @@ class Statement:
 
     def _page(self, paged: Paged, parent: str, definition: Any, nodes: FieldNodes) -> str:
         arguments = self._arguments_of(definition, nodes[0])
-        first = arguments.pop("first", None)
-        first = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= first <= self._max_page_size:
+        first, after = arguments.pop("first", None), arguments.pop("after", None)
+        last, before = arguments.pop("last", None), arguments.pop("before", None)
+        backward = last is not None or before is not None
+        if backward and (first is not None or after is not None):
+            raise Declined("first and last")  # the resolvers report it
+        size = first if not backward else last
+        size = DEFAULT_PAGE_SIZE if size is None else size
+        if not 0 <= size <= self._max_page_size:
             raise Declined("first")
-        after = arguments.pop("after", None) or None
+        cursor = (before if backward else after) or None
         target = SHAPES[paged.target]
         alias = self._alias()
         conditions = [] if paged.join is None else [paged.join(alias, parent)]
@@ -175,23 +180,32 @@ class Statement:
             conditions.append(paged.filters[name](alias, self._param(value)))
         keys = [column.expression(alias) for column in ordering.columns]
         descending = ordering.sort.descending
-        order = ", ".join(f"{key} DESC" for key in keys) if descending else ", ".join(keys)
-        if after is not None:
+        order, reverse = ", ".join(keys), ", ".join(f"{key} DESC" for key in keys)
+        if descending:
+            order, reverse = reverse, order
+        if cursor is not None:
             try:
-                values = decode_cursor(ordering.sort, after)
+                values = decode_cursor(ordering.sort, cursor)
             except DomainError:
-                raise Declined("after") from None
+                raise Declined("cursor") from None
             given = ", ".join(self._param(value) for value in values)
-            conditions.append(f"({', '.join(keys)}) {'<' if descending else '>'} ({given})")
+            # As domain.pagination reads it: the larger keys when ascending forward or descending backward.
+            conditions.append(f"({', '.join(keys)}) {'>' if descending == backward else '<'} ({given})")
         connection = get_named_type(definition.type)
         assert isinstance(connection, GraphQLObjectType)
-        page = _PageParts(self, ordering, paged.target, connection, alias, self._param(first), after is not None)
+        page = _PageParts(self, ordering, paged.target, connection, alias, self._param(size), cursor, backward)
         connection_json = page.connection(nodes)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        limit = f"{page.first} + 1" if page.needs_next else page.first
-        # Numbered after the LIMIT: a window over the whole list would sort all of it, not keep the top rows.
-        page_rows = f"SELECT {alias}.* FROM {target.table} {alias}{where} ORDER BY {order} LIMIT {limit}"
-        rows = f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n FROM ({page_rows}) {alias}"
+        limit = f"{page.first} + 1" if page.needs_more else page.first
+        # Read nearest the cursor first (backward: in reverse), numbered after the LIMIT: a window over the whole
+        # list would sort all of it, not keep the top rows. `__n` is the list's order; backward, `__r` is the
+        # distance from the cursor, and the row beyond the page is the first in the list's order.
+        page_rows = (
+            f"SELECT {alias}.* FROM {target.table} {alias}{where}"
+            f" ORDER BY {reverse if backward else order} LIMIT {limit}"
+        )
+        distance = f", row_number() OVER (ORDER BY {reverse}) AS __r" if backward else ""
+        rows = f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n{distance} FROM ({page_rows}) {alias}"
         return f"(SELECT {connection_json} FROM ({rows}) {alias})"
 
     def cursor(self, ordering: Ordering, alias: str) -> str:
@@ -296,7 +310,8 @@ class _PageParts:
         connection: GraphQLObjectType,
         alias: str,
         first: str,
-        after: bool,
+        cursor: str | None,
+        backward: bool,
     ) -> None:
         self._statement = statement
         self._ordering = ordering
@@ -305,8 +320,10 @@ class _PageParts:
         self._edge_type = get_named_type(connection.fields["edges"].type).name
         self._alias = alias
         self.first = first
-        self._after = after
-        self.needs_next = False
+        self._cursor = cursor is not None
+        self._backward = backward
+        # Whether a row beyond the page is read, to tell whether more follow (or, backward, precede).
+        self.needs_more = False
         # Whether any field aggregates the page's rows: without one, the select would return a row per row.
         self._aggregates = False
 
@@ -331,7 +348,7 @@ class _PageParts:
 
     @property
     def _in_page(self) -> str:
-        return f"{self._alias}.__n <= {self.first}"
+        return f"{self._alias}.{'__r' if self._backward else '__n'} <= {self.first}"
 
     def _edge(self, nodes: FieldNodes) -> str:
         def field(name: str, field_nodes: FieldNodes) -> str:
@@ -345,11 +362,11 @@ class _PageParts:
 
     def _page_info(self, nodes: FieldNodes) -> str:
         def field(name: str, _: FieldNodes) -> str:
-            if name == "hasNextPage":
-                self.needs_next = self._aggregates = True
+            if name == ("hasPreviousPage" if self._backward else "hasNextPage"):
+                self.needs_more = self._aggregates = True
                 return f"(count(*) > {self.first})::text"
-            if name == "hasPreviousPage":
-                return "true" if self._after else "false"
+            if name in ("hasNextPage", "hasPreviousPage"):
+                return "'true'" if self._cursor else "'false'"
             if name in ("startCursor", "endCursor"):
                 cursor = self._statement.cursor(self._ordering, self._alias)
                 order = f"{self._alias}.__n{'' if name == 'startCursor' else ' DESC'}"

@@ -185,3 +185,81 @@ async def test_a_resolver_cursor_continues_a_compiled_list_and_the_other_way_rou
     assert await graphql(document, {"after": cursor}, caller=lists.ada) == await plain_graphql(
         document, {"after": cursor}, caller=lists.ada
     )
+
+
+BACKWARD = """
+query($order: TaskOrder, $before: String, $last: Int, $filter: TaskFilterInput) {
+  tasks(orderBy: $order, last: $last, before: $before, filter: $filter) {
+    edges { cursor node { id title } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}"""
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_every_ordering_walks_back_to_the_start_through_compiled_cursors(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, lists: Lists, field: str, direction: str
+) -> None:
+    order = {"field": field, "direction": direction}
+    forward = await graphql(
+        "query($order: TaskOrder) { tasks(orderBy: $order, first: 100) { nodes { id } } }",
+        {"order": order},
+        caller=lists.ada,
+    )
+    seen: list[str] = []
+    before = None
+    while True:
+        variables = {"order": order, "last": 3, "before": before}
+        took, body = await both(app, graphql, plain_graphql, BACKWARD, variables, lists.ada)
+        assert took
+        page = orjson.loads(body)["data"]["tasks"]
+        assert page["pageInfo"]["hasNextPage"] is (before is not None)
+        seen = [edge["node"]["id"] for edge in page["edges"]] + seen
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert seen == [node["id"] for node in forward["tasks"]["nodes"]]
+
+
+@pytest.mark.parametrize("seed", range(20))
+async def test_random_backward_pages_answer_as_the_resolvers_do(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, lists: Lists, seed: int
+) -> None:
+    chance = random.Random(1000 + seed)
+    variables = {
+        "order": chance.choice([None, {"field": chance.choice(FIELDS), "direction": chance.choice(["ASC", "DESC"])}]),
+        "last": chance.choice([None, 0, 1, 4]),
+        "filter": _filter(chance, lists) or None,
+        "before": None,
+    }
+    document, path = BACKWARD, ["tasks"]
+    if seed % 2:
+        # A company's or project's tasks: the resolvers page them per parent, with LATERAL joins.
+        document = BACKWARD.replace("$filter: TaskFilterInput", "$filter: TaskFilterInput, $id: ID!")
+        document = document.replace("  tasks(", "  node(id: $id) { ... on Project { tasks(").replace("\n}", "}}\n}")
+        document = document.replace("... on Project", chance.choice(["... on Project", "... on Company"]))
+        variables["id"] = chance.choice(lists.projects) if "Project" in document else lists.company
+        path = ["node", "tasks"]
+    for _ in range(10):
+        took, body = await both(app, graphql, plain_graphql, document, variables, lists.ada)
+        assert took, (document, variables)
+        info = orjson.loads(body)["data"]
+        for key in path:
+            info = info[key]
+        info = info["pageInfo"]
+        if not info["hasPreviousPage"] or variables["last"] == 0:
+            break
+        variables["before"] = info["startCursor"]
+
+
+async def test_first_with_last_is_the_resolvers_error(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, lists: Lists
+) -> None:
+    for document in [
+        "{ tasks(first: 2, last: 2) { nodes { id } } }",
+        '{ tasks(after: "x", before: "y") { nodes { id } } }',
+    ]:
+        took, _ = await both(app, graphql, plain_graphql, document, {}, lists.ada)
+        assert not took
+        [error] = (await graphql.post(document, caller=lists.ada)).json()["errors"]
+        assert error["extensions"]["fields"] == {"last": "Give `first` and `after`, or `last` and `before`, not both."}
