@@ -44,6 +44,20 @@ query ProjectTasks($id: ID!, $after: String) {
 }
 """
 
+# A project's tasks, the page before `before` (the way back from a later page).
+PROJECT_PAGE_BACK = """
+query ProjectTasksBack($id: ID!, $before: String) {
+  node(id: $id) {
+    ... on Project {
+      tasks(last: 20, before: $before) {
+        edges { cursor node { id title status dueAt assignee { displayName } } }
+        pageInfo { hasPreviousPage hasNextPage startCursor }
+      }
+    }
+  }
+}
+"""
+
 # The caller's own open tasks, most urgent first, a page after `after`.
 ASSIGNED = """
 query Assigned($me: ID!, $after: String) {
@@ -188,6 +202,12 @@ async def list_cases(url: str) -> list[Case]:
         replace(task, name="tasks filtered, by due", document=FILTERED, variables=filtered),
         replace(task, name="project tasks, page 1", document=PROJECT_PAGE, variables=projects),
         replace(task, name="project tasks, page 2", document=PROJECT_PAGE, variables=tuple(second_pages)),
+        replace(
+            task,
+            name="project tasks, page back",
+            document=PROJECT_PAGE_BACK,
+            variables=tuple({"id": page["id"], "before": page["after"]} for page in second_pages),
+        ),
         replace(task, name="assigned to me, by priority", document=ASSIGNED, variables=(me,)),
         replace(
             task,
