@@ -41,8 +41,12 @@ class SortKey:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
+    """`first` rows after `after`; or, `backward`, the last `first` rows (before `before`, when given)."""
+
     first: int
     after: str | None = None
+    before: str | None = None
+    backward: bool = False
 
 
 @dataclass(slots=True)
@@ -64,7 +68,7 @@ def encode_cursor(sort: SortKey, row: Any) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode()
 
 
-def decode_cursor(sort: SortKey, cursor: str) -> list[Any]:
+def decode_cursor(sort: SortKey, cursor: str, field: str = "after") -> list[Any]:
     try:
         name, *raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if name != sort.name or len(raw) != len(sort.parsers):
@@ -72,26 +76,49 @@ def decode_cursor(sort: SortKey, cursor: str) -> list[Any]:
         return [parse(value) for parse, value in zip(sort.parsers, raw, strict=True)]
     # The payload is the client's JSON: any value may stand where a string was (AttributeError from uuid.UUID).
     except (ValueError, TypeError, AttributeError, OverflowError, binascii.Error, json.JSONDecodeError):
-        raise invalid("after", "Is not a cursor of this list in this order.") from None
+        raise invalid(field, "Is not a cursor of this list in this order.") from None
 
 
-def _after(sort: SortKey, entity: Any, cursor: str) -> ColumnElement[bool]:
+_ALIASES: dict[tuple[type[Any], str], Any] = {}
+
+
+def alias_of(entity: type[Any], role: str) -> Any:
+    """One alias of `entity` per role in a statement (a LATERAL page, its sub-page), made once: a fresh alias
+    builds a proxy of every column it touches, about a millisecond per request, several times the cost of
+    the rest of the statement's construction. An alias holds no state of its own, so requests share it."""
+    found = _ALIASES.get((entity, role))
+    if found is None:
+        found = _ALIASES[(entity, role)] = aliased(entity)
+    return found
+
+
+def _keyset(sort: SortKey, entity: Any, request: PageRequest) -> list[ColumnElement[bool]]:
+    """The rows beyond the request's cursor, in the direction it walks."""
+    cursor, field = (request.before, "before") if request.backward else (request.after, "after")
+    if not cursor:
+        return []
     columns = sa.tuple_(*sort.columns(entity))
-    values = sa.tuple_(*decode_cursor(sort, cursor))
-    return columns < values if sort.descending else columns > values
+    values = sa.tuple_(*decode_cursor(sort, cursor, field))
+    # Ascending and forward, or descending and backward: the larger keys.
+    return [columns > values if sort.descending == request.backward else columns < values]
 
 
-def _ordered(sort: SortKey, entity: Any) -> list[ColumnElement[Any]]:
-    return [column.desc() if sort.descending else column.asc() for column in sort.columns(entity)]
+def _ordered(sort: SortKey, entity: Any, backward: bool = False) -> list[ColumnElement[Any]]:
+    """The list's order; backward, its reverse (nearest the `before` cursor first)."""
+    descending = sort.descending != backward
+    return [column.desc() if descending else column.asc() for column in sort.columns(entity)]
 
 
 def _page(sort: SortKey, rows: list[T], request: PageRequest) -> Page[T]:
     kept = rows[: request.first]
+    more = len(rows) > request.first
+    if request.backward:
+        kept.reverse()  # read nearest the cursor first, shown in the list's order
     return Page(
         rows=kept,
         cursors=[encode_cursor(sort, row) for row in kept],
-        has_next_page=len(rows) > request.first,
-        has_previous_page=request.after is not None,
+        has_next_page=request.before is not None if request.backward else more,
+        has_previous_page=more if request.backward else request.after is not None,
     )
 
 
@@ -102,10 +129,9 @@ async def page_of(
     sort: SortKey,
     request: PageRequest,
 ) -> Page[T]:
-    where = list(conditions)
-    if request.after:
-        where.append(_after(sort, entity, request.after))
-    statement = sa.select(entity).where(*where).order_by(*_ordered(sort, entity)).limit(request.first + 1)
+    where = [*conditions, *_keyset(sort, entity, request)]
+    ordered = _ordered(sort, entity, request.backward)
+    statement = sa.select(entity).where(*where).order_by(*ordered).limit(request.first + 1)
     rows = list((await session.execute(statement)).scalars())
     return _page(sort, rows, request)
 
@@ -121,11 +147,10 @@ async def pages_per_parent(
 ) -> dict[uuid.UUID, Page[T]]:
     """The first page of children for each parent, in one statement."""
     parents = sa.func.unnest(sa.cast(list(parent_ids), sa.ARRAY(sa.Uuid))).table_valued("id").render_derived()
-    child = aliased(entity)
-    where = [getattr(child, parent_column) == parents.c.id, *conditions(child)]
-    if request.after:
-        where.append(_after(sort, child, request.after))
-    inner = sa.select(child).where(*where).order_by(*_ordered(sort, child)).limit(request.first + 1).lateral("page")
+    child = alias_of(entity, "page")
+    where = [getattr(child, parent_column) == parents.c.id, *conditions(child), *_keyset(sort, child, request)]
+    ordered = _ordered(sort, child, request.backward)
+    inner = sa.select(child).where(*where).order_by(*ordered).limit(request.first + 1).lateral("page")
     page_rows = aliased(entity, inner)
     statement = sa.select(parents.c.id, page_rows).select_from(parents).join(inner, sa.true())
     grouped: dict[uuid.UUID, list[T]] = {parent_id: [] for parent_id in parent_ids}
@@ -153,12 +178,14 @@ class Children(Generic[R]):
     make: Callable[[Sequence[Any]], R]
 
     def lateral(self, parent_id: Any, name: str) -> Any:
-        child = aliased(self.entity)
-        where = [getattr(child, self.parent_column) == parent_id, *self.conditions(child)]
-        if self.request.after:
-            where.append(_after(self.sort, child, self.request.after))
+        child = alias_of(self.entity, name)
+        where = [
+            getattr(child, self.parent_column) == parent_id,
+            *self.conditions(child),
+            *_keyset(self.sort, child, self.request),
+        ]
         columns = [getattr(child, field) for field in self.fields]
-        ordered = sa.select(*columns).where(*where).order_by(*_ordered(self.sort, child))
+        ordered = sa.select(*columns).where(*where).order_by(*_ordered(self.sort, child, self.request.backward))
         return ordered.limit(self.request.first + 1).lateral(name)
 
 

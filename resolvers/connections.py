@@ -23,6 +23,16 @@ First = Annotated[
     ),
 ]
 After = Annotated[str | None, strawberry.argument(description="Continue after this cursor (an edge's `cursor`).")]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Going back: how many items to return from the end (or before `before`), in the list's order; "
+        "not with `first` or `after`."
+    ),
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Go back from this cursor (an edge's `cursor`), with `last`.")
+]
 
 
 @strawberry.type(description="One item of a connection, with the cursor to continue after it.")
@@ -41,11 +51,25 @@ class Connection(Generic[NodeT]):
         return [edge.node for edge in self.edges]
 
 
-def page_request(first: int | None, after: str | None, max_page_size: int) -> PageRequest:
-    size = DEFAULT_PAGE_SIZE if first is None else first
+def page_request(
+    first: int | None,
+    after: str | None,
+    max_page_size: int,
+    *,
+    last: int | None = None,
+    before: str | None = None,
+) -> PageRequest:
+    if last is None and before is None:
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if not 0 <= size <= max_page_size:
+            raise invalid("first", f"Must be between 0 and {max_page_size}.")
+        return PageRequest(first=size, after=after or None)
+    if first is not None or after is not None:
+        raise invalid("last", "Give `first` and `after`, or `last` and `before`, not both.")
+    size = DEFAULT_PAGE_SIZE if last is None else last
     if not 0 <= size <= max_page_size:
-        raise invalid("first", f"Must be between 0 and {max_page_size}.")
-    return PageRequest(first=size, after=after or None)
+        raise invalid("last", f"Must be between 0 and {max_page_size}.")
+    return PageRequest(first=size, before=before or None, backward=True)
 
 
 def connection_of(page: Page[ModelT], convert: Callable[[ModelT], NodeT]) -> Connection[NodeT]:

@@ -3,7 +3,7 @@ runs per field."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Iterator
+from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 
 import structlog
 from graphql import DocumentNode, GraphQLError
@@ -37,6 +37,11 @@ class ValidDocuments(Recent[Hashable, DocumentNode]):
         super().__init__(max_size)
 
 
+def document_key(query: str, parse_options: Mapping[str, object], rules: tuple[type[object], ...]) -> Hashable:
+    """What a valid document is kept under: its text and the very checks it passed."""
+    return (query, tuple(sorted(parse_options.items())), rules)
+
+
 class DocumentCache(SchemaExtension):
     """Skip parsing and validation for a query text that already passed both."""
 
@@ -50,7 +55,7 @@ class DocumentCache(SchemaExtension):
         query = context.query
         # A long text (a huge string literal is still one token) is parsed each time rather than kept.
         if query is not None and len(query) <= MAX_KEPT_QUERY_CHARS and context.graphql_document is None:
-            self._key = (query, tuple(sorted(context.parse_options.items())), context.validation_rules)
+            self._key = document_key(query, context.parse_options, context.validation_rules)
             document = self._documents.get(self._key)
             if document is not None:
                 context.graphql_document = document

@@ -12,7 +12,7 @@ from domain.tasks import queries as task_queries
 from resolvers.ai.coach import CoachQueries
 from resolvers.ai.queries import AiQueries
 from resolvers.companies.types import Company
-from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.connections import After, Before, Connection, First, Last, connection_of, page_request
 from resolvers.context import Info
 from resolvers.jobs.types import Jobs
 from resolvers.mutation import signed_in
@@ -60,9 +60,11 @@ class Query(AiQueries, CoachQueries):
         order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Task]:
         signed_in(info)
-        task_filter, field, descending, request = task_list_args(info, filter, order_by, first, after)
+        task_filter, field, descending, request = task_list_args(info, filter, order_by, first, after, last, before)
         sort = task_queries.task_sort(field, descending=descending)
         async with info.context.transaction.exclusive_session() as session:
             page = await task_queries.list_tasks(session, task_filter, sort, request)

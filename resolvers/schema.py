@@ -108,6 +108,9 @@ class RhythmSchema(strawberry.Schema):
     # What build_schema validates every operation with, beyond the specification's rules.
     limits: Limits
     limit_rules: tuple[type[ASTValidationRule], ...]
+    # The documents that parsed and validated (DocumentCache), shared with compiled reads: a document they
+    # validated and declined is not validated again by the executor.
+    valid_documents: ValidDocuments
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # ErrorFormatter logs the unexpected errors once, with the request id; expected ones are not news.
@@ -162,4 +165,5 @@ def build_schema(limits: Limits | None = None) -> RhythmSchema:
     )
     schema.limits = limits
     schema.limit_rules = tuple(rules)
+    schema.valid_documents = documents
     return schema

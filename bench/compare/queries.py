@@ -1,7 +1,8 @@
 """The same operations in each server's GraphQL dialect, and what their answers hold.
 
 Rhythm's documents are the dashboard bench's, plus one company's projects and tasks (111 objects, no people
-or checklists). PostGraphile's ask for the same objects in the same order:
+or checklists), plus the task lists of bench.lists (filters, orderings, second pages by cursor), which have no
+PostGraphile document yet and are measured for Rhythm alone. PostGraphile's ask for the same objects in the same order:
 companies, their projects and their tasks oldest first (created_at, then id), ten of each; every task's
 assignee and its checklist by position. PostGraphile names relations after foreign keys (tasks and subtasks
 refer to their parent with company_id in the key); the assignee comes through a virtual foreign key
@@ -18,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from bench.dashboard.queries import DASHBOARD, TASK, Case, cases, global_id
+from bench.lists.queries import list_cases
 
 PG_DASHBOARD = """
 query Dashboard {
@@ -163,7 +165,8 @@ async def pairs(url: str) -> list[Pair]:
     others = [_pair(case) for case in found if case.document != DASHBOARD]
     task_case = next(case for case in found if case.document == TASK)
     writes = _writes(task_case)
-    return [_with_version_5(pair) for pair in (*dashboards, company, *others, *writes)]
+    lists = [_rhythm_only(case) for case in await list_cases(url) if case.document != TASK]
+    return [_with_version_5(pair) for pair in (*dashboards, company, *others, *writes, *lists)]
 
 
 def _writes(case: Case) -> list[Pair]:
@@ -196,9 +199,14 @@ def _writes(case: Case) -> list[Pair]:
 
 def _with_version_5(pair: Pair) -> Pair:
     """PostGraphile 5's Amber preset keeps version 4's names for these fields: the same documents serve both."""
-    if "postgraphile5" in pair.by_server:
+    if "postgraphile5" in pair.by_server or "postgraphile" not in pair.by_server:
         return pair
     return Pair(pair.name, pair.email, pair.by_server | {"postgraphile5": pair.by_server["postgraphile"]})
+
+
+def _rhythm_only(case: Case) -> Pair:
+    """A task list row (bench.lists) that PostGraphile has no document for yet: Rhythm's figures alone."""
+    return Pair(name=case.name, email=case.email, by_server={"rhythm": Operation(case.document, case.variables)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +248,10 @@ def contents(server: str, data: dict[str, Any]) -> Contents:
     renamed = data.get("updateTask") or (data.get("updateTaskById") or {}).get("task")
     if renamed:
         return Contents(counts={"tasks": 1}, identity=(renamed["title"],), sameness="the same task renamed")
+    page = data.get("tasks") or (data.get("node") or {}).get("tasks")
+    if page is not None:
+        items = page.get("nodes") or [edge["node"] for edge in page.get("edges", [])]
+        return Contents(counts={"tasks": len(items)}, identity=tuple(t["id"] for t in items), sameness="a page")
     if "viewer" in data:
         return _dashboard(data["viewer"]["companies"]["nodes"], server)
     if "allCompanies" in data:

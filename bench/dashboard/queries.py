@@ -100,6 +100,8 @@ def shape_of(data: dict[str, Any] | None) -> str:
     """What a dashboard response holds, to show that the query returned real rows."""
     if not data or not data.get("viewer"):
         return "node" if data and data.get("node") else "nothing"
+    if "companies" not in data["viewer"]:
+        return "another list of the viewer's"
     companies = data["viewer"]["companies"]["nodes"]
     projects = [project for company in companies for project in company["projects"]["nodes"]]
     tasks = [task for project in projects for task in project["tasks"]["nodes"]]

@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -22,6 +21,7 @@ from domain.pagination import (
     Page,
     PageRequest,
     SortKey,
+    alias_of,
     page_of,
     pages_two_levels_down,
     parse_datetime,
@@ -68,13 +68,13 @@ class TaskFilter:
         if self.due_before is not None:
             where.append(task.due_at < self.due_before)
         if self.search:
-            where.append(task.title.ilike(f"%{_escape_like(self.search)}%", escape="\\"))
+            where.append(task.title.ilike(f"%{escape_like(self.search)}%", escape="\\"))
         if self.tags:
             where.append(task.tags.contains(list(self.tags)))
         return where
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -184,11 +184,11 @@ async def subtasks_of(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> d
     `task_id = ANY(...)` alone lets the planner AND it with the policy's company index, which reads every
     subtask of the caller's companies."""
     tasks = sa.func.unnest(sa.cast(list(task_ids), sa.ARRAY(sa.Uuid))).table_valued("id").render_derived()
-    subtask = aliased(Subtask)
+    subtask = alias_of(Subtask, "checklist")
     checklist = (
         sa.select(*(getattr(subtask, name) for name in SubtaskRow._fields))
         .where(col(subtask.task_id) == tasks.c.id)
-        .order_by(subtask.position, subtask.id)  # type: ignore[arg-type]
+        .order_by(subtask.position, subtask.id)
         .lateral("checklist")
     )
     statement = sa.select(checklist).select_from(tasks).join(checklist, sa.true())

@@ -15,7 +15,7 @@ from domain.audit import queries as audit_queries
 from domain.audit.queries import AuditFilter
 from domain.errors import DomainError
 from resolvers.audit.types import AuditEntry, AuditFilterArgument
-from resolvers.connections import After, Connection, First, connection_of, page_request
+from resolvers.connections import After, Before, Connection, First, Last, connection_of, page_request
 from resolvers.context import Info
 from resolvers.feature_flags.types import CompanyFeatureFlag
 from resolvers.lookahead import item_selections
@@ -101,10 +101,12 @@ class Company(relay.Node):
         order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[TaskRef]:
         from resolvers.tasks.types import Task
 
-        args = task_list_args(info, filter, order_by, first, after)
+        args = task_list_args(info, filter, order_by, first, after, last, before)
         page = await info.context.get_loaders().tasks_of_company.load((self.id, args))
         await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)

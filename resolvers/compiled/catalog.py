@@ -9,37 +9,27 @@ document goes to the full executor. Lists use the orderings (and cursor names) o
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from db.models import MembershipRole, TaskPriority, TaskStatus
+from db.models import MembershipRole, NotificationType, TaskPriority, TaskStatus
 from domain.companies.queries import COMPANY_ORDER, MEMBER_ORDER
-from domain.pagination import SortKey
+from domain.notifications.queries import NEWEST_FIRST
 from domain.projects.queries import PROJECT_ORDER
-from domain.tasks.queries import task_sort
-
-# A table alias in, an SQL expression out.
-Expr = Callable[[str], str]
-# The child's alias and the parent's (or the viewer's id parameter), an SQL condition out.
-Join = Callable[[str, str], str]
-
-
-def column(name: str) -> Expr:
-    return lambda alias: f"{alias}.{name}"
-
-
-def instant(name: str) -> Expr:
-    """`datetime.isoformat()` of a UTC instant: microseconds only when there are any."""
-
-    def render(alias: str) -> str:
-        utc = f"({alias}.{name} AT TIME ZONE 'UTC')"
-        micro = f"to_char({utc}, 'US')"
-        return (
-            f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
-            f" || CASE {micro} WHEN '000000' THEN '' ELSE '.' || {micro} END || '+00:00'"
-        )
-
-    return render
+from domain.time_tracking.queries import RECENT_FIRST
+from resolvers.compiled.columns import (
+    Condition,
+    Expr,
+    Join,
+    ListArguments,
+    Ordering,
+    column,
+    instant,
+    plain_columns,
+)
+from resolvers.compiled.task_lists import task_list_arguments, task_ordering
+from resolvers.notifications.types import TASK_TYPES
 
 
 def global_id(type_name: str, name: str = "id") -> Expr:
@@ -86,14 +76,15 @@ class Paged:
 
     `join` is None for the lists the policies alone narrow (the caller's companies, all their tasks).
     `filters` are the further arguments the field takes, each a condition on the row and the argument's
-    parameter, applied when the argument is not null. Any other argument given declines compilation.
+    parameter, applied when the argument is not null; `arguments`, when given, reads the others (filters and
+    orderings that take several values). Any other argument given declines compilation.
     """
 
     target: str
     join: Join | None
-    sort: SortKey
-    sort_columns: tuple[str, ...]
+    ordering: Ordering
     filters: Mapping[str, Join] = field(default_factory=dict)
+    arguments: ListArguments | None = None
 
 
 Link = Relation | Checklist | Paged
@@ -113,16 +104,29 @@ def _by_id(target: str, parent_column: str) -> Relation:
     return Relation(target, lambda child, parent: f"{child}.id = {parent}.{parent_column}")
 
 
-_CREATED = ("created_at", "id")
+_CREATED = plain_columns("created_at", "id")
 
 
 def _tasks_of(parent_column: str | None) -> Paged:
-    """Tasks in their default order; a `filter` or `orderBy` declines compilation."""
+    """Tasks with every filter and ordering the resolvers take (`resolvers.compiled.task_lists`)."""
     join = None if parent_column is None else (lambda child, parent: f"{child}.{parent_column} = {parent}.id")
-    return Paged("Task", join, task_sort(), _CREATED)
+    return Paged("Task", join, task_ordering(), arguments=task_list_arguments)
 
 
-_COMPANIES = Paged("Company", None, COMPANY_ORDER, _CREATED)
+def _mine(child: str, viewer: str) -> str:
+    # The policies leave the caller's own; the condition says so to the planner too, as the resolvers do.
+    return f"{child}.user_id = {viewer}"
+
+
+_TASK_NOTIFICATIONS = ", ".join(_literal(kind.value) for kind in sorted(TASK_TYPES))
+
+
+def _notification_arguments(arguments: dict[str, Any]) -> tuple[Ordering, list[Condition]]:
+    unread: list[Condition] = [lambda alias, _: f"{alias}.read_at IS NULL"]
+    return Ordering(NEWEST_FIRST, _CREATED), unread if arguments.pop("unreadOnly", False) else []
+
+
+_COMPANIES = Paged("Company", None, Ordering(COMPANY_ORDER, _CREATED))
 
 
 SHAPES: dict[str, Shape] = {
@@ -135,7 +139,47 @@ SHAPES: dict[str, Shape] = {
             {
                 "user": Relation("User", lambda child, viewer: f"{child}.id = {viewer}"),
                 "companies": _COMPANIES,
+                "notifications": Paged(
+                    "Notification", _mine, Ordering(NEWEST_FIRST, _CREATED), arguments=_notification_arguments
+                ),
+                "timeEntries": Paged("TimeEntry", _mine, Ordering(RECENT_FIRST, plain_columns("started_at", "id"))),
             },
+        ),
+        Shape(
+            "Notification",
+            "notifications",
+            {
+                "id": global_id("Notification"),
+                "type": enum_name("type", NotificationType),
+                "title": column("title"),
+                "body": column("body"),
+                "read": lambda alias: f"{alias}.read_at IS NOT NULL",
+                "readAt": instant("read_at"),
+                "emailedAt": instant("emailed_at"),
+                "createdAt": instant("created_at"),
+            },
+            # Not `company`: the resolver fails when it is out of sight, where a sub-select would say null.
+            {
+                "task": Relation(
+                    "Task",
+                    lambda child, parent: (
+                        f"{child}.id = {parent}.subject_id AND {parent}.type IN ({_TASK_NOTIFICATIONS})"
+                    ),
+                )
+            },
+        ),
+        Shape(
+            "TimeEntry",
+            "time_entries",
+            # Not `durationSeconds` (the resolver's clock, not the database's) nor `company` (see Notification).
+            {
+                "id": global_id("TimeEntry"),
+                "startedAt": instant("started_at"),
+                "endedAt": instant("ended_at"),
+                "note": column("note"),
+                "running": lambda alias: f"{alias}.ended_at IS NULL",
+            },
+            {"task": _by_id("Task", "task_id"), "user": _by_id("User", "user_id")},
         ),
         Shape(
             "Company",
@@ -156,15 +200,13 @@ SHAPES: dict[str, Shape] = {
                 "projects": Paged(
                     "Project",
                     lambda child, parent: f"{child}.company_id = {parent}.id",
-                    PROJECT_ORDER,
-                    _CREATED,
+                    Ordering(PROJECT_ORDER, _CREATED),
                     filters={"archived": lambda child, value: f"{child}.archived = {value}"},
                 ),
                 "members": Paged(
                     "Membership",
                     lambda child, parent: f"{child}.company_id = {parent}.id",
-                    MEMBER_ORDER,
-                    ("created_at", "user_id"),
+                    Ordering(MEMBER_ORDER, plain_columns("created_at", "user_id")),
                 ),
                 "tasks": _tasks_of("company_id"),
             },

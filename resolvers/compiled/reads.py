@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import partial
 
 import asyncpg
 import orjson
@@ -31,6 +32,8 @@ from graphql import (
 )
 from graphql.execution import VariableValues
 from sqlalchemy.exc import SQLAlchemyError
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
 
 from db.tenant import Caller
@@ -39,7 +42,7 @@ from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
-from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS
+from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS, document_key
 from resolvers.field_count import too_complex
 from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.recent import Recent
@@ -68,8 +71,13 @@ class CompiledReads:
 
     def __init__(self, schema: RhythmSchema, max_page_size: int, max_documents: int = 256) -> None:
         self._schema: GraphQLSchema = schema._schema
-        self._rules = (*specified_rules, *schema.limit_rules)
+        # The rules Strawberry validates with (the executor's and the schema's own, then the two it adds itself),
+        # so a document valid here is valid there, and kept where the executor's DocumentCache finds it.
+        executor_rules = (*specified_rules, *schema.limit_rules)
+        self._rules = (*executor_rules, MaybeNullValidationRule, OneOfInputValidationRule)
         self._max_tokens = schema.limits.max_tokens
+        self._valid_documents = schema.valid_documents
+        self._document_key = partial(document_key, parse_options={"max_tokens": self._max_tokens}, rules=executor_rules)
         self._max_fields = schema.limits.max_fields
         self._cost = schema.limits.cost
         self._operation_seconds = schema.limits.operation_seconds
@@ -190,6 +198,9 @@ class CompiledReads:
             return refusal  # before validation, which expands the fragments
         if validate(self._schema, document, self._rules):
             return None
+        if len(query) <= MAX_KEPT_QUERY_CHARS:
+            # Valid: should the executor answer it after all, it parses and validates nothing again.
+            self._valid_documents.put(self._document_key(query), document)
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not OperationType.QUERY:
             return None

@@ -38,16 +38,14 @@ from strawberry.relay.types import GlobalIDValueError
 from db.tenant import Caller
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
-from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape, instant
+from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape
+from resolvers.compiled.columns import Declined, Ordering
+from resolvers.compiled.json_text import array, json_object, or_null, scalar
 from resolvers.connections import DEFAULT_PAGE_SIZE
 
-
-class Declined(Exception):
-    """The operation needs the full executor: a field, argument or value compiled reads do not cover."""
+__all__ = ["Declined", "Statement"]
 
 
-# json_build_object takes at most 100 arguments: 50 keys and their values.
-MAX_KEYS = 50
 # Sub-selects one statement may hold. A document expands into one per object link and connection it names,
 # whatever the data, so a short document of nested fragments could ask for thousands (megabytes of SQL that
 # take seconds to plan); the resolvers, which only follow the rows that exist, answer those instead. The
@@ -81,7 +79,7 @@ class Statement:
     def render(self, operation: OperationDefinitionNode) -> str:
         fields = self.collect([operation.selection_set], "Query")
         parts = [(key, self._root_field(nodes)) for key, nodes in fields.items()]
-        sql = f"SELECT {_json_object(parts)}::text"
+        sql = f"SELECT {json_object(parts)}"
         if len(sql) > MAX_SQL_CHARS:
             raise Declined("statement too long")
         return sql
@@ -91,10 +89,10 @@ class Statement:
     def _root_field(self, nodes: FieldNodes) -> str:
         name = nodes[0].name.value
         if name == "__typename":
-            return "'Query'"
+            return "'\"Query\"'"
         if name == "viewer":
             if self._caller.user_id is None:
-                return "NULL::json"  # as the resolver: no person, no viewer
+                return "'null'"  # as the resolver: no person, no viewer
             # The person the transaction's settings name: the policies' own source.
             return self.object_json(SHAPES["Viewer"], "(SELECT rhythm.current_user_id())", nodes)
         if name == "node":
@@ -115,14 +113,14 @@ class Statement:
         shape = SHAPES[global_id.type_name]
         alias = self._alias()
         found = self.object_json(shape, alias, nodes)
-        return f"(SELECT {found} FROM {shape.table} {alias} WHERE {alias}.id = {self._param(row_id)})"
+        return or_null(f"(SELECT {found} FROM {shape.table} {alias} WHERE {alias}.id = {self._param(row_id)})")
 
     # Objects and their fields
 
     def object_json(self, shape: Shape, alias: str, nodes: FieldNodes) -> str:
         def field(name: str, field_nodes: FieldNodes) -> str:
             if name in shape.scalars:
-                return shape.scalars[name](alias)
+                return scalar(shape.scalars[name](alias))
             if name in shape.links:
                 return self._link(shape, name, alias, field_nodes)
             raise Declined(f"{shape.type_name}.{name}")
@@ -135,8 +133,8 @@ class Statement:
         parts: list[tuple[str, str]] = []
         for key, field_nodes in self.collect(_selections(nodes), type_name).items():
             name = field_nodes[0].name.value
-            parts.append((key, f"'{type_name}'" if name == "__typename" else field(name, field_nodes)))
-        return _json_object(parts)
+            parts.append((key, f"'\"{type_name}\"'" if name == "__typename" else field(name, field_nodes)))
+        return json_object(parts)
 
     def _link(self, shape: Shape, name: str, parent: str, nodes: FieldNodes) -> str:
         link = shape.links[name]
@@ -146,58 +144,73 @@ class Statement:
         alias = self._alias()
         found = self.object_json(target, alias, nodes)
         if isinstance(link, Relation):
-            return f"(SELECT {found} FROM {target.table} {alias} WHERE {link.join(alias, parent)})"
+            return or_null(f"(SELECT {found} FROM {target.table} {alias} WHERE {link.join(alias, parent)})")
         assert isinstance(link, Checklist)
         return (
-            f"(SELECT coalesce(json_agg({found} ORDER BY {link.order(alias)}), '[]'::json)"
-            f" FROM {target.table} {alias} WHERE {link.join(alias, parent)})"
+            f"(SELECT {array(found, link.order(alias))} FROM {target.table} {alias} WHERE {link.join(alias, parent)})"
         )
 
     # Connections
 
     def _page(self, paged: Paged, parent: str, definition: Any, nodes: FieldNodes) -> str:
         arguments = self._arguments_of(definition, nodes[0])
-        first = arguments.pop("first", None)
-        first = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= first <= self._max_page_size:
+        first, after = arguments.pop("first", None), arguments.pop("after", None)
+        last, before = arguments.pop("last", None), arguments.pop("before", None)
+        backward = last is not None or before is not None
+        if backward and (first is not None or after is not None):
+            raise Declined("first and last")  # the resolvers report it
+        size = first if not backward else last
+        size = DEFAULT_PAGE_SIZE if size is None else size
+        if not 0 <= size <= self._max_page_size:
             raise Declined("first")
-        after = arguments.pop("after", None) or None
+        cursor = (before if backward else after) or None
         target = SHAPES[paged.target]
         alias = self._alias()
         conditions = [] if paged.join is None else [paged.join(alias, parent)]
+        ordering = paged.ordering
+        if paged.arguments is not None:
+            ordering, more = paged.arguments(arguments)
+            conditions += [condition(alias, self._param) for condition in more]
         for name, value in arguments.items():
             if value is None:
                 continue
             if name not in paged.filters:
                 raise Declined(name)
             conditions.append(paged.filters[name](alias, self._param(value)))
-        order = ", ".join(f"{alias}.{column}" for column in paged.sort_columns)
-        if after is not None:
+        keys = [column.expression(alias) for column in ordering.columns]
+        descending = ordering.sort.descending
+        order, reverse = ", ".join(keys), ", ".join(f"{key} DESC" for key in keys)
+        if descending:
+            order, reverse = reverse, order
+        if cursor is not None:
             try:
-                values = decode_cursor(paged.sort, after)
+                values = decode_cursor(ordering.sort, cursor)
             except DomainError:
-                raise Declined("after") from None
-            keys = ", ".join(self._param(value) for value in values)
-            conditions.append(f"({order}) > ({keys})")
+                raise Declined("cursor") from None
+            given = ", ".join(self._param(value) for value in values)
+            # As domain.pagination reads it: the larger keys when ascending forward or descending backward.
+            conditions.append(f"({', '.join(keys)}) {'>' if descending == backward else '<'} ({given})")
         connection = get_named_type(definition.type)
         assert isinstance(connection, GraphQLObjectType)
-        page = _PageParts(self, paged, connection, alias, self._param(first), after is not None)
+        page = _PageParts(self, ordering, paged.target, connection, alias, self._param(size), cursor, backward)
         connection_json = page.connection(nodes)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        limit = f"{page.first} + 1" if page.needs_next else page.first
-        rows = (
-            f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n FROM {target.table} {alias}{where}"
-            f" ORDER BY {order} LIMIT {limit}"
+        limit = f"{page.first} + 1" if page.needs_more else page.first
+        # Read nearest the cursor first (backward: in reverse), numbered after the LIMIT: a window over the whole
+        # list would sort all of it, not keep the top rows. `__n` is the list's order; backward, `__r` is the
+        # distance from the cursor, and the row beyond the page is the first in the list's order.
+        page_rows = (
+            f"SELECT {alias}.* FROM {target.table} {alias}{where}"
+            f" ORDER BY {reverse if backward else order} LIMIT {limit}"
         )
+        distance = f", row_number() OVER (ORDER BY {reverse}) AS __r" if backward else ""
+        rows = f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n{distance} FROM ({page_rows}) {alias}"
         return f"(SELECT {connection_json} FROM ({rows}) {alias})"
 
-    def cursor(self, paged: Paged, alias: str) -> str:
+    def cursor(self, ordering: Ordering, alias: str) -> str:
         """`domain.pagination.encode_cursor`: URL-safe base64 of the JSON list [ordering name, *values]."""
-        values = " || '\",\"' || ".join(
-            instant(column)(alias) if column.endswith("_at") else f"{alias}.{column}::text"
-            for column in paged.sort_columns
-        )
-        payload = f"""'["{paged.sort.name}","' || {values} || '"]'"""
+        values = " || '\",\"' || ".join(f"({column.cursor_text(alias)})" for column in ordering.columns)
+        payload = f"""'["{ordering.sort.name}","' || {values} || '"]'"""
         return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
 
     # GraphQL plumbing
@@ -289,17 +302,27 @@ class _PageParts:
     """The fields of one connection: nodes, edges and page info, over the page's numbered rows."""
 
     def __init__(
-        self, statement: Statement, paged: Paged, connection: GraphQLObjectType, alias: str, first: str, after: bool
+        self,
+        statement: Statement,
+        ordering: Ordering,
+        target: str,
+        connection: GraphQLObjectType,
+        alias: str,
+        first: str,
+        cursor: str | None,
+        backward: bool,
     ) -> None:
         self._statement = statement
-        self._paged = paged
-        self._target = SHAPES[paged.target]
+        self._ordering = ordering
+        self._target = SHAPES[target]
         self._connection = connection.name
         self._edge_type = get_named_type(connection.fields["edges"].type).name
         self._alias = alias
         self.first = first
-        self._after = after
-        self.needs_next = False
+        self._cursor = cursor is not None
+        self._backward = backward
+        # Whether a row beyond the page is read, to tell whether more follow (or, backward, precede).
+        self.needs_more = False
         # Whether any field aggregates the page's rows: without one, the select would return a row per row.
         self._aggregates = False
 
@@ -320,16 +343,16 @@ class _PageParts:
 
     def _list(self, item: str) -> str:
         self._aggregates = True
-        return f"coalesce(json_agg({item} ORDER BY {self._alias}.__n) FILTER (WHERE {self._in_page}), '[]'::json)"
+        return array(item, f"{self._alias}.__n", self._in_page)
 
     @property
     def _in_page(self) -> str:
-        return f"{self._alias}.__n <= {self.first}"
+        return f"{self._alias}.{'__r' if self._backward else '__n'} <= {self.first}"
 
     def _edge(self, nodes: FieldNodes) -> str:
         def field(name: str, field_nodes: FieldNodes) -> str:
             if name == "cursor":
-                return self._statement.cursor(self._paged, self._alias)
+                return scalar(self._statement.cursor(self._ordering, self._alias))
             if name == "node":
                 return self._statement.object_json(self._target, self._alias, field_nodes)
             raise Declined(name)
@@ -338,16 +361,16 @@ class _PageParts:
 
     def _page_info(self, nodes: FieldNodes) -> str:
         def field(name: str, _: FieldNodes) -> str:
-            if name == "hasNextPage":
-                self.needs_next = self._aggregates = True
-                return f"count(*) > {self.first}"
-            if name == "hasPreviousPage":
-                return "true" if self._after else "false"
+            if name == ("hasPreviousPage" if self._backward else "hasNextPage"):
+                self.needs_more = self._aggregates = True
+                return f"(count(*) > {self.first})::text"
+            if name in ("hasNextPage", "hasPreviousPage"):
+                return "'true'" if self._cursor else "'false'"
             if name in ("startCursor", "endCursor"):
-                cursor = self._statement.cursor(self._paged, self._alias)
+                cursor = self._statement.cursor(self._ordering, self._alias)
                 order = f"{self._alias}.__n{'' if name == 'startCursor' else ' DESC'}"
                 self._aggregates = True
-                return f"(array_agg({cursor} ORDER BY {order}) FILTER (WHERE {self._in_page}))[1]"
+                return scalar(f"(array_agg({cursor} ORDER BY {order}) FILTER (WHERE {self._in_page}))[1]")
             raise Declined(name)
 
         return self._statement.fields_json("PageInfo", nodes, field)
@@ -355,13 +378,6 @@ class _PageParts:
 
 def _selections(nodes: FieldNodes) -> list[SelectionSetNode]:
     return [node.selection_set for node in nodes if node.selection_set is not None]
-
-
-def _json_object(parts: list[tuple[str, str]]) -> str:
-    if len(parts) > MAX_KEYS:
-        raise Declined("too many fields")
-    # Response keys are GraphQL names ([_A-Za-z][_0-9A-Za-z]*): nothing to escape.
-    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in parts) + ")"
 
 
 def _sql_type(value: Any) -> str:
@@ -375,4 +391,6 @@ def _sql_type(value: Any) -> str:
         return "timestamptz"
     if isinstance(value, str):
         return "text"
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return "text[]"
     raise Declined(f"a parameter of type {type(value).__name__}")

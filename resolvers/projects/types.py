@@ -10,7 +10,7 @@ from strawberry import relay
 
 from db import models
 from domain.projects.queries import ProjectRow
-from resolvers.connections import After, Connection, First, connection_of
+from resolvers.connections import After, Before, Connection, First, Last, connection_of
 from resolvers.context import Info
 from resolvers.nodes import nodes_by_ids, required
 from resolvers.tasks.inputs import FilterArgument, OrderArgument, task_list_args
@@ -63,10 +63,12 @@ class Project(relay.Node):
         order_by: OrderArgument = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Task, strawberry.lazy("resolvers.tasks.types")]]:
         from resolvers.tasks.types import Task
 
-        args = task_list_args(info, filter, order_by, first, after)
+        args = task_list_args(info, filter, order_by, first, after, last, before)
         page = await info.context.get_loaders().tasks_of_project.load((self.id, args))
         await load_task_relations(info, page.rows)
         return connection_of(page, Task.from_model)

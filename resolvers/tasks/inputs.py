@@ -65,11 +65,13 @@ def task_list_args(
     order_by: TaskOrder | None,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> TaskListArgs:
     order = order_by or TaskOrder()
     return (
         (task_filter or TaskFilterInput()).to_domain(),
         order.field,
         order.direction is OrderDirection.DESC,
-        page_request(first, after, info.context.services.max_page_size),
+        page_request(first, after, info.context.services.max_page_size, last=last, before=before),
     )

@@ -6,7 +6,9 @@ same caller over the same data, and the app's counters show which executor answe
 
 from __future__ import annotations
 
+import base64
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +19,9 @@ from litestar import Litestar
 
 from bench.dashboard.queries import DASHBOARD, TASK
 from resolvers.compiled.catalog import SHAPES, Checklist, Paged, Relation
-from resolvers.compiled.reads import CompiledReads
 from tests.factories import Person, create_company, create_project, create_task, invite, result_of, sign_up
 from tests.graphql import Caller, GraphQL
+from tests.resolvers.compiled.both import both as _both
 
 ODD_TITLE = 'Say "hi" \\ to the ☃ 🎉\nand tab\there'
 
@@ -96,34 +98,6 @@ async def world(graphql: GraphQL) -> World:
     return World(
         ada, bob, eve, company, other, outsider, project, archived, tasks, subtask, outsider_task, key["secret"]
     )
-
-
-def _reads(app: Litestar) -> CompiledReads:
-    reads = app.state.compiled_reads
-    assert isinstance(reads, CompiledReads)
-    return reads
-
-
-async def _both(
-    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, document: str, variables: dict[str, Any], caller: Any
-) -> tuple[bool, bytes]:
-    """Whether compiled reads answered, and the body (the same from both executors, or the test fails)."""
-    reads = _reads(app)
-    answered = reads.answered
-    compiled = await graphql.post(document, variables, caller=caller)
-    took = reads.answered == answered + 1
-    reference = await plain_graphql.post(document, variables, caller=caller)
-    assert compiled.status_code == reference.status_code
-    compiled_body, reference_body = compiled.json(), reference.json()
-    if "errors" in reference_body:
-        # Errors carry request ids; their messages and codes must match.
-        assert [(e["message"], e["extensions"]["code"]) for e in compiled_body["errors"]] == [
-            (e["message"], e["extensions"]["code"]) for e in reference_body["errors"]
-        ]
-        return took, b""
-    # Dumped again, so key order counts too.
-    assert orjson.dumps(compiled_body) == orjson.dumps(reference_body), document
-    return took, orjson.dumps(compiled_body)
 
 
 CONNECTION = """
@@ -259,9 +233,17 @@ async def test_the_next_page_continues_after_a_compiled_cursor_as_after_a_resolv
     assert len(seen) == len(world.tasks) == len(set(seen))
 
 
+OLD = "2026-01-01T00:00:00+00:00"
 DECLINED = [
-    ("a filter", '{ tasks(filter: {search: "Plain"}) { nodes { title } } }', {}),
-    ("an order", "{ tasks(orderBy: {field: TITLE, direction: DESC}) { nodes { title } } }", {}),
+    ("a search too long", "query($s: String) { tasks(filter: {search: $s}) { nodes { title } } }", {"s": "x" * 201}),
+    ("a blank tag", '{ tasks(filter: {tags: ["a", " "]}) { nodes { title } } }', {}),
+    ("a filter id of another type", '{ tasks(filter: {companyId: "VXNlcjox"}) { nodes { title } } }', {}),
+    ("a filter id that is no id", '{ tasks(filter: {projectId: "not an id"}) { nodes { title } } }', {}),
+    (
+        "a cursor of another ordering",
+        "query($after: String) { tasks(after: $after, orderBy: {field: TITLE}) { nodes { title } } }",
+        {"after": base64.urlsafe_b64encode(f'["task:created_at:asc","{OLD}","{uuid.UUID(int=0)}"]'.encode()).decode()},
+    ),
     ("a field it does not cover", "{ viewer { runningTimer { id } } }", {}),
     ("a scheduling field", "{ tasks { nodes { title predictedMinutes } } }", {}),
     ("a page too large", "{ tasks(first: 1000) { nodes { title } } }", {}),
