@@ -317,7 +317,6 @@ async def problems(db: Sessions, google: FakeGoogle, world: World) -> list[str]:
     return found
 
 
-
 async def settled(db: Sessions, google: FakeGoogle, world: World, seconds: float = 240) -> list[str]:
     """Poll until everything agrees (each worker syncs every two seconds), or say what still does not."""
     deadline = asyncio.get_running_loop().time() + seconds

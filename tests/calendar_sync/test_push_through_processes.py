@@ -123,7 +123,6 @@ def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> N
     raise RuntimeError(f"rhythm serve did not become ready:\n{log.read_text(errors='replace')[-4000:]}")
 
 
-
 async def test_a_google_push_to_the_served_route_brings_the_change_into_the_week(
     api: tuple[str, dict[str, str], FakeGoogle], database_of_its_own: str, redis: RedisServer, tmp_path: Path
 ) -> None:

@@ -210,4 +210,3 @@ async def snapshot(graphql: GraphQL, tenants: Tenants) -> dict[str, Any]:
     data: dict[str, Any] = await graphql(SNAPSHOT, {"company": tenants.a.company_id}, caller=tenants.alice)
     assert data["node"] is not None, "Alice must see her own company"
     return data
-

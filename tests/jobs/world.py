@@ -120,4 +120,3 @@ async def ask(rhythm: Rhythm, person: Person, action: str, dead_letter_id: str) 
     data = await rhythm.graphql(ASK % (verb, action), {"input": {"id": dead_letter_id}}, caller=person)
     result: dict[str, Any] = data[f"{action}DeadLetter"]
     return result
-
