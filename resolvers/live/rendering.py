@@ -13,6 +13,7 @@ from typing import Any, cast
 import structlog
 from graphql import DocumentNode, ExecutionResult, GraphQLObjectType, execute
 
+from base.metrics import LIVE_RENDERS
 from db.tenant import Caller
 from domain.live.messages import LiveMessage
 from resolvers.context import Context, Info, Services, new_context
@@ -80,4 +81,5 @@ async def render(message: LiveMessage, subscription: LiveSubscription) -> Frame 
     assert isinstance(result, ExecutionResult)
     if result.errors:
         return FAILED
+    LIVE_RENDERS.labels("shared").inc()
     return Frame(json.dumps({"data": result.data}, separators=(",", ":")))

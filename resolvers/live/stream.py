@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from graphql import GraphQLError
 
-from base.metrics import LIVE_SUBSCRIPTIONS
+from base.metrics import LIVE_RENDERS, LIVE_SENT, LIVE_SUBSCRIPTIONS
 from domain.errors import NotFound
 from domain.live.access import readable_companies
 from domain.live.messages import LiveMessage, company_channel, user_channel
@@ -73,6 +73,7 @@ async def live_events(
             if isinstance(item, Frame):
                 assert context.live_sink is not None
                 await context.live_sink.send(item.payload)
+                LIVE_SENT.labels("shared").inc()
                 continue
             try:
                 if topic.resource is not None and _concerns_viewer(context, item):
@@ -80,6 +81,8 @@ async def live_events(
                     await _follow(context, hub, subscription, topic, only_company)
                 event = await resolve(context, item) if item.area == topic.area else None
                 if event is not None:
+                    LIVE_RENDERS.labels("own").inc()
+                    LIVE_SENT.labels("own").inc()
                     yield event
             finally:
                 await _end_event(context)
