@@ -25,6 +25,7 @@ import structlog
 from graphql import DocumentNode, GraphQLSchema
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from base.memory import give_back
 from db.tenant import ANONYMOUS, Caller
 from domain.live.access import API_KEY, ReaderContext, readers
 from domain.live.messages import LiveMessage
@@ -36,6 +37,9 @@ log = structlog.get_logger("rhythm.live")
 
 #: Items a slow subscriber may fall behind by before the oldest are dropped.
 BACKLOG = 1000
+#: Subscriptions that end before memory is given back (base/memory.py), and the pause after the last of them.
+LEFT_BEFORE_GIVING_BACK = 100
+GIVE_BACK_AFTER_SECONDS = 2.0
 #: Messages remembered with the channels they came on, so one arriving again (on a second channel, or
 #: redelivered) reaches nobody twice.
 REMEMBERED = 2048
@@ -131,6 +135,8 @@ class LiveHub:
         self._stack: AsyncExitStack | None = None
         self._listener: Listener | None = None
         self._task: asyncio.Task[None] | None = None
+        self._left = 0
+        self._giving_back: asyncio.Task[None] | None = None
 
     def subscriptions(self) -> int:
         return len({subscription for followers in self._followers.values() for subscription in followers})
@@ -155,11 +161,29 @@ class LiveHub:
                         del self._followers[channel]
             for channel in wanted - subscription.channels:
                 self._followers.setdefault(channel, set()).add(subscription)
+            if subscription.channels and not wanted:
+                self._forget(subscription)
             subscription.channels = wanted
             if self._followers and self._listener is None:
                 await self._start()
             if self._listener is not None:
                 await self._listener.follow(self._followers.keys())
+
+    def _forget(self, subscription: LiveSubscription) -> None:
+        """A subscription ended: what it had queued goes, and after many have ended, memory goes back."""
+        subscription.inbox.clear()
+        self._left += 1
+        if (self._left >= LEFT_BEFORE_GIVING_BACK or not self._followers) and self._giving_back is None:
+            self._left = 0
+            self._giving_back = asyncio.create_task(self._give_back())
+
+    async def _give_back(self) -> None:
+        try:
+            # Subscribers leave together (a tab closed, a deploy): collect once they are gone, not for each.
+            await asyncio.sleep(GIVE_BACK_AFTER_SECONDS)
+            give_back()
+        finally:
+            self._giving_back = None
 
     async def _start(self) -> None:
         self._stack = AsyncExitStack()
@@ -167,6 +191,8 @@ class LiveHub:
         self._task = asyncio.create_task(self._run(self._listener))
 
     async def close(self) -> None:
+        if self._giving_back is not None:
+            self._giving_back.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
