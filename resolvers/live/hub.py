@@ -138,9 +138,6 @@ class LiveHub:
         self._left = 0
         self._giving_back: asyncio.Task[None] | None = None
 
-    def subscriptions(self) -> int:
-        return len({subscription for followers in self._followers.values() for subscription in followers})
-
     @asynccontextmanager
     async def joined(self, subscription: LiveSubscription) -> AsyncIterator[LiveSubscription]:
         """The subscription, registered until the block ends (cancelled or not), then forgotten entirely."""

@@ -24,12 +24,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def established(port: int) -> set[str]:
-    """The socket inodes of established connections to `port` (the server's ends)."""
+ESTABLISHED, LISTEN = "01", "0A"
+
+
+def sockets_on(port: int, state: str = ESTABLISHED) -> set[str]:
+    """The inodes of the sockets on `port` in `state` (established: the server's ends of connections)."""
     inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         columns = line.split()
-        if int(columns[1].rsplit(":", 1)[1], 16) == port and columns[3] == "01":
+        if int(columns[1].rsplit(":", 1)[1], 16) == port and columns[3] == state:
             inodes.add(columns[9])
     return inodes
 
@@ -64,12 +67,19 @@ async def test_connections_opened_at_once_spread_over_both_worker_processes(data
     clients: list[socket.socket] = []
     try:
         wait_ready(process, port)
+
+        async def both_listen() -> bool:
+            # A worker still starting has bound its socket but not listened on it: the kernel skips it.
+            listening = sockets_on(port, LISTEN)
+            return sum(held_by(pid, listening) > 0 for pid in descendants(process.pid)) >= 2
+
+        await until(both_listen, what="both workers listen")
         for _ in range(CONNECTIONS):
             clients.append(socket.create_connection(("127.0.0.1", port)))
         workers = descendants(process.pid)
 
         async def per_worker() -> list[int] | None:
-            counts = sorted((held_by(pid, established(port)) for pid in workers), reverse=True)
+            counts = sorted((held_by(pid, sockets_on(port)) for pid in workers), reverse=True)
             return counts if sum(counts) == CONNECTIONS else None
 
         counts = await until(per_worker, what=f"the workers accepted all {CONNECTIONS} connections")
