@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from app import jobs_cli
 from base.settings import Settings, get_settings
@@ -60,6 +61,7 @@ def _seed(url: str, settings: Settings) -> bool:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app import spread
     from app.http_protocol import GuardedHttpProtocol
     from base.logs import configure_logging
 
@@ -78,23 +80,27 @@ def serve(args: argparse.Namespace) -> None:
         get_settings.cache_clear()
         host, port = args.host or settings.host, args.port if args.port is not None else settings.port
         print(f"rhythm: GraphiQL at http://{host}:{port}/graphql", flush=True)
-        uvicorn.run(
-            "app.main:create_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            log_config=None,
-            loop="auto",
+        options: dict[str, Any] = {
+            "factory": True,
+            "host": host,
+            "port": port,
+            "workers": args.workers,
+            "log_config": None,
+            "loop": "auto",
             # uvicorn's HTTP protocol with deadlines for a request's head and body and a connection cap.
-            http=GuardedHttpProtocol,
+            "http": GuardedHttpProtocol,
             # Rhythm reads X-Forwarded-For itself, from the proxies it is told to trust (app/client_address.py).
-            proxy_headers=False,
+            "proxy_headers": False,
             # With --workers, uvicorn replaces a process that has not answered its supervisor in time. A process
             # answers once it has imported Rhythm, which takes longer than uvicorn's 5 s on a busy machine: a
             # supervisor with that default kills every new process and never serves.
-            timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,
-        )
+            "timeout_worker_healthcheck": WORKER_ANSWER_SECONDS,
+        }
+        if args.workers > 1 and spread.available():
+            # A listening socket per worker, so connections spread evenly over them (app/spread.py).
+            spread.run(uvicorn.Config("app.main:create_app_from_env", **options))
+        else:
+            uvicorn.run("app.main:create_app_from_env", **options)
 
 
 def worker(args: argparse.Namespace) -> None:

@@ -19,6 +19,9 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
 
+from resolvers.live.hub import LiveHub
+from resolvers.live.rendering import render
+
 #: Messages a slow subscriber may fall behind by before the oldest are dropped.
 BACKLOG = 1000
 
@@ -37,6 +40,8 @@ class LiveChannels:
             subscriber_backlog_strategy="dropleft",
         )
         self.feed = ChannelsFeed(self.plugin)
+        #: Every subscription of this process listens through it (resolvers/live/hub.py).
+        self.hub = LiveHub(self.feed, render)
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
@@ -48,6 +53,7 @@ class LiveChannels:
         try:
             yield
         finally:
+            await self.hub.close()
             live_publisher.install(previous)
             if self._redis is not None:
                 await self._redis.aclose()
@@ -106,7 +112,7 @@ class ChannelsListener:
 
     def __init__(self, plugin: ChannelsPlugin) -> None:
         self._plugin = plugin
-        self._merged: asyncio.Queue[bytes] = asyncio.Queue()
+        self._merged: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         self._followed: dict[str, tuple[Subscriber, asyncio.Task[None]]] = {}
 
     async def follow(self, channels: Collection[str]) -> None:
@@ -119,16 +125,16 @@ class ChannelsListener:
                 await pump
         for channel in wanted - self._followed.keys():
             subscriber = await self._plugin.subscribe(channel)
-            self._followed[channel] = (subscriber, asyncio.create_task(self._pump(subscriber)))
+            self._followed[channel] = (subscriber, asyncio.create_task(self._pump(channel, subscriber)))
 
-    async def _pump(self, subscriber: Subscriber) -> None:
+    async def _pump(self, channel: str, subscriber: Subscriber) -> None:
         async for data in subscriber.iter_events():
             if self._merged.qsize() >= BACKLOG:
                 self._merged.get_nowait()
-            self._merged.put_nowait(data)
+            self._merged.put_nowait((channel, data))
 
     def __aiter__(self) -> ChannelsListener:
         return self
 
-    async def __anext__(self) -> bytes:
+    async def __anext__(self) -> tuple[str, bytes]:
         return await self._merged.get()

@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         passwords=Passwords(time_cost=settings.argon2_time_cost, memory_cost_kib=settings.argon2_memory_cost_kib),
         max_page_size=settings.graphql_max_page_size,
         webhooks_allow_private_targets=settings.webhooks_allow_private_targets,
-        live=live.feed,
+        live=live.hub,
         queues=queue_reader(settings.redis_url, settings.broker_url),
         calendar_consent=calendar_consent,
         ai=AiRuntime.from_settings(settings),

@@ -52,6 +52,12 @@ DB_POOL_WAIT = Histogram(
 LIVE_SUBSCRIPTIONS = Gauge(
     "rhythm_live_subscriptions", "Subscriptions open over websockets.", multiprocess_mode="livesum"
 )
+LIVE_RENDERS = Counter(
+    "rhythm_live_renders",
+    "Live events rendered: `shared` once for a group of subscribers who see them alike, `own` for one subscriber.",
+    ["path"],
+)
+LIVE_SENT = Counter("rhythm_live_sent", "Live events sent to subscribers, by how they were rendered.", ["path"])
 WEBHOOK_DELIVERIES = Counter(
     "rhythm_webhook_delivery_attempts", "Webhook delivery attempts, by the delivery's status after it.", ["outcome"]
 )

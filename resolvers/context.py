@@ -23,7 +23,8 @@ from resolvers.loaders import Loaders
 from resolvers.transaction import Transaction
 
 if TYPE_CHECKING:
-    from resolvers.live.feed import LiveFeed
+    from resolvers.live.feed import LiveSink
+    from resolvers.live.hub import LiveHub
     from resolvers.rate_limiter import RateLimiter
 
 
@@ -38,7 +39,7 @@ class Services:
     # Tests and local development post webhooks to loopback receivers; production refuses private targets.
     webhooks_allow_private_targets: bool = False
     # Where subscriptions listen for committed changes; None where nothing publishes them.
-    live: LiveFeed | None = None
+    live: LiveHub | None = None
     # The broker's queue figures, for platform administrators; None where no broker is known.
     queues: QueueReader | None = None
     # Calendar consent (token keys, OAuth apps); None where calendar sync is not set up.
@@ -64,6 +65,8 @@ class Context(BaseContext, kw_only=True):
     loaders: Any = None
     # A websocket's `connection_init` payload, which carries its credentials (app/websocket.py).
     connection_params: dict[str, Any] | None = None
+    # A subscription operation on a socket, through which an event rendered for many is sent as is.
+    live_sink: LiveSink | None = None
     # The client's address, X-Forwarded-For read only from trusted proxies (app/client_address.py).
     client_address: str = "unknown"
     # The client's User-Agent header, kept with the sign-in sessions it starts or refreshes.

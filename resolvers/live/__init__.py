@@ -1,1 +1,1 @@
-"""Subscriptions: committed changes, re-read as the subscriber under the row-level policies, pushed live."""
+"""Subscriptions: committed changes, read under the row-level policies (once for all who see them alike)."""

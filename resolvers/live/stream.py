@@ -1,14 +1,14 @@
-"""The loop every subscription runs: listen, re-read each message as the subscriber, yield what they may see.
+"""The loop every subscription runs: register with the process's hub, then send what the fan-out rendered for it,
+or re-read a message as the subscriber and yield what they may see.
 
-A subscription holds no transaction while it waits. Each message gets a short one of its own, as the
-subscriber: the resolver re-reads the subject in it under the row-level policies, and the event's fields
-resolve in it too (the dataloaders start empty for every event). It ends once the event has been sent.
+A subscription holds no transaction while it waits. A message on its own path gets a short transaction of its
+own, as the subscriber: the resolver re-reads the subject in it under the row-level policies, and the event's
+fields resolve in it too (the dataloaders start empty for every event). It ends once the event has been sent.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,12 +16,13 @@ from typing import TypeVar
 
 from graphql import GraphQLError
 
-from base.metrics import LIVE_SUBSCRIPTIONS
+from base.metrics import LIVE_RENDERS, LIVE_SENT, LIVE_SUBSCRIPTIONS
 from domain.errors import NotFound
 from domain.live.access import readable_companies
 from domain.live.messages import LiveMessage, company_channel, user_channel
 from resolvers.context import Context, Info
-from resolvers.live.feed import Listener
+from resolvers.live.hub import Frame, LiveHub, LiveSubscription
+from resolvers.live.rendering import shared_document
 from resolvers.mutation import person, signed_in
 
 T = TypeVar("T")
@@ -35,34 +36,19 @@ class Topic:
     #: events meant for the subscriber alone (their notifications): those travel on the person's own channel
     #: only, so no company channel is followed, and only a person (not an API key) may subscribe.
     resource: str | None
+    #: Whether the fan-out may render its events once for many subscribers (when the selection allows it).
+    shared: bool = False
 
 
-Resolve = Callable[[Info, LiveMessage], Awaitable[T | None]]
-
-
-class Recent:
-    """Event ids seen lately: an event can arrive twice (on two channels, or redelivered), and shows once."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._order: deque[uuid.UUID] = deque(maxlen=size)
-        self._ids: set[uuid.UUID] = set()
-
-    def first(self, event_id: uuid.UUID) -> bool:
-        if event_id in self._ids:
-            return False
-        if len(self._order) == self._order.maxlen:
-            self._ids.discard(self._order[0])
-        self._order.append(event_id)
-        self._ids.add(event_id)
-        return True
+Resolve = Callable[[Context, LiveMessage], Awaitable[T | None]]
 
 
 async def live_events(
     info: Info, topic: Topic, only_company: uuid.UUID | None, resolve: Resolve[T]
 ) -> AsyncGenerator[T, None]:
     context = info.context
-    feed = context.services.live
-    if feed is None:
+    hub = context.services.live
+    if hub is None:
         raise GraphQLError("Live updates are not available here.", extensions={"code": "UNAVAILABLE"})
     if topic.resource is None:
         person(info)
@@ -70,23 +56,34 @@ async def live_events(
         signed_in(info)
     # Whatever the operation opened before (authenticating an API key) must not stay open while it waits.
     await _end_event(context)
-    async with feed.listen() as listener, _counted():
+    subscription = LiveSubscription(
+        caller=context.caller,
+        area=topic.area,
+        resource=topic.resource,
+        services=context.services,
+        shared=shared_document(info, resolve) if topic.shared else None,
+    )
+    async with hub.joined(subscription), _counted():
         try:
-            await _follow(context, listener, topic, only_company, first=True)
+            await _follow(context, hub, subscription, topic, only_company, first=True)
         finally:
             await _end_event(context)
-        recent = Recent()
-        async for data in listener:
-            message = LiveMessage.decode(data)
-            if message is None or not recent.first(message.id):
+        while True:
+            item = await subscription.next()
+            if isinstance(item, Frame):
+                assert context.live_sink is not None
+                await context.live_sink.send(item.payload)
+                LIVE_SENT.labels("shared").inc()
                 continue
             try:
-                if topic.resource is not None and _concerns_viewer(context, message):
+                if topic.resource is not None and _concerns_viewer(context, item):
                     # The viewer joined or left a company: follow the companies they may read now.
-                    await _follow(context, listener, topic, only_company)
-                item = await resolve(info, message) if message.area == topic.area else None
-                if item is not None:
-                    yield item
+                    await _follow(context, hub, subscription, topic, only_company)
+                event = await resolve(context, item) if item.area == topic.area else None
+                if event is not None:
+                    LIVE_RENDERS.labels("own").inc()
+                    LIVE_SENT.labels("own").inc()
+                    yield event
             finally:
                 await _end_event(context)
 
@@ -106,12 +103,18 @@ def _concerns_viewer(context: Context, message: LiveMessage) -> bool:
 
 
 async def _follow(
-    context: Context, listener: Listener, topic: Topic, only_company: uuid.UUID | None, *, first: bool = False
+    context: Context,
+    hub: LiveHub,
+    subscription: LiveSubscription,
+    topic: Topic,
+    only_company: uuid.UUID | None,
+    *,
+    first: bool = False,
 ) -> None:
     channels = {company_channel(company_id) for company_id in await _companies(context, topic, only_company, first)}
     if context.caller.user_id is not None:
         channels.add(user_channel(context.caller.user_id))
-    await listener.follow(channels)
+    await hub.follow(subscription, channels)
 
 
 async def _companies(context: Context, topic: Topic, only_company: uuid.UUID | None, first: bool) -> set[uuid.UUID]:

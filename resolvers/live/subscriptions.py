@@ -15,7 +15,7 @@ from resolvers.live.events import membership_event, notification_event, schedule
 from resolvers.live.stream import Topic, live_events
 from resolvers.live.types import MembershipEvent, NotificationEvent, ScheduleEvent, TaskEvent
 
-TASKS = Topic(area="task", resource="tasks")
+TASKS = Topic(area="task", resource="tasks", shared=True)
 MEMBERSHIPS = Topic(area="membership", resource="members")
 NOTIFICATIONS = Topic(area="notification", resource=None)
 SCHEDULES = Topic(area="schedule", resource=None)

@@ -37,7 +37,7 @@ async def test_listeners_that_start_together_on_a_fresh_process_each_hear_their_
 
             for person in people:
                 messages = [await asyncio.wait_for(anext(listeners[person]), PATIENCE_SECONDS) for _ in range(2)]
-                heard = {message.decode() for message in messages}
+                heard = {data.decode() for _, data in messages}
                 assert heard == set(channels[person])
     finally:
         await publisher.aclose()

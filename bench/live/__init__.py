@@ -1,0 +1,1 @@
+"""`python -m bench.live`: subscriptions measured from outside."""
