@@ -19,6 +19,7 @@ from base.clock import utcnow
 from db.models import Company, DataExport, DataExportState
 from domain.accounts.catalog import EXPORTED
 from domain.accounts.links import LinkExpired
+from domain.audit import AuditAction, record_for_member
 from domain.errors import Conflict, NotFound
 from domain.events.service import InternalEventType, record
 
@@ -64,6 +65,7 @@ async def request_export(session: AsyncSession, user_id: uuid.UUID) -> DataExpor
         session, InternalEventType.DATA_EXPORT_REQUESTED, company_id=await personal_company_of(session, user_id),
         subject_id=export.id, data={"data_export": {"id": str(export.id), "user_id": str(user_id)}},
     )  # fmt: skip
+    await record_for_member(session, AuditAction.DATA_EXPORT_REQUESTED, details={"data_export_id": str(export.id)})
     return export
 
 

@@ -25,6 +25,11 @@ class AuditAction(enum.StrEnum):
     CALENDAR_CONNECTION_CONNECTED = "calendar_connection.connected"
     CALENDAR_CONNECTION_DISCONNECTED = "calendar_connection.disconnected"
     FEATURE_FLAG_CHANGED = "feature_flag.changed"
+    COMPANY_SECOND_FACTOR_REQUIREMENT_CHANGED = "company.second_factor_requirement_changed"
+    # A member's own changes, entered in the log of each company they reach (record.record_for_member).
+    SECOND_FACTOR_ENABLED = "second_factor.enabled"
+    SECOND_FACTOR_DISABLED = "second_factor.disabled"
+    DATA_EXPORT_REQUESTED = "data_export.requested"
 
 
 class SignInMethod(enum.StrEnum):

@@ -58,3 +58,19 @@ async def record(
             request_id=origin.request_id,
         )
     )
+
+
+async def record_for_member(
+    session: AsyncSession, action: AuditAction, *, details: Mapping[str, Any] | None = None
+) -> None:
+    """A change a person makes to themselves (their second factor, an export of their data), entered in the log of
+    every company they reach now, so each company's owners see it of their member."""
+    caller = caller_of(session)
+    if caller.user_id is None:
+        return
+    # Reachable: the companies the log's own policy lets the caller write to (a company requiring a second factor
+    # is not, from a session that has not passed one).
+    reachable = sa.text("SELECT unnest(rhythm.company_ids('company', 'read'))")
+    companies = await session.execute(reachable)
+    for company_id in companies.scalars():
+        await record(session, action, company_id=company_id, target=("User", caller.user_id), details=details)

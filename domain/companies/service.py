@@ -177,5 +177,9 @@ async def require_second_factor(session: AsyncSession, company_id: uuid.UUID, *,
     await session.execute(
         sa.update(Company).where(col(Company.id) == company_id).values(require_second_factor=required)
     )
+    await audit.record(
+        session, AuditAction.COMPANY_SECOND_FACTOR_REQUIREMENT_CHANGED, company_id=company_id,
+        target=("Company", company_id), details={"required": required},
+    )  # fmt: skip
     await session.refresh(company)
     return company

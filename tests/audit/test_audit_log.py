@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.tenant import tenant_session, worker_for
 from domain.audit import AuditAction
 from domain.webhooks import health
+from tests.accounts.documents import REQUEST_EXPORT
 from tests.audit.conftest import CLIENT_ADDRESS, USER_AGENT
 from tests.audit.world import audit_log
 from tests.factories import Person, create_company, invite, result_of, sign_up
@@ -310,3 +311,17 @@ async def test_an_endpoint_a_job_disables_is_recorded_with_no_actor_and_no_origi
     assert (entry["actorId"], entry["actor"], entry["targetId"]) == (None, None, hook_id)
     assert entry["details"] == {"reason": health.GONE}
     assert (entry["ipAddress"], entry["userAgent"], entry["requestId"]) == (None, None, None)
+
+
+async def test_a_members_data_export_enters_the_log_of_each_company_they_reach(located: GraphQL) -> None:
+    company_id, olga, mia = await shared_company(located)
+
+    asked = await located(REQUEST_EXPORT, caller=mia)
+    entries = await audit_log(located, olga, company_id, action="DATA_EXPORT_REQUESTED")
+    own = await audit_log(located, mia, mia.personal_company_id, action="DATA_EXPORT_REQUESTED")
+
+    assert asked["requestDataExport"]["__typename"] == "DataExport"
+    assert entries is not None
+    assert own is not None
+    assert summary(entries) == summary(own) == [("DATA_EXPORT_REQUESTED", mia.user_id, mia.user_id)]
+    assert entries[0]["details"] == {"data_export_id": asked["requestDataExport"]["id"]}

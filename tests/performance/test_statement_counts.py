@@ -229,8 +229,8 @@ async def test_projects_read_with_their_tasks_in_one_statement_page_as_when_each
 
 
 MUTATIONS = {
-    "createTask": "mutation($c: ID!) { createTask(input: {companyId: $c, title: \"Counted\"}) { ... on Task { id } } }",
-    "updateTask": "mutation($t: ID!) { updateTask(input: {id: $t, title: \"Renamed\"}) { ... on Task { id } } }",
+    "createTask": 'mutation($c: ID!) { createTask(input: {companyId: $c, title: "Counted"}) { ... on Task { id } } }',
+    "updateTask": 'mutation($t: ID!) { updateTask(input: {id: $t, title: "Renamed"}) { ... on Task { id } } }',
     "completeTask": "mutation($t: ID!) { completeTask(input: {id: $t}) { ... on Task { id } } }",
     "startTimer": "mutation($t: ID!) { startTimer(input: {taskId: $t}) { ... on TimeEntry { id } } }",
 }

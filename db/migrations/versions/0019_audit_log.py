@@ -31,7 +31,8 @@ ACTIONS = [
     "webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.deleted",
     "webhook_endpoint.disabled", "webhook_endpoint.secret_rotated",
     "calendar_connection.connected", "calendar_connection.disconnected",
-    "feature_flag.changed",
+    "feature_flag.changed", "company.second_factor_requirement_changed",
+    "second_factor.enabled", "second_factor.disabled", "data_export.requested",
 ]  # fmt: skip
 SIGN_IN_METHODS = ["password", "google", "microsoft"]
 

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from base import clock
 from db.models import RecoveryCode, SecondFactor
+from domain.audit import AuditAction, record_for_member
 from domain.auth.second_factor import recovery_codes, totp
 from domain.calendar_sync.secrets import TokenCipher
 from domain.errors import Conflict, NotFound, invalid
@@ -76,6 +77,7 @@ async def confirm(session: AsyncSession, cipher: TokenCipher, user_id: uuid.UUID
     await session.execute(sa.delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
     session.add_all(RecoveryCode(user_id=user_id, code_hash=recovery_codes.hash_of(code)) for code in codes)
     await session.flush()
+    await record_for_member(session, AuditAction.SECOND_FACTOR_ENABLED)
     return codes
 
 
@@ -88,6 +90,7 @@ async def disable(session: AsyncSession, cipher: TokenCipher, user_id: uuid.UUID
         raise invalid("code", verdict.reason, "WRONG_CODE")
     await session.execute(sa.delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
     await session.execute(sa.delete(SecondFactor).where(col(SecondFactor.user_id) == user_id))
+    await record_for_member(session, AuditAction.SECOND_FACTOR_DISABLED)
 
 
 async def verify(session: AsyncSession, cipher: TokenCipher, user_id: uuid.UUID, code: str) -> Verdict:

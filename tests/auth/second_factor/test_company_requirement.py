@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tests.audit.world import audit_log
 from tests.auth.second_factor.flows import STATUS, Enrolled, Moments, code, confirm, enrol, enrolled_person, result
 from tests.factories import Person, create_company, create_project, invite, sign_up
 from tests.graphql import Caller, GraphQL
@@ -139,3 +140,23 @@ async def test_lifting_the_requirement_lets_the_member_in_again(graphql: GraphQL
 
     assert lifted["requireSecondFactor"] is False
     assert created["__typename"] == "Project"
+
+
+async def test_the_requirement_and_second_factors_enter_the_companys_audit_log(
+    graphql: GraphQL, moments: Moments
+) -> None:
+    strict = await strict_company(graphql, moments, "Audited")
+    entries = await audit_log(graphql, strict.owner.verified, strict.company_id)
+    assert entries is not None
+    ada = strict.owner.person.user_id
+
+    actions = [(entry["action"], entry["actorId"], entry["targetId"]) for entry in entries]
+
+    assert ("COMPANY_SECOND_FACTOR_REQUIREMENT_CHANGED", ada, strict.company_id) in actions
+    assert next(e for e in entries if e["action"] == "COMPANY_SECOND_FACTOR_REQUIREMENT_CHANGED")["details"] == {
+        "required": True
+    }
+    # Ada enabled hers before she made the company: it went to the companies she had then, her personal one.
+    personal = await audit_log(graphql, strict.owner.verified, strict.owner.person.personal_company_id)
+    assert personal is not None
+    assert ("SECOND_FACTOR_ENABLED", ada, ada) in [(e["action"], e["actorId"], e["targetId"]) for e in personal]
