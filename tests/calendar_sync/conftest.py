@@ -1,13 +1,15 @@
 """Calendar sync against the fake Google Calendar and Microsoft Graph on loopback: a person who connected their
-account through the real consent flow (PKCE and all), and the sync context the actors would use, pointed at the
-fakes."""
+account through the real consent flow (PKCE and all), the sync context the actors would use, pointed at the fakes,
+and, for tests that run real `rhythm worker` processes, a database and a Redis of their own."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.engine import create_engine, create_sessionmaker
 from db.models.calendar_sync import CalendarConnection, CalendarProvider
 from db.tenant import tenant_session
 from domain.calendar_sync import oauth
@@ -28,6 +31,8 @@ from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import Person, create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
+from tests.webhooks.conftest import drop_database, fresh_database
+from tests.webhooks.processes import RedisServer
 from workers.calendar_sync.context import SyncContext
 
 
@@ -140,3 +145,28 @@ async def connect(ctx: SyncContext, google: FakeGoogle, graphql: GraphQL, *, nam
         company_id=uuid_of(company_id), account_email=google.account,
     )  # fmt: skip
     return Connected(person=someone, company_id=company_id, connection=connection)
+
+
+# Real `rhythm worker` processes (the convergence tests) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def convergence_database_url(server_url: str) -> Iterator[str]:
+    """A migrated database of the module's own, which `rhythm worker` processes can reach too."""
+    url = asyncio.run(fresh_database(server_url, "calsync"))
+    yield url
+    asyncio.run(drop_database(server_url, url))
+
+
+@pytest.fixture(scope="module")
+async def convergence_db(convergence_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(convergence_database_url, pool_size=4)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
