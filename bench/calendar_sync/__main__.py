@@ -32,16 +32,13 @@ from bench.webhooks.setup import fresh_database
 from db.engine import create_engine, create_sessionmaker
 from db.models.calendar_sync import CalendarProvider
 from db.tenant import Caller, tenant_session
-from domain.calendar_sync import oauth
-from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.secrets import TokenCipher
+from domain.calendar_sync.connections import person
 from domain.schedules import plans
 from domain.tasks import service as tasks
 from domain.tasks.service import TaskChanges
-from tests.calendar_sync.conftest import consent, google_app
+from tests.calendar_sync.conftest import link_account, sync_context
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.receiver import Receiver
-from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.webhooks.world import make_tenant
 from workers.calendar_sync.context import SyncContext
 from workers.calendar_sync.sync_runs import sync_connection
@@ -105,24 +102,13 @@ async def run(options: argparse.Namespace, admin_url: str) -> list[str]:
         _fill(google, options.events, options.series)
         tenant = await make_tenant(sessions, name="Bench Person")
         async with httpx.AsyncClient(timeout=60) as http:
-            ctx = SyncContext(
-                sessions=sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]),
-                apps={CalendarProvider.GOOGLE: google_app(google)}, http=http, google_api_url=google.api_url,
-                graph_api_url="http://127.0.0.1:9/v1.0", public_base_url=receiver.url, push_enabled=False,
-                period=timedelta(minutes=15), authorization_ttl_seconds=600, timeout=60,
-            )  # fmt: skip
-            code, state = await consent(ctx, google, user_id=tenant.user_id, company_id=tenant.company_id)
-            pending = oauth.read_state(ctx.cipher, state, max_age_seconds=600)
-            assert pending is not None
-            tokens = await oauth.exchange_code(
-                ctx.apps[CalendarProvider.GOOGLE], code=code, code_verifier=pending.code_verifier,
-                redirect_uri=ctx.redirect_uri(), seconds=10,
+            ctx = sync_context(sessions, http, google=google, period=timedelta(minutes=15), timeout=60,
+                               public_base_url=receiver.url)  # fmt: skip
+            connection = await link_account(
+                ctx, google, provider=CalendarProvider.GOOGLE, user_id=tenant.user_id, company_id=tenant.company_id,
+                account_email=PRIMARY,
             )  # fmt: skip
             async with tenant_session(sessions, person(tenant.user_id)) as session:
-                connection = await store_connection(
-                    session, ctx, user_id=tenant.user_id, company_id=tenant.company_id,
-                    provider=CalendarProvider.GOOGLE, account_email=PRIMARY, tokens=tokens,
-                )  # fmt: skip
                 await tasks.create_task(
                     session, company_id=tenant.company_id, created_by=tenant.user_id,
                     changes=TaskChanges(title="Bench task", estimated_minutes=120, assignee_id=tenant.user_id),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import sqlalchemy as sa
@@ -16,12 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models.calendar_sync import CalendarProvider
 from db.tenant import tenant_session
-from domain.calendar_sync import oauth
-from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.secrets import TokenCipher
-from tests.calendar_sync.conftest import microsoft_app
+from domain.calendar_sync.connections import person
+from tests.calendar_sync.conftest import link_account, sync_context
 from tests.calendar_sync.fake_graph import FakeGraph, span
-from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.webhooks.world import make_tenant
 from workers.calendar_sync.context import SyncContext
 from workers.calendar_sync.sync_runs import sync_connection
@@ -60,29 +56,12 @@ async def run_graph(sessions: async_sessionmaker[AsyncSession], events: int, ser
     try:
         fill(graph, events, series)
         tenant = await make_tenant(sessions, name="Bench Outlook Person")
-        app = microsoft_app(graph)
         async with httpx.AsyncClient(timeout=60) as http:
-            ctx = SyncContext(
-                sessions=sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]), apps={CalendarProvider.MICROSOFT: app},
-                http=http, google_api_url="http://127.0.0.1:9/calendar/v3", graph_api_url=graph.api_url,
-                public_base_url="http://127.0.0.1:9", push_enabled=False, period=timedelta(minutes=15),
-                authorization_ttl_seconds=600, timeout=60,
+            ctx = sync_context(sessions, http, graph=graph, period=timedelta(minutes=15), timeout=60)
+            connection = await link_account(
+                ctx, graph, provider=CalendarProvider.MICROSOFT, user_id=tenant.user_id, company_id=tenant.company_id,
+                account_email=graph.account,
             )  # fmt: skip
-            url = oauth.authorization_url(
-                app, ctx.cipher, user_id=tenant.user_id, company_id=tenant.company_id, redirect_uri=ctx.redirect_uri()
-            )
-            back = dict(parse_qsl(urlsplit(graph.authorize(dict(parse_qsl(urlsplit(url).query)))).query))
-            pending = oauth.read_state(ctx.cipher, back["state"], max_age_seconds=600)
-            assert pending is not None
-            tokens = await oauth.exchange_code(
-                app, code=back["code"], code_verifier=pending.code_verifier, redirect_uri=ctx.redirect_uri(),
-                seconds=10,
-            )  # fmt: skip
-            async with tenant_session(sessions, person(tenant.user_id)) as session:
-                connection = await store_connection(
-                    session, ctx, user_id=tenant.user_id, company_id=tenant.company_id,
-                    provider=CalendarProvider.MICROSOFT, account_email=graph.account, tokens=tokens,
-                )  # fmt: skip
             initial = await _timed(ctx, graph, connection.id, tenant.user_id)
             graph.user_put(
                 {"id": "changed1", "subject": "One change", **span(datetime.now(UTC) + timedelta(hours=2), 60)}

@@ -1,19 +1,15 @@
-"""A very small ASGI toolkit for the fake providers: a router on method and path pattern, JSON and form bodies,
-and a server under uvicorn in a thread on a free loopback port."""
+"""A very small ASGI toolkit for the fake providers: a router on method and path pattern, JSON and form bodies.
+tests/loopback.py serves it."""
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-import uvicorn
 
 
 @dataclass
@@ -98,32 +94,3 @@ class Router:
         headers += [(name.lower().encode(), value.encode()) for name, value in response.headers.items()]
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-
-
-class ServerThread:
-    """uvicorn serving `app` on 127.0.0.1 at a free port, in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fake server did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)

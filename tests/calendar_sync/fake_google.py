@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.calendar_sync.asgi import Request, Response, Router, ServerThread
+from tests.calendar_sync.asgi import Request, Response, Router
+from tests.loopback import Loopback, ServerThread
 
 BASE32HEX = re.compile(r"^[a-v0-9]{5,1024}$")
 FORBIDDEN_WITH_SYNC_TOKEN = (
@@ -63,7 +64,7 @@ class FakeCalendar:
     oldest_valid_token: int = 0
 
 
-class FakeGoogle:
+class FakeGoogle(Loopback):
     def __init__(self, *, account: str = "person@gmail.test", access_ttl_seconds: int = 3600) -> None:
         self.account = account
         self.access_ttl_seconds = access_ttl_seconds
@@ -84,17 +85,6 @@ class FakeGoogle:
         self.server = ServerThread(self.router)
 
     # Running -----------------------------------------------------------------------------------------------------
-
-    def start(self) -> FakeGoogle:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     @property
     def api_url(self) -> str:

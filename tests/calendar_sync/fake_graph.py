@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.calendar_sync.asgi import Request, Response, Router, ServerThread
+from tests.calendar_sync.asgi import Request, Response, Router
+from tests.loopback import Loopback, ServerThread
 
 TENANT = "common"
 
@@ -46,7 +47,7 @@ def span(start: datetime, minutes: int) -> dict[str, Any]:
     }
 
 
-class FakeGraph:
+class FakeGraph(Loopback):
     def __init__(self, *, account: str = "person@outlook.test", access_ttl_seconds: int = 3600) -> None:
         self.account = account
         self.access_ttl_seconds = access_ttl_seconds
@@ -83,17 +84,6 @@ class FakeGraph:
         router.route("PATCH", "/v1.0/subscriptions/{sid}")(self._renew)
         router.route("DELETE", "/v1.0/subscriptions/{sid}")(self._unsubscribe)
         self.server = ServerThread(router)
-
-    def start(self) -> FakeGraph:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     @property
     def authority_url(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from tests.calendar_sync.asgi import Request, Response, Router, ServerThread
+from tests.calendar_sync.asgi import Request, Response, Router
+from tests.loopback import Loopback, ServerThread
 
 
-class Receiver:
+class Receiver(Loopback):
     def __init__(self) -> None:
         self.received: list[Request] = []
         self.arrived = threading.Condition()
@@ -29,14 +30,3 @@ class Receiver:
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.received) >= count, timeout=seconds)
             return list(self.received)
-
-    def start(self) -> Receiver:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    @property
-    def url(self) -> str:
-        return self.server.url

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,15 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, create_sessionmaker
-from db.models.calendar_sync import CalendarProvider
-from domain.calendar_sync.secrets import TokenCipher
-from tests.calendar_sync.conftest import connect, google_app
+from tests.calendar_sync.conftest import connect, sync_context
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.test_busy_only import CANARY, EXPECTED, FROM, TO, alices_calendar
 from tests.calendar_sync.test_google_reads import sync
-from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 from tests.live.scenarios import about_task, until_live
 from tests.live.servers import Server, fresh_database, serving
 from tests.live.sockets import bearer, socket
-from workers.calendar_sync.context import SyncContext
 
 BUSY_EVENTS = """
 subscription($companyId: ID, $from: DateTime!, $to: DateTime!) {
@@ -64,12 +59,7 @@ async def test_a_subscriber_in_another_company_gets_her_busy_time_and_none_of_it
     alices_calendar(google)
     async with httpx.AsyncClient(base_url=api.http_url, timeout=30) as client, httpx.AsyncClient(timeout=20) as http:
         graphql = GraphQL(client)  # type: ignore[arg-type]
-        ctx = SyncContext(
-            sessions=live_sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]),
-            apps={CalendarProvider.GOOGLE: google_app(google)}, http=http, google_api_url=google.api_url,
-            graph_api_url="http://127.0.0.1:9/v1.0", public_base_url="http://127.0.0.1:9", push_enabled=False,
-            period=timedelta(minutes=15), authorization_ttl_seconds=600, timeout=20,
-        )  # fmt: skip
+        ctx = sync_context(live_sessions, http, google=google)
         alice = await connect(ctx, google, graphql, name="Alice Live")
         await sync(ctx, alice)
         dave = await sign_up(graphql, name="Dave Live")

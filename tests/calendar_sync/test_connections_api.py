@@ -5,7 +5,6 @@ and the push route. A connection is its person's alone: a colleague finds nothin
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,16 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from db.models import OutboxEvent
-from db.models.calendar_sync import CalendarProvider
 from db.tenant import tenant_session, worker_for
-from domain.calendar_sync.secrets import TokenCipher
-from tests.calendar_sync.conftest import google_app
+from tests.calendar_sync.conftest import sync_context
 from tests.calendar_sync.fake_google import FakeGoogle
-from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import Person, create_api_key, create_company, invite, result_of, sign_up
 from tests.graphql import Caller, GraphQL
 from tests.isolation.world import uuid_of
-from workers.calendar_sync.context import SyncContext
 from workers.calendar_sync.sync_runs import Outcome, sync_connection
 
 CONNECT = """
@@ -75,12 +70,7 @@ async def sync_through(
 ) -> None:
     """What the job would do (the session's jobs are off): one sync against the fake the app points at."""
     async with httpx.AsyncClient(timeout=20) as http:
-        ctx = SyncContext(
-            sessions=sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]),
-            apps={CalendarProvider.GOOGLE: google_app(google)}, http=http, google_api_url=google.api_url,
-            graph_api_url="http://127.0.0.1:9/v1.0", public_base_url="http://rhythm.test", push_enabled=False,
-            period=timedelta(minutes=15), authorization_ttl_seconds=600, timeout=20,
-        )  # fmt: skip
+        ctx = sync_context(sessions, http, google=google, public_base_url="http://rhythm.test")
         assert await sync_connection(ctx, connection_id, user_id) is Outcome.SYNCED
 
 

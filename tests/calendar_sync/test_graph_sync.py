@@ -9,7 +9,6 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -28,18 +27,14 @@ from db.models.calendar_sync import (
     ExternalCalendar,
 )
 from db.tenant import ANONYMOUS, tenant_session
-from domain.calendar_sync import oauth
-from domain.calendar_sync.connections import person, store_connection
-from domain.calendar_sync.context import MICROSOFT_SCOPES
+from domain.calendar_sync.connections import person
 from domain.calendar_sync.graph_events import BLOCK_PROPERTY_ID
-from domain.calendar_sync.oauth import ProviderApp
-from domain.calendar_sync.secrets import TokenCipher
 from domain.schedules import plans
 from domain.tasks import service as tasks
 from domain.tasks.service import TaskChanges
+from tests.calendar_sync.conftest import link_account, sync_context
 from tests.calendar_sync.fake_graph import FakeGraph
 from tests.calendar_sync.receiver import Receiver
-from tests.conftest import CALENDAR_TOKEN_KEY
 from tests.factories import create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
@@ -56,37 +51,18 @@ def graph() -> Iterator[FakeGraph]:
 
 @pytest.fixture
 async def ctx(graph: FakeGraph, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[SyncContext]:
-    app = ProviderApp(
-        provider=CalendarProvider.MICROSOFT, client_id="rhythm-test", client_secret="shh",
-        authorization_url=f"{graph.authority_url}/oauth2/v2.0/authorize",
-        token_url=f"{graph.authority_url}/oauth2/v2.0/token", revocation_url=None, scopes=MICROSOFT_SCOPES,
-    )  # fmt: skip
     async with httpx.AsyncClient(timeout=20) as http:
-        yield SyncContext(
-            sessions=sessions, cipher=TokenCipher([CALENDAR_TOKEN_KEY]), apps={CalendarProvider.MICROSOFT: app},
-            http=http, google_api_url="http://127.0.0.1:9/calendar/v3", graph_api_url=graph.api_url,
-            public_base_url="http://127.0.0.1:9", push_enabled=False, period=timedelta(minutes=15),
-            authorization_ttl_seconds=600, timeout=20,
-        )  # fmt: skip
+        yield sync_context(sessions, http, graph=graph)
 
 
 async def connect(ctx: SyncContext, graph: FakeGraph, graphql: GraphQL) -> tuple[CalendarConnection, object]:
     someone = await sign_up(graphql, name="Outlook Person")
     company = uuid_of(await create_company(graphql, someone, name="Outlook Co"))
     user_id = uuid_of(someone.user_id)
-    app = ctx.apps[CalendarProvider.MICROSOFT]
-    url = oauth.authorization_url(app, ctx.cipher, user_id=user_id, company_id=company, redirect_uri=ctx.redirect_uri())
-    back = dict(parse_qsl(urlsplit(graph.authorize(dict(parse_qsl(urlsplit(url).query)))).query))
-    pending = oauth.read_state(ctx.cipher, back["state"], max_age_seconds=600)
-    assert pending is not None
-    tokens = await oauth.exchange_code(
-        app, code=back["code"], code_verifier=pending.code_verifier, redirect_uri=ctx.redirect_uri(), seconds=10
-    )
-    async with tenant_session(ctx.sessions, person(user_id)) as session:
-        connection = await store_connection(
-            session, ctx, user_id=user_id, company_id=company, provider=CalendarProvider.MICROSOFT,
-            account_email=graph.account, tokens=tokens,
-        )  # fmt: skip
+    connection = await link_account(
+        ctx, graph, provider=CalendarProvider.MICROSOFT, user_id=user_id, company_id=company,
+        account_email=graph.account,
+    )  # fmt: skip
     return connection, user_id
 
 

@@ -48,13 +48,6 @@ def database_of_its_own(server_url: str) -> Iterator[str]:
     asyncio.run(drop_database(server_url, url))
 
 
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
-
-
 def settings_for(google: FakeGoogle, base_url: str) -> dict[str, str]:
     return {
         "RHYTHM_JWT_SECRET": JWT_SECRET,

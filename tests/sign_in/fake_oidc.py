@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.calendar_sync.asgi import Request, Response, Router, ServerThread
+from tests.calendar_sync.asgi import Request, Response, Router
+from tests.loopback import Loopback, ServerThread
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Grant:
 
 
 @dataclass
-class FakeOpenIdProvider:
+class FakeOpenIdProvider(Loopback):
     client_id: str
     client_secret: str
     microsoft: bool = False
@@ -82,17 +83,6 @@ class FakeOpenIdProvider:
         self.server = ServerThread(self._routes())
 
     # Running -----------------------------------------------------------------------------------------------------
-
-    def start(self) -> FakeOpenIdProvider:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     @property
     def discovery_url(self) -> str:
