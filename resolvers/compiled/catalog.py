@@ -28,6 +28,7 @@ from resolvers.compiled.columns import (
     Ordering,
     column,
     instant,
+    instant_of,
     plain_columns,
 )
 from resolvers.compiled.task_lists import task_list_arguments, task_ordering
@@ -211,7 +212,6 @@ SHAPES: dict[str, Shape] = {
             "CalendarEvent",
             "calendar_events",
             # The rows as they are (a series, an override, a single event); occurrences are only in `week`.
-            # Not `recurrence` (an object of its own, not compiled).
             {
                 "id": global_id("CalendarEvent"),
                 "title": column("title"),
@@ -239,6 +239,23 @@ SHAPES: dict[str, Shape] = {
                 "calendar": _by_id("Calendar", "calendar_id"),
                 # Null when the series is out of sight, as the resolver answers.
                 "series": _by_id("CalendarEvent", "recurring_event_id"),
+                # The series' own row again (by its key): its rule and exceptions; null for any other event.
+                "recurrence": Relation(
+                    "Recurrence", lambda child, parent: f"{child}.id = {parent}.id AND {parent}.rrule IS NOT NULL"
+                ),
+            },
+        ),
+        Shape(
+            "Recurrence",
+            "calendar_events",
+            {
+                "rrule": column("rrule"),
+                "timeZone": lambda alias: f"CASE WHEN {alias}.all_day THEN NULL ELSE {alias}.time_zone END",
+                "exceptionStarts": lambda alias: (
+                    f"ARRAY(SELECT {instant_of(lambda _: 'e.v')('e')} FROM unnest({alias}.exception_starts)"
+                    " WITH ORDINALITY AS e(v, n) ORDER BY e.n)"
+                ),
+                "exceptionDates": column("exception_dates"),
             },
         ),
         Shape(

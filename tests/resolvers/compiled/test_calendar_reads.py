@@ -1,6 +1,6 @@
 """The viewer's week (its bounds and blocks) and calendars with their events: compiled reads answer them exactly as
 the resolvers do; the week's events (recurring ones expanded in Python), a week without a start (this Monday by the
-resolver's clock), a block's habit and an event's recurrence stay with the resolvers."""
+resolver's clock) and a block's habit stay with the resolvers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from tests.factories import Person, create_company, create_task, result_of, sign
 from tests.graphql import GraphQL
 from tests.resolvers.compiled.both import both
 from tests.resolvers.scheduling.habits_world import create_habit
-from tests.resolvers.scheduling.recurring_world import cancel_occurrence, change_occurrence, create_series
+from tests.resolvers.scheduling.recurring_world import (
+    CREATE_EVENT,
+    cancel_occurrence,
+    change_occurrence,
+    create_series,
+)
 from tests.resolvers.scheduling.world import create_calendar, create_event, plan, work_always
 
 MARK = """
@@ -66,7 +71,13 @@ async def calendars(graphql: GraphQL) -> Calendars:
     await create_event(graphql, ada, calendar_id=home, title="Holiday", start=today, end=today, allDay=True,
                        startsAt=None, endsAt=None, **days)  # fmt: skip
     series = await create_series(graphql, ada, calendar_id=home, title="Gym", start=_at(today, 1, 18),
-                                 end=_at(today, 1, 19), rrule="FREQ=DAILY;COUNT=6")  # fmt: skip
+                                 end=_at(today, 1, 19), rrule="FREQ=DAILY;COUNT=6",
+                                 exceptionStarts=[_at(today, 4, 18).isoformat()])  # fmt: skip
+    skipped = [(today + timedelta(days=7)).date().isoformat()]
+    weekly = {"calendarId": home, "title": "Bins", "allDay": True, "startDate": today.date().isoformat(),
+              "endDate": (today + timedelta(days=1)).date().isoformat(),
+              "recurrence": {"rrule": "FREQ=WEEKLY", "exceptionDates": skipped}}  # fmt: skip
+    await result_of(graphql, "createCalendarEvent", CREATE_EVENT, {"input": weekly}, ada)
     await change_occurrence(graphql, ada, eventId=series["id"], originalStart=_at(today, 2, 18).isoformat(),
                             title="Gym, later", startsAt=_at(today, 2, 20).isoformat(),
                             endsAt=_at(today, 2, 21).isoformat())  # fmt: skip
@@ -87,7 +98,8 @@ BLOCK_FIELDS = [
 EVENT_FIELDS = [
     "id", "title", "description", "location", "allDay", "startsAt", "endsAt", "startDate", "endDate", "transparency",
     "response", "cancelled", "busy", "originalStart", "originalDate", "createdAt", "updatedAt", "__typename",
-    "calendar { name owner { displayName } }", "series { id title startsAt }",
+    "calendar { name owner { displayName } }", "series { id title startsAt recurrence { rrule } }",
+    "recurrence { rrule timeZone exceptionStarts exceptionDates }", "recurrence { exceptionDates timeZone }",
 ]  # fmt: skip
 CALENDAR_FIELDS = [
     "id", "name", "source", "affectsAvailability", "createdAt", "updatedAt", "company { name isPersonal }",
@@ -181,18 +193,27 @@ async def test_calendars_events_and_blocks_by_id_answer_as_the_resolvers_do(
 async def test_the_events_of_a_series_and_its_override_name_their_series(
     app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars
 ) -> None:
-    document = "{ viewer { calendars { nodes { name events { nodes { title originalStart series { title } } } } } } }"
+    document = (
+        "{ viewer { calendars { nodes { name events { nodes { title originalStart series { title }"
+        " recurrence { rrule timeZone exceptionStarts exceptionDates } } } } } } }"
+    )
     took, body = await both(app, graphql, plain_graphql, document, {}, calendars.ada)
     assert took
     home = next(c for c in orjson.loads(body)["data"]["viewer"]["calendars"]["nodes"] if c["name"] == "Home")
     # The series itself, the changed occurrence and the cancelled one (an override of the series' title).
     events = home["events"]["nodes"]
-    named = sorted((event["title"], event["originalStart"] is None, event["series"]) for event in events)
+    named = sorted((e["title"], e["originalStart"] is None, e["series"]) for e in events if e["title"] != "Bins")
     assert [(title, own, series) for title, own, series in named if title.startswith("Gym")] == [
         ("Gym", False, {"title": "Gym"}),
         ("Gym", True, None),
         ("Gym, later", False, {"title": "Gym"}),
     ]
+    rules = {event["title"]: event["recurrence"] for event in events if event["recurrence"] is not None}
+    assert {title: (rule["rrule"], rule["timeZone"]) for title, rule in rules.items()} == {
+        "Gym": ("FREQ=DAILY;COUNT=6", "UTC"),
+        "Bins": ("FREQ=WEEKLY", None),
+    }
+    assert (len(rules["Gym"]["exceptionStarts"]), len(rules["Bins"]["exceptionDates"])) == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -202,9 +223,8 @@ async def test_the_events_of_a_series_and_its_override_name_their_series(
         '{ viewer { week(start: "2026-12-07T00:00:00Z") { blocks { id } events { id } } } }',
         # No start: this Monday in the viewer's zone, by the resolver's clock.
         "{ viewer { week { start blocks { id } } } }",
-        # Not compiled: a block's habit, an event's recurrence.
+        # Not compiled: a block's habit.
         '{ viewer { week(start: "2026-12-07T00:00:00Z") { blocks { habit { title } } } } }',
-        "{ viewer { calendars { nodes { events { nodes { recurrence { rrule } } } } } } }",
         # Out of range: the resolvers report it.
         '{ viewer { week(start: "2026-12-07T00:00:00Z", days: 32) { start } } }',
         '{ viewer { week(start: "2026-12-07T00:00:00Z", days: 0) { start } } }',
