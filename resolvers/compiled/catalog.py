@@ -16,7 +16,8 @@ from typing import Any
 from db.models import CalendarSource, MembershipRole, NotificationType, TaskPriority, TaskStatus
 from domain.companies.queries import COMPANY_ORDER, MEMBER_ORDER
 from domain.notifications.queries import NEWEST_FIRST
-from domain.planner import BlockState, Response, Transparency
+from domain.planner import BlockState, Response, Transparency, WorkKind
+from domain.planner.habits import Period
 from domain.projects.queries import PROJECT_ORDER
 from domain.schedules.queries import CALENDAR_ORDER, EVENT_ORDER
 from domain.time_tracking.queries import RECENT_FIRST
@@ -48,6 +49,19 @@ def enum_name(name: str, members: type[enum.Enum]) -> Expr:
     def render(alias: str) -> str:
         cases = " ".join(f"WHEN {_literal(member.value)} THEN '{member.name}'" for member in members)
         return f"CASE {alias}.{name} {cases} END"
+
+    return render
+
+
+def clock_time(name: str) -> Expr:
+    """`time.isoformat()` of a wall-clock time: microseconds only when there are any."""
+
+    def render(alias: str) -> str:
+        # On a date: to_char reads a bare time as an interval.
+        moment = f"(date '2000-01-01' + {alias}.{name})"
+        micro = f"to_char({moment}, 'US')"
+        text = f"to_char({moment}, 'HH24:MI:SS') || CASE {micro} WHEN '000000' THEN '' ELSE '.' || {micro} END"
+        return f"CASE WHEN {alias}.{name} IS NULL THEN NULL ELSE {text} END"
 
     return render
 
@@ -178,13 +192,37 @@ SHAPES: dict[str, Shape] = {
                 "state": enum_name("state", BlockState),
                 "pinned": column("pinned"),
             },
-            # Not `habit` (not compiled). A block's task, company and person stand while it does (foreign keys to
-            # the task and the membership, in the block's company): what the resolvers require is there.
+            # A block's task, company and person stand while it does (foreign keys to the task and the
+            # membership, in the block's company): what the resolvers require is there.
             {
                 "task": _by_id("Task", "task_id"),
+                "habit": _by_id("Habit", "habit_id"),
                 "company": _by_id("Company", "company_id"),
                 "user": _by_id("User", "user_id"),
             },
+        ),
+        Shape(
+            "Habit",
+            "habits",
+            {
+                "id": global_id("Habit"),
+                "title": column("title"),
+                "rrule": column("rrule"),
+                "timeZone": column("time_zone"),
+                "startsOn": column("starts_on"),
+                "windowStart": clock_time("window_start"),
+                "windowEnd": clock_time("window_end"),
+                "idealTime": clock_time("ideal_time"),
+                "durationMinutes": column("duration_minutes"),
+                "timesPerPeriod": column("times_per_period"),
+                "period": enum_name("period", Period),
+                "priority": enum_name("priority", TaskPriority),
+                "workKind": enum_name("work_kind", WorkKind),
+                "active": column("active"),
+                "createdAt": instant("created_at"),
+            },
+            # The person is a member of the habit's company (a foreign key to the membership).
+            {"company": _by_id("Company", "company_id"), "user": _by_id("User", "user_id")},
         ),
         Shape(
             "Calendar",

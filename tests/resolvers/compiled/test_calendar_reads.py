@@ -1,6 +1,6 @@
 """The viewer's week (its bounds and blocks) and calendars with their events: compiled reads answer them exactly as
-the resolvers do; the week's events (recurring ones expanded in Python), a week without a start (this Monday by the
-resolver's clock) and a block's habit stay with the resolvers."""
+the resolvers do; the week's events (recurring ones expanded in Python) and a week without a start (this Monday by
+the resolver's clock) stay with the resolvers."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Calendars:
     ada: Person
     # A day before the plan started: the windows below cover its blocks and the events.
     day: datetime
-    ids: list[str]  # a calendar, an event, a block: for node(id)
+    ids: list[str]  # a calendar, an event, a block, a habit: for node(id)
 
 
 def _at(day: datetime, days: int, hour: int) -> datetime:
@@ -57,6 +57,7 @@ async def calendars(graphql: GraphQL) -> Calendars:
         await create_task(graphql, ada, company_id=company, title=title, estimatedMinutes=90, assigneeId=ada.user_id)
     await create_habit(graphql, ada, company_id=ada.personal_company_id, timeZone="UTC", windowStart="00:00",
                        windowEnd="23:59", idealTime=None)  # fmt: skip
+    habit = await create_habit(graphql, ada, company_id=acme, priority="HIGH", workKind="DEEP")
     today = datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
     home = await create_calendar(graphql, ada, company_id=ada.personal_company_id, name="Home")
     work = await create_calendar(graphql, ada, company_id=acme, name="Work")
@@ -88,12 +89,16 @@ async def calendars(graphql: GraphQL) -> Calendars:
     assert len(block_ids) >= 3, blocks
     await result_of(graphql, "pinTimeBlock", MARK, {"input": {"id": block_ids[0]}}, ada)
     await result_of(graphql, "markTimeBlockDone", MARK_DONE, {"input": {"id": block_ids[1]}}, ada)
-    return Calendars(ada, today - timedelta(days=1), [work, event, block_ids[-1]])
+    return Calendars(ada, today - timedelta(days=1), [work, event, block_ids[-1], habit["id"]])
 
 
 BLOCK_FIELDS = [
     "id", "startsAt", "endsAt", "state", "pinned", "__typename", "task { id title status }", "company { name }",
-    "user { displayName timeZone }",
+    "user { displayName timeZone }", "habit { HABIT }",
+]  # fmt: skip
+HABIT_FIELDS = [
+    "id", "title", "rrule", "timeZone", "startsOn", "windowStart", "windowEnd", "idealTime", "durationMinutes",
+    "timesPerPeriod", "period", "priority", "workKind", "active", "createdAt", "company { name }", "user { email }",
 ]  # fmt: skip
 EVENT_FIELDS = [
     "id", "title", "description", "location", "allDay", "startsAt", "endsAt", "startDate", "endDate", "transparency",
@@ -108,7 +113,8 @@ CALENDAR_FIELDS = [
 
 
 def _some(chance: random.Random, fields: list[str]) -> str:
-    return " ".join(chance.sample(fields, chance.randint(1, len(fields))))
+    chosen = " ".join(chance.sample(fields, chance.randint(1, len(fields))))
+    return chosen.replace("HABIT", " ".join(chance.sample(HABIT_FIELDS, chance.randint(1, len(HABIT_FIELDS)))))
 
 
 def _week(chance: random.Random, day: datetime) -> tuple[str, dict[str, Any]]:
@@ -178,11 +184,12 @@ async def test_calendars_events_and_blocks_by_id_answer_as_the_resolvers_do(
     app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars, seed: int
 ) -> None:
     chance = random.Random(seed)
-    calendar, event, block = calendars.ids
+    calendar, event, block, habit = calendars.ids
     selections = {
         calendar: f"... on Calendar {{ {_calendars(chance)} }}",
         event: f"... on CalendarEvent {{ {_some(chance, EVENT_FIELDS)} }}",
         block: f"... on TimeBlock {{ {_some(chance, BLOCK_FIELDS)} }}",
+        habit: f"... on Habit {{ {_some(chance, HABIT_FIELDS)} }}",
     }
     for node_id, selection in selections.items():
         document = f"query($id: ID!) {{ node(id: $id) {{ __typename {selection} }} }}"
@@ -223,8 +230,6 @@ async def test_the_events_of_a_series_and_its_override_name_their_series(
         '{ viewer { week(start: "2026-12-07T00:00:00Z") { blocks { id } events { id } } } }',
         # No start: this Monday in the viewer's zone, by the resolver's clock.
         "{ viewer { week { start blocks { id } } } }",
-        # Not compiled: a block's habit.
-        '{ viewer { week(start: "2026-12-07T00:00:00Z") { blocks { habit { title } } } } }',
         # Out of range: the resolvers report it.
         '{ viewer { week(start: "2026-12-07T00:00:00Z", days: 32) { start } } }',
         '{ viewer { week(start: "2026-12-07T00:00:00Z", days: 0) { start } } }',
@@ -245,3 +250,20 @@ async def test_a_weeks_bounds_are_written_as_the_resolvers_write_instants(
     assert took
     week = orjson.loads(body)["data"]["viewer"]["week"]
     assert (week["start"], week["end"]) == ("2026-12-06T18:30:00+00:00", "2026-12-08T18:30:00+00:00")
+
+
+async def test_a_weeks_blocks_name_their_task_or_their_habit(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars
+) -> None:
+    document = (
+        "query($start: DateTime!) { viewer { week(start: $start, days: 5) {"
+        " blocks { state pinned task { title } habit { title idealTime workKind priority } } } } }"
+    )
+    took, body = await both(app, graphql, plain_graphql, document, {"start": calendars.day.isoformat()}, calendars.ada)
+    assert took
+    blocks = orjson.loads(body)["data"]["viewer"]["week"]["blocks"]
+    assert {block["task"]["title"] for block in blocks if block["task"]} == {"Taxes", "Report", 'Review "Q4" \u00e9'}
+    habits = {(block["habit"]["title"], block["habit"]["idealTime"]) for block in blocks if block["habit"]}
+    assert habits == {("Morning run", None), ("Morning run", "07:30:00")}
+    assert {block["state"] for block in blocks} >= {"PLANNED", "DONE"}
+    assert any(block["pinned"] for block in blocks)
