@@ -13,7 +13,7 @@ import orjson
 import pytest
 from litestar import Litestar
 
-from tests.factories import Person, create_company, create_task, result_of, sign_up
+from tests.factories import Person, create_company, create_task, invite, result_of, sign_up
 from tests.graphql import GraphQL
 from tests.resolvers.compiled.both import both
 from tests.resolvers.scheduling.habits_world import create_habit
@@ -39,6 +39,7 @@ BLOCK_IDS = "query($start: DateTime!) { viewer { week(start: $start, days: 5) { 
 @dataclass(frozen=True)
 class Calendars:
     ada: Person
+    colleague: Person  # a member of Ada's second company, not of her personal one
     # A day before the plan started: the windows below cover its blocks and the events.
     day: datetime
     ids: list[str]  # a calendar, an event, a block, a habit: for node(id)
@@ -52,6 +53,8 @@ def _at(day: datetime, days: int, hour: int) -> datetime:
 async def calendars(graphql: GraphQL) -> Calendars:
     ada = await sign_up(graphql, name="Ada Calendar")
     acme = await create_company(graphql, ada, name="Acme Calendars")
+    colleague = await sign_up(graphql, name="Cy Colleague")
+    await invite(graphql, ada, company_id=acme, member=colleague)
     await work_always(graphql, ada, horizon_days=3)
     for company, title in [(ada.personal_company_id, "Taxes"), (acme, "Report"), (acme, 'Review "Q4" \u00e9')]:
         await create_task(graphql, ada, company_id=company, title=title, estimatedMinutes=90, assigneeId=ada.user_id)
@@ -89,7 +92,7 @@ async def calendars(graphql: GraphQL) -> Calendars:
     assert len(block_ids) >= 3, blocks
     await result_of(graphql, "pinTimeBlock", MARK, {"input": {"id": block_ids[0]}}, ada)
     await result_of(graphql, "markTimeBlockDone", MARK_DONE, {"input": {"id": block_ids[1]}}, ada)
-    return Calendars(ada, today - timedelta(days=1), [work, event, block_ids[-1], habit["id"]])
+    return Calendars(ada, colleague, today - timedelta(days=1), [work, event, block_ids[-1], habit["id"], home])
 
 
 BLOCK_FIELDS = [
@@ -184,7 +187,7 @@ async def test_calendars_events_and_blocks_by_id_answer_as_the_resolvers_do(
     app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars, seed: int
 ) -> None:
     chance = random.Random(seed)
-    calendar, event, block, habit = calendars.ids
+    calendar, event, block, habit, _ = calendars.ids
     selections = {
         calendar: f"... on Calendar {{ {_calendars(chance)} }}",
         event: f"... on CalendarEvent {{ {_some(chance, EVENT_FIELDS)} }}",
@@ -267,3 +270,26 @@ async def test_a_weeks_blocks_name_their_task_or_their_habit(
     assert habits == {("Morning run", None), ("Morning run", "07:30:00")}
     assert {block["state"] for block in blocks} >= {"PLANNED", "DONE"}
     assert any(block["pinned"] for block in blocks)
+
+
+@pytest.mark.parametrize("who", ["colleague", "stranger"])
+async def test_others_read_ada_s_calendars_blocks_and_habits_as_the_policies_let_the_resolvers(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars, who: str
+) -> None:
+    reader = calendars.colleague if who == "colleague" else await sign_up(graphql, name="Sam Stranger")
+    selections = {
+        "Calendar": "name owner { email } events { nodes { title busy startsAt series { title } } }",
+        "CalendarEvent": "title busy calendar { name }",
+        "TimeBlock": "startsAt task { title } habit { title }",
+        "Habit": "title windowStart user { email }",
+    }
+    seen = []
+    for node_id in calendars.ids:
+        fragments = " ".join(f"... on {type_name} {{ {fields} }}" for type_name, fields in selections.items())
+        document = f"query($id: ID!) {{ node(id: $id) {{ __typename {fragments} }} }}"
+        took, body = await both(app, graphql, plain_graphql, document, {"id": node_id}, reader)
+        assert took, document
+        seen.append(orjson.loads(body)["data"]["node"] is not None)
+    # Her work calendar and its event are in the company they share; nothing of her own company is.
+    assert seen[:2] == ([True, True] if who == "colleague" else [False, False])
+    assert seen[-1] is False
