@@ -174,7 +174,7 @@ class Statement:
 
         def field(name: str, field_nodes: FieldNodes) -> str:
             if name in ("start", "end"):
-                # Echoed as the resolver serializes the value it was given (its offset kept), as JSON text.
+                # As the DateTime scalar writes the resolver's value (in UTC), as JSON text.
                 text = instant.serialize(start if name == "start" else end)
                 return self._param(orjson.dumps(text).decode())
             if name == "blocks":
