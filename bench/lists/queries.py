@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import asyncpg
 
 from bench.dashboard.queries import TASK, Case, cases, global_id
+from bench.lists import week
 from domain.pagination import SortKey, encode_cursor
 from domain.tasks.queries import TaskOrderField, task_sort
 
@@ -170,6 +171,7 @@ async def list_cases(url: str) -> list[Case]:
     try:
         await connection.execute(NOTIFY, viewer, VIEWER_ROWS)
         await connection.execute(TRACK, viewer, VIEWER_ROWS)
+        await week.seed(connection, viewer)
         project_ids = await _projects(connection, viewer)
         second_pages = []
         for project in project_ids:
@@ -224,5 +226,8 @@ async def list_cases(url: str) -> list[Case]:
         replace(task, name="recently updated", document=RECENT, variables=({},)),
         replace(task, name="notifications", document=NOTIFICATIONS, variables=({},)),
         replace(task, name="time entries", document=TIME_ENTRIES, variables=({},)),
+        replace(task, name="week, blocks", document=week.WEEK_BLOCKS, variables=week.week_variables()),
+        replace(task, name="week, blocks and events", document=week.WEEK_WITH_EVENTS, variables=week.week_variables()),
+        replace(task, name="calendars with events", document=week.CALENDARS, variables=({},)),
         task,
     ]

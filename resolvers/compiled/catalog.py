@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.models import MembershipRole, NotificationType, TaskPriority, TaskStatus
+from db.models import CalendarSource, MembershipRole, NotificationType, TaskPriority, TaskStatus
 from domain.companies.queries import COMPANY_ORDER, MEMBER_ORDER
 from domain.notifications.queries import NEWEST_FIRST
+from domain.planner import BlockState, Response, Transparency, WorkKind
+from domain.planner.habits import Period
 from domain.projects.queries import PROJECT_ORDER
+from domain.schedules.queries import CALENDAR_ORDER, EVENT_ORDER
 from domain.time_tracking.queries import RECENT_FIRST
 from resolvers.compiled.columns import (
     Condition,
@@ -26,6 +29,7 @@ from resolvers.compiled.columns import (
     Ordering,
     column,
     instant,
+    instant_of,
     plain_columns,
 )
 from resolvers.compiled.task_lists import task_list_arguments, task_ordering
@@ -45,6 +49,19 @@ def enum_name(name: str, members: type[enum.Enum]) -> Expr:
     def render(alias: str) -> str:
         cases = " ".join(f"WHEN {_literal(member.value)} THEN '{member.name}'" for member in members)
         return f"CASE {alias}.{name} {cases} END"
+
+    return render
+
+
+def clock_time(name: str) -> Expr:
+    """`time.isoformat()` of a wall-clock time: microseconds only when there are any."""
+
+    def render(alias: str) -> str:
+        # On a date: to_char reads a bare time as an interval.
+        moment = f"(date '2000-01-01' + {alias}.{name})"
+        micro = f"to_char({moment}, 'US')"
+        text = f"to_char({moment}, 'HH24:MI:SS') || CASE {micro} WHEN '000000' THEN '' ELSE '.' || {micro} END"
+        return f"CASE WHEN {alias}.{name} IS NULL THEN NULL ELSE {text} END"
 
     return render
 
@@ -87,7 +104,21 @@ class Paged:
     arguments: ListArguments | None = None
 
 
-Link = Relation | Checklist | Paged
+@dataclass(frozen=True, slots=True)
+class Week:
+    """`week(start, days)`: the window's bounds and the person's time blocks touching it, in time order.
+
+    Only `fields` are compiled. Not `events`: occurrences of recurring events are expanded in Python (RRULE with
+    overrides and exceptions, all-day ones on the person's days). Not a `week` without `start` either (see
+    `resolvers.compiled.render`): it is this Monday in the person's zone, by the resolver's clock.
+    """
+
+    target: str
+    type_name: str
+    fields: frozenset[str]
+
+
+Link = Relation | Checklist | Paged | Week
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +174,126 @@ SHAPES: dict[str, Shape] = {
                     "Notification", _mine, Ordering(NEWEST_FIRST, _CREATED), arguments=_notification_arguments
                 ),
                 "timeEntries": Paged("TimeEntry", _mine, Ordering(RECENT_FIRST, plain_columns("started_at", "id"))),
+                "calendars": Paged(
+                    "Calendar",
+                    lambda child, viewer: f"{child}.owner_id = {viewer}",
+                    Ordering(CALENDAR_ORDER, _CREATED),
+                ),
+                "week": Week("TimeBlock", "WeekView", frozenset({"start", "end", "blocks"})),
+            },
+        ),
+        Shape(
+            "TimeBlock",
+            "time_blocks",
+            {
+                "id": global_id("TimeBlock"),
+                "startsAt": instant("starts_at"),
+                "endsAt": instant("ends_at"),
+                "state": enum_name("state", BlockState),
+                "pinned": column("pinned"),
+            },
+            # A block's task, company and person stand while it does (foreign keys to the task and the
+            # membership, in the block's company): what the resolvers require is there.
+            {
+                "task": _by_id("Task", "task_id"),
+                "habit": _by_id("Habit", "habit_id"),
+                "company": _by_id("Company", "company_id"),
+                "user": _by_id("User", "user_id"),
+            },
+        ),
+        Shape(
+            "Habit",
+            "habits",
+            {
+                "id": global_id("Habit"),
+                "title": column("title"),
+                "rrule": column("rrule"),
+                "timeZone": column("time_zone"),
+                "startsOn": column("starts_on"),
+                "windowStart": clock_time("window_start"),
+                "windowEnd": clock_time("window_end"),
+                "idealTime": clock_time("ideal_time"),
+                "durationMinutes": column("duration_minutes"),
+                "timesPerPeriod": column("times_per_period"),
+                "period": enum_name("period", Period),
+                "priority": enum_name("priority", TaskPriority),
+                "workKind": enum_name("work_kind", WorkKind),
+                "active": column("active"),
+                "createdAt": instant("created_at"),
+            },
+            # The person is a member of the habit's company (a foreign key to the membership).
+            {"company": _by_id("Company", "company_id"), "user": _by_id("User", "user_id")},
+        ),
+        Shape(
+            "Calendar",
+            "calendars",
+            {
+                "id": global_id("Calendar"),
+                "name": column("name"),
+                "source": enum_name("source", CalendarSource),
+                "affectsAvailability": column("affects_availability"),
+                "createdAt": instant("created_at"),
+                "updatedAt": instant("updated_at"),
+            },
+            # The owner is a member of the calendar's company (a foreign key to the membership).
+            {
+                "company": _by_id("Company", "company_id"),
+                "owner": _by_id("User", "owner_id"),
+                "events": Paged(
+                    "CalendarEvent",
+                    lambda child, parent: f"{child}.calendar_id = {parent}.id",
+                    Ordering(EVENT_ORDER, _CREATED),
+                ),
+            },
+        ),
+        Shape(
+            "CalendarEvent",
+            "calendar_events",
+            # The rows as they are (a series, an override, a single event); occurrences are only in `week`.
+            {
+                "id": global_id("CalendarEvent"),
+                "title": column("title"),
+                "description": column("description"),
+                "location": column("location"),
+                "allDay": column("all_day"),
+                "startsAt": instant("starts_at"),
+                "endsAt": instant("ends_at"),
+                "startDate": column("start_date"),
+                "endDate": column("end_date"),
+                "transparency": enum_name("transparency", Transparency),
+                "response": enum_name("response", Response),
+                "cancelled": column("cancelled"),
+                # `domain.planner.events.makes_busy` with the calendar's switch on, as the resolver reads it.
+                "busy": lambda alias: (
+                    f"(NOT {alias}.cancelled AND {alias}.transparency <> {_literal(Transparency.FREE.value)}"
+                    f" AND {alias}.response IS DISTINCT FROM {_literal(Response.DECLINED.value)})"
+                ),
+                "originalStart": instant("original_start"),
+                "originalDate": column("original_date"),
+                "createdAt": instant("created_at"),
+                "updatedAt": instant("updated_at"),
+            },
+            {
+                "calendar": _by_id("Calendar", "calendar_id"),
+                # Null when the series is out of sight, as the resolver answers.
+                "series": _by_id("CalendarEvent", "recurring_event_id"),
+                # The series' own row again (by its key): its rule and exceptions; null for any other event.
+                "recurrence": Relation(
+                    "Recurrence", lambda child, parent: f"{child}.id = {parent}.id AND {parent}.rrule IS NOT NULL"
+                ),
+            },
+        ),
+        Shape(
+            "Recurrence",
+            "calendar_events",
+            {
+                "rrule": column("rrule"),
+                "timeZone": lambda alias: f"CASE WHEN {alias}.all_day THEN NULL ELSE {alias}.time_zone END",
+                "exceptionStarts": lambda alias: (
+                    f"ARRAY(SELECT {instant_of(lambda _: 'e.v')('e')} FROM unnest({alias}.exception_starts)"
+                    " WITH ORDINALITY AS e(v, n) ORDER BY e.n)"
+                ),
+                "exceptionDates": column("exception_dates"),
             },
         ),
         Shape(

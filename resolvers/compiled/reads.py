@@ -38,7 +38,7 @@ from strawberry.types import ExecutionResult
 
 from db.tenant import Caller
 from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
-from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged
+from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged, Week
 from resolvers.compiled.render import Declined, Statement
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
@@ -228,6 +228,8 @@ def _covered_fields(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
         parent = schema.get_type(shape.type_name)
         assert isinstance(parent, GraphQLObjectType)
         for name, link in shape.links.items():
+            if isinstance(link, Week):
+                covered[link.type_name] = set(link.fields)
             if isinstance(link, Paged):
                 connection = get_named_type(parent.fields[name].type)
                 assert isinstance(connection, GraphQLObjectType)

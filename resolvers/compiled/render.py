@@ -10,9 +10,10 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from graphql import (
     BooleanValueNode,
     FieldNode,
@@ -20,6 +21,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
     NamedTypeNode,
@@ -38,7 +40,7 @@ from strawberry.relay.types import GlobalIDValueError
 from db.tenant import Caller
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
-from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape
+from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape, Week
 from resolvers.compiled.columns import Declined, Ordering
 from resolvers.compiled.json_text import array, json_object, or_null, scalar
 from resolvers.connections import DEFAULT_PAGE_SIZE
@@ -140,6 +142,8 @@ class Statement:
         link = shape.links[name]
         if isinstance(link, Paged):
             return self._page(link, parent, self._field_definition(shape.type_name, name), nodes)
+        if isinstance(link, Week):
+            return self._week(link, parent, self._field_definition(shape.type_name, name), nodes)
         target = SHAPES[link.target]
         alias = self._alias()
         found = self.object_json(target, alias, nodes)
@@ -149,6 +153,42 @@ class Statement:
         return (
             f"(SELECT {array(found, link.order(alias))} FROM {target.table} {alias} WHERE {link.join(alias, parent)})"
         )
+
+    # The week
+
+    def _week(self, week: Week, person: str, definition: Any, nodes: FieldNodes) -> str:
+        arguments = self._arguments_of(definition, nodes[0])
+        start, days = arguments.get("start"), arguments.get("days")
+        if not isinstance(start, datetime) or start.tzinfo is None:
+            # None: this Monday in the person's zone, by the resolver's clock (a kept statement would go stale).
+            raise Declined("week without an instant to start")
+        if not isinstance(days, int) or not 1 <= days <= 31:
+            raise Declined("days")  # the resolvers report it
+        try:
+            end = start + timedelta(days=days)  # as the resolver adds them: on the given offset's clock
+        except OverflowError:
+            raise Declined("days") from None
+        instant = self._schema.get_type("DateTime")
+        assert isinstance(instant, GraphQLScalarType)
+        target = SHAPES[week.target]
+
+        def field(name: str, field_nodes: FieldNodes) -> str:
+            if name in ("start", "end"):
+                # As the DateTime scalar writes the resolver's value (in UTC), as JSON text.
+                text = instant.serialize(start if name == "start" else end)
+                return self._param(orjson.dumps(text).decode())
+            if name == "blocks":
+                alias = self._alias()
+                found = self.object_json(target, alias, field_nodes)
+                window = (
+                    f"{alias}.user_id = {person} AND {alias}.starts_at < {self._param(end)}"
+                    f" AND {alias}.ends_at > {self._param(start)}"
+                )
+                order = f"{alias}.starts_at, {alias}.id"
+                return f"(SELECT {array(found, order)} FROM {target.table} {alias} WHERE {window})"
+            raise Declined(f"{week.type_name}.{name}")
+
+        return self.fields_json(week.type_name, nodes, field)
 
     # Connections
 

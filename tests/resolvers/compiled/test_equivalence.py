@@ -18,7 +18,7 @@ import pytest
 from litestar import Litestar
 
 from bench.dashboard.queries import DASHBOARD, TASK
-from resolvers.compiled.catalog import SHAPES, Checklist, Paged, Relation
+from resolvers.compiled.catalog import SHAPES, Checklist, Paged, Relation, Week
 from tests.factories import Person, create_company, create_project, create_task, invite, result_of, sign_up
 from tests.graphql import Caller, GraphQL
 from tests.resolvers.compiled.both import both as _both
@@ -329,6 +329,10 @@ class _RandomDocument:
         inner = self._object(link.target, depth + 1)
         if isinstance(link, (Relation, Checklist)):
             return f"{name} {{ {inner} }}"
+        if isinstance(link, Week):
+            start = self._random.choice(["2026-12-07T00:00:00Z", "2026-12-06T22:00:00-05:00"])
+            bounds = " ".join(self._random.sample(["start", "end"], k=self._random.randint(0, 2)))
+            return f'{name}(start: "{start}", days: {self._random.randint(1, 31)}) {{ {bounds} blocks {{ {inner} }} }}'
         assert isinstance(link, Paged)
         first = self._random.choice(["", "(first: 0)", "(first: 1)", "(first: 3)", "(first: 100)"])
         wrapper = self._random.choice(
