@@ -160,7 +160,7 @@ async def _measure(client: httpx.AsyncClient, row: Row, runs: int, seconds: floa
     )
 
 
-async def _profile(client: httpx.AsyncClient, row: Row, runs: int) -> None:
+async def _profile(client: httpx.AsyncClient, row: Row, runs: int, show_all: bool) -> None:
     from pyinstrument import Profiler
 
     for number in range(WARMUP_RUNS):
@@ -170,13 +170,14 @@ async def _profile(client: httpx.AsyncClient, row: Row, runs: int) -> None:
         for number in range(runs):
             await _post(client, row, number)
     print(f"\nProfile of {row.name}, {runs} requests:")
-    print(profiler.output_text(unicode=False, color=False, show_all=os.environ.get("BENCH_PROFILE_ALL") == "1", short_mode=False))
+    print(profiler.output_text(unicode=False, color=False, show_all=show_all, short_mode=False))
 
 
 def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--only", help="Only the rows whose name contains this text.")
     parser.add_argument("--profile", action="store_true", help="Profile each row (pyinstrument).")
+    parser.add_argument("--profile-all", action="store_true", help="With --profile: every frame, libraries too.")
     return parser.parse_known_args(argv)
 
 
@@ -189,7 +190,7 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     async with _client(url) as client:
         for row in rows:
             if extra.profile:
-                await _profile(client, row, options.runs)
+                await _profile(client, row, options.runs, extra.profile_all)
                 continue
             progress(f"in process: {row.name} x {options.runs}")
             measurements.append(await _measure(client, row, options.runs, options.in_process_seconds))
