@@ -24,6 +24,7 @@ import httpx
 from app.main import create_app, settle_heap
 from base.settings import Settings
 from bench.dashboard.__main__ import _data_set, _run, progress
+from bench.dashboard.counting import StatementCounter
 from bench.dashboard.database import Server, running_server
 from bench.dashboard.dataset import BENCH_EMAIL, PASSWORD
 from bench.dashboard.options import Options, parse
@@ -31,6 +32,7 @@ from bench.dashboard.queries import LOG_IN, global_id
 from bench.dashboard.report import Measurement, load_average, machine, now, table
 
 WARMUP_RUNS = 20
+COUNTED_RUNS = 10  # after the timed runs, with the statement counter attached (it costs CPU of its own)
 SAMPLE = 200
 
 CREATE = """
@@ -55,11 +57,13 @@ mutation Start($taskId: ID!) {
 """
 
 LEGEND = """\
-app CPU ms: this process's CPU time per request (the app, Litestar, httpx's in-process transport; PostgreSQL's
-not included), steadier than wall time on a busy machine. completeTask cycles through tasks that end up done:
-after the first round it completes done tasks again (no status change, still an UPDATE and an outbox event).
-startTimer stops the running timer first (stopRunning: true). The machine's load average is printed with the
-figures: other work on its cores skews them."""
+SQL/req: statements a request sends (the caller settings included); trips/req adds BEGIN and COMMIT; db ms/req
+the time inside those statements. All three are counted over 10 more requests after the timed ones. app CPU ms:
+this process's CPU time per request (the app, Litestar, httpx's in-process transport; PostgreSQL's not included),
+steadier than wall time on a busy machine. completeTask cycles through tasks that end up done: after the first
+round it completes done tasks again (no status change, still an UPDATE and an outbox event). startTimer stops the
+running timer first (stopRunning: true). The machine's load average is printed with the figures: other work on
+its cores skews them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +102,14 @@ async def _rows(url: str) -> list[Row]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    client: httpx.AsyncClient
+    counter: StatementCounter
+
+
 @asynccontextmanager
-async def _client(url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def _target(url: str) -> AsyncIterator[Target]:
     settings = Settings(
         database_url=url,
         jwt_secret=secrets.token_urlsafe(48),
@@ -114,14 +124,14 @@ async def _client(url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with app.lifespan():
         settle_heap()
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types its scopes narrowly
         async with httpx.AsyncClient(transport=transport, base_url="http://rhythm.test") as client:
             response = await client.post(
                 "/graphql", json={"query": LOG_IN, "variables": {"email": BENCH_EMAIL, "password": PASSWORD}}
             )
             token = response.json()["data"]["logIn"]["accessToken"]
             client.headers["Authorization"] = f"Bearer {token}"
-            yield client
+            yield Target(client, StatementCounter(app.state.engine))
 
 
 async def _post(client: httpx.AsyncClient, row: Row, number: int) -> bool:
@@ -134,7 +144,8 @@ async def _post(client: httpx.AsyncClient, row: Row, number: int) -> bool:
     return True
 
 
-async def _measure(client: httpx.AsyncClient, row: Row, runs: int, seconds: float) -> Measurement:
+async def _measure(target: Target, row: Row, runs: int, seconds: float) -> Measurement:
+    client = target.client
     for number in range(WARMUP_RUNS):
         await _post(client, row, number)
     latencies: list[float] = []
@@ -149,14 +160,24 @@ async def _measure(client: httpx.AsyncClient, row: Row, runs: int, seconds: floa
         else:
             errors += 1
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     count = len(latencies) + errors or 1
+    with target.counter.attached() as counter:
+        counter.take()
+        tallies = []
+        for number in range(runs, runs + COUNTED_RUNS):
+            await _post(client, row, number)
+            tallies.append(counter.take())
     return Measurement(
         query=row.name,
         mode="in-process, ASGI",
         latencies=latencies,
         elapsed=elapsed,
         errors=errors,
-        app_cpu=(time.process_time() - cpu) / count,
+        statements=sum(len(tally.statements) for tally in tallies) / COUNTED_RUNS,
+        round_trips=sum(tally.round_trips for tally in tallies) / COUNTED_RUNS,
+        db_seconds=sum(tally.db_seconds for tally in tallies) / COUNTED_RUNS,
+        app_cpu=cpu / count,
     )
 
 
@@ -187,13 +208,13 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     await _data_set(options, server, url)
     rows = [row for row in await _rows(url) if extra.only is None or extra.only in row.name]
     measurements: list[Measurement] = []
-    async with _client(url) as client:
+    async with _target(url) as target:
         for row in rows:
             if extra.profile:
-                await _profile(client, row, options.runs, extra.profile_all)
+                await _profile(target.client, row, options.runs, extra.profile_all)
                 continue
             progress(f"in process: {row.name} x {options.runs}")
-            measurements.append(await _measure(client, row, options.runs, options.in_process_seconds))
+            measurements.append(await _measure(target, row, options.runs, options.in_process_seconds))
     if extra.profile:
         return
     print(f"\nRhythm mutation bench, {now()}")
