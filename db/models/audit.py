@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_dict, id_field, tenant_field, timestamp_field
 
 
 class AuditEntry(SQLModel, table=True):
@@ -25,7 +25,7 @@ class AuditEntry(SQLModel, table=True):
     action: str
     target_type: str | None = None
     target_id: uuid.UUID | None = None
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    details: dict[str, Any] = Field(default_factory=empty_dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
     ip_address: str | None = Field(default=None, sa_column=sa.Column(postgresql.INET, nullable=True))
     user_agent: str | None = Field(default=None, max_length=512)
     request_id: str | None = Field(default=None, max_length=64)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_list, id_field, tenant_field, timestamp_field
 
 
 class CalendarSource(enum.StrEnum):
@@ -56,11 +56,11 @@ class CalendarEvent(SQLModel, table=True):
     rrule: str | None = Field(default=None, max_length=1000)
     time_zone: str | None = Field(default=None, max_length=64)
     exception_starts: list[datetime] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         sa_column=sa.Column(postgresql.ARRAY(sa.TIMESTAMP(timezone=True)), nullable=False, server_default="{}"),
     )
     exception_dates: list[date] = Field(
-        default_factory=list, sa_column=sa.Column(postgresql.ARRAY(sa.Date), nullable=False, server_default="{}")
+        default_factory=empty_list, sa_column=sa.Column(postgresql.ARRAY(sa.Date), nullable=False, server_default="{}")
     )
     # An override: one occurrence of the series `recurring_event_id`, named by its original start, changed or
     # cancelled.

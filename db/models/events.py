@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_dict, id_field, tenant_field, timestamp_field
 
 
 class OutboxEvent(SQLModel, table=True):
@@ -21,7 +21,7 @@ class OutboxEvent(SQLModel, table=True):
     type: str
     subject_id: uuid.UUID | None = None
     actor_user_id: uuid.UUID | None = None
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=empty_dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
     created_at: datetime = timestamp_field(default_now=True)
     claimed_until: datetime | None = timestamp_field(nullable=True)
     # First handed to the broker; `completed_at` once every reaction ran (the event is done only then).

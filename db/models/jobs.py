@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_dict, id_field, tenant_field, timestamp_field
 
 
 class DeadLetterState(enum.StrEnum):
@@ -31,7 +31,7 @@ class DeadLetter(SQLModel, table=True):
     actor: str
     message_id: str
     broker_message_id: str | None = None
-    message: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    message: dict[str, Any] = Field(default_factory=empty_dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
     reason: str = Field(max_length=1000)
     attempts: int = 0
     failed_at: datetime = timestamp_field(default_now=True)

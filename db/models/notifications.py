@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_list, id_field, tenant_field, timestamp_field
 
 
 class NotificationType(enum.StrEnum):
@@ -52,6 +52,8 @@ class NotificationPreferences(SQLModel, table=True):
 
     user_id: uuid.UUID = Field(primary_key=True)
     email_enabled: bool = True
-    muted_types: list[str] = Field(default_factory=list, sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False))
+    muted_types: list[str] = Field(
+        default_factory=empty_list, sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False)
+    )
     due_soon_hours: int = DEFAULT_DUE_SOON_HOURS
     updated_at: datetime = timestamp_field(default_now=True)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_list, id_field, tenant_field, timestamp_field
 
 
 class SchedulingProfile(SQLModel, table=True):
@@ -18,8 +18,10 @@ class SchedulingProfile(SQLModel, table=True):
 
     user_id: uuid.UUID = Field(primary_key=True)
     # Wall-clock windows on working days: [["12:00", "13:00"]].
-    breaks: list[list[str]] = Field(default_factory=list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
-    peak_hours: list[list[str]] = Field(default_factory=list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    breaks: list[list[str]] = Field(default_factory=empty_list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    peak_hours: list[list[str]] = Field(
+        default_factory=empty_list, sa_column=sa.Column(postgresql.JSONB, nullable=False)
+    )
     buffer_minutes: int = 0
     horizon_days: int = 14
     updated_at: datetime = timestamp_field(default_now=True)
@@ -117,7 +119,9 @@ class ScheduleRun(SQLModel, table=True):
     hard_violations: int = 0
     moved_blocks: int = 0
     strategy: str = ""
-    unplaced: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    unplaced: list[dict[str, Any]] = Field(
+        default_factory=empty_list, sa_column=sa.Column(postgresql.JSONB, nullable=False)
+    )
 
 
 class ReplanRequest(SQLModel, table=True):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_dict, empty_list, id_field, tenant_field, timestamp_field
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -31,7 +31,9 @@ class WebhookEndpoint(SQLModel, table=True):
     company_id: uuid.UUID = tenant_field()
     url: str = Field(max_length=2000)
     description: str = Field(default="", max_length=500)
-    event_types: list[str] = Field(default_factory=list, sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False))
+    event_types: list[str] = Field(
+        default_factory=empty_list, sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False)
+    )
     enabled: bool = True
     disabled_reason: str | None = None
     disabled_at: datetime | None = timestamp_field(nullable=True)
@@ -67,7 +69,7 @@ class WebhookDelivery(SQLModel, table=True):
     endpoint_id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=empty_dict, sa_column=sa.Column(postgresql.JSONB, nullable=False))
     status: str = DeliveryStatus.PENDING.value
     attempts: int = 0
     failures: int = 0

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from db.models._base import id_field, tenant_field, timestamp_field
+from db.models._base import empty_list, id_field, tenant_field, timestamp_field
 
 
 class TaskStatus(enum.StrEnum):
@@ -54,7 +54,7 @@ class Task(SQLModel, table=True):
     due_at: datetime | None = timestamp_field(nullable=True)
     start_after: datetime | None = timestamp_field(nullable=True)
     assignee_id: uuid.UUID | None = None
-    tags: list[str] = Field(default_factory=list, sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False))
+    tags: list[str] = Field(default_factory=empty_list, sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False))
     completed_at: datetime | None = timestamp_field(nullable=True)
     created_by: uuid.UUID | None = None
     created_at: datetime = timestamp_field(default_now=True)

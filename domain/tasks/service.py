@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Task, TaskPriority, TaskStatus
@@ -97,14 +98,52 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
     return await get_one(session, Task, task_id, what="Task")
 
 
+# The task's status as the UPDATE found it: a subquery of RETURNING reads the statement's snapshot, which does
+# not hold the statement's own change.
+_EARLIER = Task.__table__.alias("earlier")  # type: ignore[attr-defined]
+
+
+def _earlier_status(task_id: uuid.UUID) -> sa.ScalarSelect[str]:
+    return sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery()
+
+
+def _new_values(changes: TaskChanges, now: datetime) -> dict[str, object]:
+    """The columns an update sets, as `_apply` would set them on a loaded task."""
+    values: dict[str, object] = {}
+    for name, value in changes.given().items():
+        if name == "title" and isinstance(value, str):
+            value = value.strip()
+        if name == "tags" and isinstance(value, list):
+            value = sorted({tag.strip() for tag in value})
+        if name in ("status", "priority") and value is not None:
+            value = value.value  # type: ignore[attr-defined]
+        values[name] = value
+    if "status" in values:
+        # Completion time follows the status, which the table requires; a done task keeps its time.
+        done = values["status"] == TaskStatus.DONE.value
+        values["completed_at"] = sa.func.coalesce(Task.completed_at, now) if done else None
+    values["updated_at"] = now
+    return values
+
+
 async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:
+    """One UPDATE ... RETURNING: the task as changed and the status it had. No row back: NotFound when the
+    caller cannot see the task, REFUSED when a policy keeps it as it is."""
     check_task(changes)
-    task = await get_task(session, task_id)
-    was_done = task.status == TaskStatus.DONE
-    _apply(task, changes, datetime.now(UTC))
+    statement = (
+        sa.update(Task)
+        .where(Task.id == task_id)  # type: ignore[arg-type]
+        .values(_new_values(changes, datetime.now(UTC)))
+        .returning(Task, _earlier_status(task_id))
+        .execution_options(synchronize_session="fetch")
+    )
     async with refusals(fields=TASK_FIELDS, refused=REFUSED):
-        await session.flush()
-    completed = task.status == TaskStatus.DONE and not was_done
+        row = (await session.execute(statement)).first()
+    if row is None:
+        await get_task(session, task_id)
+        raise REFUSED
+    task, earlier_status = row
+    completed = task.status == TaskStatus.DONE and earlier_status != TaskStatus.DONE
     await _record(
         session, EventType.TASK_COMPLETED if completed else EventType.TASK_UPDATED, task, changed=changes.given()
     )

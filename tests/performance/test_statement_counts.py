@@ -236,10 +236,12 @@ MUTATIONS = {
 }
 
 # Statements after BEGIN, the caller settings included: each lookup the rules need, the write, its outbox event.
+# An update finds its row by writing it: a lookup is sent only when no row came back (NotFound or refused).
 MUTATION_STATEMENTS = {
     "createTask": ["SELECT", "SELECT", "INSERT", "INSERT"],  # settings, the company, the task, its event
-    "updateTask": ["SELECT", "SELECT", "UPDATE", "INSERT"],  # settings, the task, the change, its event
-    "completeTask": ["SELECT", "SELECT", "UPDATE", "INSERT"],
+    # settings, the change (returning the task as it was found), its event
+    "updateTask": ["SELECT", "UPDATE", "INSERT"],
+    "completeTask": ["SELECT", "UPDATE", "INSERT"],
     "startTimer": ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"],  # settings, the task, a running timer, ...
 }
 

@@ -1,0 +1,1 @@
+"""`python -m bench.mutations`: the mutations frontends send, through the whole app in process."""
