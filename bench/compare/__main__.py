@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from bench.compare.database import (
     set_extended_statistics,
     snapshot,
 )
+from bench.compare.operations import end_cursor
 from bench.compare.options import Options, parse
 from bench.compare.queries import Contents, Pair, contents, pairs
 from bench.compare.report import LABELS, Row, table
@@ -107,6 +108,23 @@ async def _answers(pair: Pair, running: dict[str, Running], token: str) -> str:
             raise RuntimeError(f"{pair.name}: the servers disagree: Rhythm {mine}, {LABELS[name]} {theirs}")
     sizes = ", ".join(f"{LABELS[name]} {size:,} bytes" for name, (_, size) in found.items())
     return f"{pair.name}: {mine.describe()}; {mine.sameness}; {sizes}"
+
+
+async def _with_cursors(pair: Pair, running: dict[str, Running], token: str) -> Pair:
+    """The pair with each server's own cursors filled in, from its answer to the first page."""
+    by_server = dict(pair.by_server)
+    for name in _servers(pair, running):
+        operation = by_server[name]
+        if operation.cursor is None:
+            continue
+        cursors: list[str | None] = []
+        for variables in operation.variables:
+            first = {key: value for key, value in variables.items() if key != operation.cursor.variable}
+            body = json.dumps({"query": operation.cursor.first_page, "variables": first}).encode()
+            data, _ = await _post(running[name].base_url, token, body)
+            cursors.append(end_cursor(data))
+        by_server[name] = operation.with_cursors(cursors)
+    return replace(pair, by_server=by_server)
 
 
 async def _count(options: Options, admin_url: str, pair: Pair, running: Running, token: str) -> Counted:
@@ -189,13 +207,16 @@ async def _side_by_side(options: Options, server: Server, targets: list[Pair], c
         async with AsyncExitStack() as stack:
             running = await _start(options, url, secrets.token_urlsafe(48), work_dir, stack)
             outcome.processes = {name: found.processes for name, found in running.items()}
-            for pair in targets:
-                token = await log_in(running["rhythm"].base_url, pair.email)
+            resolved: list[Pair] = []
+            for unresolved in targets:
+                token = await log_in(running["rhythm"].base_url, unresolved.email)
+                pair = await _with_cursors(unresolved, running, token)
+                resolved.append(pair)
                 outcome.answers.append(await _answers(pair, running, token))
                 for name in _servers(pair, running) if counting else ():
                     found = await _count(options, server.admin_url, pair, running[name], token)
                     outcome.counted[(pair.name, name)] = found
-            for number, pair in enumerate(targets):
+            for number, pair in enumerate(resolved):
                 loads = {
                     name: load_generator.prepare(
                         running[name].base_url, _bodies(pair, name), work_dir, f"{name}-{number}", wrk

@@ -1,8 +1,8 @@
 """The same operations in each server's GraphQL dialect, and what their answers hold.
 
 Rhythm's documents are the dashboard bench's, plus one company's projects and tasks (111 objects, no people
-or checklists), plus the task lists of bench.lists (filters, orderings, second pages by cursor), which have no
-PostGraphile document yet and are measured for Rhythm alone. PostGraphile's ask for the same objects in the same order:
+or checklists), plus the task lists of bench.lists (filters, orderings, pages by cursor, notifications, time entries),
+spelled for PostGraphile in bench/compare/lists.py. PostGraphile's ask for the same objects in the same order:
 companies, their projects and their tasks oldest first (created_at, then id), ten of each; every task's
 assignee and its checklist by position. PostGraphile names relations after foreign keys (tasks and subtasks
 refer to their parent with company_id in the key); the assignee comes through a virtual foreign key
@@ -18,6 +18,8 @@ from typing import Any
 
 import asyncpg
 
+from bench.compare.lists import list_pair
+from bench.compare.operations import Operation, Pair
 from bench.dashboard.queries import DASHBOARD, TASK, Case, cases, global_id
 from bench.lists.queries import list_cases
 
@@ -95,27 +97,6 @@ mutation Rename($id: UUID!, $title: String!) {
 READS_PER_WRITE = 9  # the mixed workload: 90% reads (a task by id), 10% writes (a rename)
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
-    document: str
-    variables: tuple[dict[str, Any], ...]
-    # One document for each set of variables, when the operation mixes them (reads and writes).
-    documents: tuple[str, ...] | None = None
-
-    def bodies(self) -> list[tuple[str, dict[str, Any]]]:
-        documents = self.documents or (self.document,) * len(self.variables)
-        return list(zip(documents, self.variables, strict=True))
-
-
-@dataclass(frozen=True, slots=True)
-class Pair:
-    """One operation as each server spells it, run by the same person."""
-
-    name: str
-    email: str
-    by_server: dict[str, Operation]
-
-
 def _uuid_of(global_id: str) -> str:
     return base64.b64decode(global_id).decode().partition(":")[2]
 
@@ -165,7 +146,7 @@ async def pairs(url: str) -> list[Pair]:
     others = [_pair(case) for case in found if case.document != DASHBOARD]
     task_case = next(case for case in found if case.document == TASK)
     writes = _writes(task_case)
-    lists = [_rhythm_only(case) for case in await list_cases(url) if case.document != TASK]
+    lists = [list_pair(case) for case in await list_cases(url) if case.document != TASK]
     return [_with_version_5(pair) for pair in (*dashboards, company, *others, *writes, *lists)]
 
 
@@ -204,11 +185,6 @@ def _with_version_5(pair: Pair) -> Pair:
     return Pair(pair.name, pair.email, pair.by_server | {"postgraphile5": pair.by_server["postgraphile"]})
 
 
-def _rhythm_only(case: Case) -> Pair:
-    """A task list row (bench.lists) that PostGraphile has no document for yet: Rhythm's figures alone."""
-    return Pair(name=case.name, email=case.email, by_server={"rhythm": Operation(case.document, case.variables)})
-
-
 @dataclass(frozen=True, slots=True)
 class Contents:
     """What one answer holds: object counts, and what identifies it (task ids in order, or the task's names)."""
@@ -244,14 +220,56 @@ def _task(task: dict[str, Any]) -> Contents:
     return Contents(counts=counts, identity=names, sameness="the same task, project and assignee")
 
 
+# Where a list lives in an answer: Rhythm's root, project and viewer lists, and PostGraphile's.
+_ROOT_LISTS = {"tasks": "tasks", "allTasks": "tasks", "allNotifications": "notifications"} | {
+    "allTimeEntries": "time entries"
+}
+_VIEWER_LISTS = {"notifications": "notifications", "timeEntries": "time entries"}
+_PARENT_LISTS = ("tasks", "tasksByCompanyIdAndProjectId")
+
+
+def _list_of(data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The one list of a list answer (its kind and connection); None for other answers."""
+    for key, kind in _ROOT_LISTS.items():
+        if data.get(key) is not None:
+            return kind, data[key]
+    viewer = data.get("viewer") or {}
+    for key, kind in _VIEWER_LISTS.items():
+        if viewer.get(key) is not None:
+            return kind, viewer[key]
+    parent = data.get("node") or data.get("projectById") or {}
+    for key in _PARENT_LISTS:
+        if parent.get(key) is not None:
+            return "tasks", parent[key]
+    return None
+
+
+def _plain_id(value: str) -> str:
+    """A row's UUID from Rhythm's global id or PostGraphile's column."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return _uuid_of(value)
+
+
+def _page(kind: str, page: dict[str, Any]) -> Contents:
+    items = page["nodes"] if page.get("nodes") is not None else [edge["node"] for edge in page.get("edges", [])]
+    # Each item's related objects (project, assignee, company, task) that are there: both must find the same.
+    related = sum(1 for item in items for value in item.values() if isinstance(value, dict))
+    return Contents(
+        counts={kind: len(items), "related": related},
+        identity=tuple(_plain_id(item["id"]) for item in items),
+        sameness=f"the same {kind} in the same order",
+    )
+
+
 def contents(server: str, data: dict[str, Any]) -> Contents:
     renamed = data.get("updateTask") or (data.get("updateTaskById") or {}).get("task")
     if renamed:
         return Contents(counts={"tasks": 1}, identity=(renamed["title"],), sameness="the same task renamed")
-    page = data.get("tasks") or (data.get("node") or {}).get("tasks")
-    if page is not None:
-        items = page.get("nodes") or [edge["node"] for edge in page.get("edges", [])]
-        return Contents(counts={"tasks": len(items)}, identity=tuple(t["id"] for t in items), sameness="a page")
+    found_list = _list_of(data)
+    if found_list is not None:
+        return _page(*found_list)
     if "viewer" in data:
         return _dashboard(data["viewer"]["companies"]["nodes"], server)
     if "allCompanies" in data:

@@ -16,6 +16,9 @@ const jwt = require('jsonwebtoken');
 const { Pool } = require('pg');
 const { postgraphile } = require('postgraphile');
 const { makePgSmartTagsFromFilePlugin } = require('postgraphile/plugins');
+// `filter` on connections (ranges, `in`, array containment, case-insensitive substrings): plain PostGraphile has
+// equality `condition` alone, and the task lists need the rest.
+const ConnectionFilterPlugin = require('postgraphile-plugin-connection-filter');
 
 const HOST = process.env.HOST || '127.0.0.1';
 const PORT = Number(process.env.PORT || 5000);
@@ -58,7 +61,10 @@ function serve() {
   const middleware = postgraphile(pool, 'public', {
     // The production options PostGraphile's documentation recommends, minus what the bench has no use for.
     pgSettings,
-    appendPlugins: [makePgSmartTagsFromFilePlugin(path.join(__dirname, 'postgraphile.tags.json5'))],
+    appendPlugins: [
+      makePgSmartTagsFromFilePlugin(path.join(__dirname, 'postgraphile.tags.json5')),
+      ConnectionFilterPlugin,
+    ],
     graphiql: false,
     watchPg: false,
     disableQueryLog: true,

