@@ -60,7 +60,9 @@ def check_task(changes: TaskChanges) -> None:
     checks.raise_if_any()
 
 
-def _apply(task: Task, changes: TaskChanges, now: datetime) -> None:
+def _normalised(changes: TaskChanges) -> dict[str, object]:
+    """The given changes as the columns store them: a trimmed title, sorted distinct tags, enum values."""
+    values: dict[str, object] = {}
     for name, value in changes.given().items():
         if name == "title" and isinstance(value, str):
             value = value.strip()
@@ -68,6 +70,12 @@ def _apply(task: Task, changes: TaskChanges, now: datetime) -> None:
             value = sorted({tag.strip() for tag in value})
         if name in ("status", "priority") and value is not None:
             value = value.value  # type: ignore[attr-defined]
+        values[name] = value
+    return values
+
+
+def _apply(task: Task, changes: TaskChanges, now: datetime) -> None:
+    for name, value in _normalised(changes).items():
         setattr(task, name, value)
     # Completion time follows the status, which the table requires.
     if task.status == TaskStatus.DONE and task.completed_at is None:
@@ -109,15 +117,7 @@ def _earlier_status(task_id: uuid.UUID) -> sa.ScalarSelect[str]:
 
 def _new_values(changes: TaskChanges, now: datetime) -> dict[str, object]:
     """The columns an update sets, as `_apply` would set them on a loaded task."""
-    values: dict[str, object] = {}
-    for name, value in changes.given().items():
-        if name == "title" and isinstance(value, str):
-            value = value.strip()
-        if name == "tags" and isinstance(value, list):
-            value = sorted({tag.strip() for tag in value})
-        if name in ("status", "priority") and value is not None:
-            value = value.value  # type: ignore[attr-defined]
-        values[name] = value
+    values = _normalised(changes)
     if "status" in values:
         # Completion time follows the status, which the table requires; a done task keeps its time.
         done = values["status"] == TaskStatus.DONE.value
