@@ -69,13 +69,7 @@ async def apply(session: AsyncSession, external: ExternalCalendar, changes: list
         if isinstance(change, BlockEvent):
             applied.blocks.append(change)
         elif isinstance(change, Removal):
-            gone = await session.execute(
-                sa.delete(CalendarEvent).where(
-                    col(CalendarEvent.calendar_id) == external.calendar_id,
-                    col(CalendarEvent.external_uid) == change.external_uid,
-                )
-            )
-            applied.removed += int(getattr(gone, "rowcount", 0) or 0)
+            applied.removed += await forget(session, external, change.external_uid)
         elif change.series_uid is not None:
             overrides.append(change)
         else:
@@ -99,6 +93,16 @@ async def remove_unseen(session: AsyncSession, external: ExternalCalendar, seen:
             col(CalendarEvent.calendar_id) == external.calendar_id,
             col(CalendarEvent.external_uid).is_not(None),
             col(CalendarEvent.external_uid) != sa.all_(sa.cast(sorted(seen), postgresql.ARRAY(sa.Text))),
+        )
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
+async def forget(session: AsyncSession, external: ExternalCalendar, external_uid: str) -> int:
+    """The mirror row of one provider event, gone (an event found to be Rhythm's own block)."""
+    gone = await session.execute(
+        sa.delete(CalendarEvent).where(
+            col(CalendarEvent.calendar_id) == external.calendar_id, col(CalendarEvent.external_uid) == external_uid
         )
     )
     return int(getattr(gone, "rowcount", 0) or 0)

@@ -17,7 +17,7 @@ from sqlmodel import col
 from db.models import TimeBlock
 from db.models.calendar_sync import CalendarBlockLink, ExternalCalendar
 from db.tenant import tenant_session
-from domain.calendar_sync import blocks
+from domain.calendar_sync import blocks, mirror
 from domain.calendar_sync.connections import person
 from domain.calendar_sync.errors import Gone, NotFound, PreconditionFailed
 from domain.calendar_sync.google import GoogleCalendar
@@ -38,6 +38,10 @@ async def _save_link(
                 task_id=wanted.task_id, habit_id=wanted.habit_id, starts_at=wanted.starts_at, ends_at=wanted.ends_at,
             )  # fmt: skip
             session.add(link)
+            # A sync that read the event before its link existed (a worker killed between the provider's answer
+            # and this commit; Graph's delta carries no extended properties) mirrored it as the person's own.
+            if await mirror.forget(session, external, event_id):
+                await mirror.announce(session, external)
         link.etag, link.starts_at, link.ends_at = etag, wanted.starts_at, wanted.ends_at
         link.updated_at = datetime.now(UTC)
 
