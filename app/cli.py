@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -122,20 +123,32 @@ def worker(args: argparse.Namespace) -> None:
             sys.exit(f"rhythm worker: {error}")
 
     dramatiq_args = ["workers.main", "--processes", str(args.processes), "--threads", str(args.threads)]
-    if settings.worker_metrics_port is not None:
-        _metrics_folder()
-        # A process of its own beside the workers answers Prometheus' scrapes (workers/exposition.py).
-        dramatiq_args += ["--fork-function", "workers.exposition:serve"]
-    sys.exit(dramatiq_main(make_argument_parser().parse_args(dramatiq_args)))
+    with contextlib.ExitStack() as folders:
+        if settings.worker_metrics_port is not None:
+            folders.enter_context(_metrics_folder())
+            # A process of its own beside the workers answers Prometheus' scrapes (workers/exposition.py).
+            dramatiq_args += ["--fork-function", "workers.exposition:serve"]
+        # Dramatiq returns once every process it forked has stopped.
+        code = dramatiq_main(make_argument_parser().parse_args(dramatiq_args))
+    sys.exit(code)
 
 
-def _metrics_folder() -> None:
+@contextlib.contextmanager
+def _metrics_folder() -> Iterator[None]:
     """The worker processes write their samples to PROMETHEUS_MULTIPROC_DIR; without one, a fresh folder of this
-    worker's own. Set before Dramatiq forks its processes, which read it when they first import prometheus_client."""
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        import tempfile
+    worker's own, removed when the worker stops (its samples mean nothing to the next one). Set before Dramatiq
+    forks its processes, which read it when they first import prometheus_client."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    import tempfile
 
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rhythm-worker-metrics-")
+    with tempfile.TemporaryDirectory(prefix="rhythm-worker-metrics-", ignore_cleanup_errors=True) as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -89,3 +89,28 @@ async def test_a_worker_publishes_the_latest_pass_of_each_loop_beside_its_heartb
     for run in runs.values():
         assert run.finished_at is None or run.finished_at >= run.started_at
         assert run.outcome in {"ok", "running", "failed"}
+
+
+async def test_a_worker_removes_the_metrics_folder_it_made_once_it_stops(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    redis = RedisServer(tmp_path).start()
+    settings = {"RHYTHM_WORKER_METRICS_PORT": str(free_port()), "RHYTHM_WORKER_METRICS_HOST": "127.0.0.1",
+                "TMPDIR": str(temporary)}  # fmt: skip
+    worker = Worker(database_url, redis.url, tmp_path / "worker.log", threads=2, extra=settings)
+    try:
+        worker.start().wait_ready()
+        made = [path.name for path in temporary.iterdir() if path.name.startswith("rhythm-worker-metrics-")]
+        assert len(made) == 1, made
+
+        worker.stop()
+
+        assert worker.process is not None
+        assert worker.process.returncode is not None
+        assert list(temporary.iterdir()) == [], worker.output()[-3000:]
+    finally:
+        worker.stop()
+        redis.stop()
