@@ -1,5 +1,5 @@
 """`python -m bench.lists`: task lists (filters, orderings, second pages) and task by id, in process through the
-resolvers and through compiled reads, then over HTTP; `--profile` prints where the resolvers spend their time.
+resolvers and through compiled reads, then over HTTP; `--profile` prints where each executor spends its time.
 
 It takes the dashboard bench's options (data set, runs, HTTP clients) and loads the same data set.
 """
@@ -30,22 +30,22 @@ printed with the figures: other work on its cores skews them."""
 def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--only", help="Only the rows whose name contains this text.")
-    parser.add_argument("--profile", action="store_true", help="Profile the resolvers (pyinstrument) per row.")
+    parser.add_argument("--profile", action="store_true", help="Profile each executor (pyinstrument) per row.")
     parser.add_argument("--explain", action="store_true", help="Print EXPLAIN (ANALYZE) of each row's statements.")
     parser.add_argument("--executors", default=",".join(inprocess.EXECUTORS), help="resolvers,compiled")
     return parser.parse_known_args(argv)
 
 
-async def _profile(app: inprocess.App, case: Case, runs: int) -> None:
+async def _profile(app: inprocess.App, case: Case, runs: int, executor: str) -> None:
     from pyinstrument import Profiler
 
     for number in range(inprocess.WARMUP_RUNS):
-        await inprocess._execute(app, case, number, "resolvers")
+        await inprocess._execute(app, case, number, executor)
     profiler = Profiler(interval=0.0002, async_mode="disabled")
     with profiler:
         for number in range(runs):
-            await inprocess._execute(app, case, number, "resolvers")
-    print(f"\nProfile of {case.name}, resolvers, {runs} runs:")
+            await inprocess._execute(app, case, number, executor)
+    print(f"\nProfile of {case.name}, {executor}, {runs} runs:")
     print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False))
 
 
@@ -58,7 +58,8 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
         targets = [case for case in await list_cases(url) if extra.only is None or extra.only in case.name]
         for case in targets:
             if extra.profile:
-                await _profile(app, case, options.runs)
+                for executor in extra.executors.split(","):
+                    await _profile(app, case, options.runs, executor)
                 continue
             for executor in extra.executors.split(","):
                 progress(f"in process: {case.name} x {options.runs}, {executor}")

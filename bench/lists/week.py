@@ -1,7 +1,8 @@
 """The calendar reads a frontend sends most: `week` (blocks over the viewer's companies) and calendars with events.
 
 The data set has no time blocks or calendars: the viewer gets them once, in every company they belong to, blocks
-every four hours from `BASE` over tasks of their companies, one calendar per company with single timed events.
+every four hours from `BASE` over tasks of their companies, one calendar per company with single timed events and
+a weekday series (one occurrence of the first moved, one cancelled).
 """
 
 from __future__ import annotations
@@ -38,6 +39,24 @@ SELECT gen_random_uuid(), c.company_id, c.id, $1, 'Meeting ' || n, $3::timestamp
 FROM calendars c CROSS JOIN generate_series(0, $2 - 1) AS n
 WHERE c.owner_id = $1 AND NOT EXISTS (SELECT FROM calendar_events WHERE user_id = $1)
 """
+# A weekday standup in each calendar (Berlin wall clock), so `week` expands series as well: the first of them with
+# one occurrence moved and one cancelled.
+ADD_SERIES = """
+INSERT INTO calendar_events (id, company_id, calendar_id, user_id, title, starts_at, ends_at, rrule, time_zone)
+SELECT gen_random_uuid(), c.company_id, c.id, $1, 'Standup', $2::timestamptz + interval '8 hours',
+       $2::timestamptz + interval '8 hours 15 minutes', 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', 'Europe/Berlin'
+FROM calendars c
+WHERE c.owner_id = $1 AND NOT EXISTS (SELECT FROM calendar_events WHERE user_id = $1 AND rrule IS NOT NULL)
+"""
+CHANGE_OCCURRENCES = """
+INSERT INTO calendar_events (id, company_id, calendar_id, user_id, title, starts_at, ends_at, recurring_event_id,
+                             original_start, cancelled)
+SELECT gen_random_uuid(), s.company_id, s.calendar_id, $1, s.title, s.starts_at + d * interval '1 day' + interval
+       '2 hours', s.ends_at + d * interval '1 day' + interval '2 hours', s.id, s.starts_at + d * interval '1 day', d = 2
+FROM (SELECT * FROM calendar_events WHERE user_id = $1 AND rrule IS NOT NULL ORDER BY id LIMIT 1) s
+CROSS JOIN (VALUES (1), (2)) AS days(d)
+WHERE NOT EXISTS (SELECT FROM calendar_events WHERE user_id = $1 AND recurring_event_id IS NOT NULL)
+"""
 
 # A week of the viewer's blocks across their companies, with the tasks and companies.
 WEEK_BLOCKS = """
@@ -51,7 +70,7 @@ query Week($start: DateTime!) {
 }
 """
 
-# The same with the events: occurrences of recurring events are expanded in Python, so the resolvers answer.
+# The same with the events (occurrences of recurring events are expanded in Python, then read in the statement).
 WEEK_WITH_EVENTS = """
 query WeekWithEvents($start: DateTime!) {
   viewer {
@@ -88,6 +107,8 @@ async def seed(connection: asyncpg.Connection, viewer: uuid.UUID) -> None:
     await connection.execute(PLACE_BLOCKS, viewer, BLOCKS, BASE)
     await connection.execute(MAKE_CALENDARS, viewer)
     await connection.execute(FILL_CALENDARS, viewer, EVENTS_PER_CALENDAR, BASE)
+    await connection.execute(ADD_SERIES, viewer, BASE)
+    await connection.execute(CHANGE_OCCURRENCES, viewer)
 
 
 def week_variables() -> tuple[dict[str, str], ...]:

@@ -59,6 +59,10 @@ async def week_events(
     session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[EventOccurrence]:
     """The person's events touching the window, recurring ones expanded (all-day ones on the person's days)."""
+    return await occurrences_of(session, user_id, await zone_of(session, user_id), start, end)
+
+
+async def zone_of(session: AsyncSession, user_id: uuid.UUID) -> ZoneInfo:
+    """The person's time zone, whose days all-day events cover."""
     person = await session.get(User, user_id)
-    zone = ZoneInfo(person.time_zone if person is not None else "UTC")
-    return await occurrences_of(session, user_id, zone, start, end)
+    return ZoneInfo(person.time_zone if person is not None else "UTC")

@@ -78,16 +78,50 @@ def _touching(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(timed, dated)
 
 
+def _single_events(user_id: uuid.UUID, start: datetime, end: datetime) -> list[sa.ColumnElement[bool]]:
+    return [
+        col(CalendarEvent.user_id) == user_id,
+        _touching(start, end),
+        col(CalendarEvent.rrule).is_(None),
+        col(CalendarEvent.recurring_event_id).is_(None),
+    ]
+
+
 async def _singles(
     session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[tuple[CalendarEvent, Calendar]]:
     statement = (
         sa.select(CalendarEvent, Calendar)
         .join(Calendar, col(Calendar.id) == col(CalendarEvent.calendar_id))
-        .where(col(CalendarEvent.user_id) == user_id, _touching(start, end))
-        .where(col(CalendarEvent.rrule).is_(None), col(CalendarEvent.recurring_event_id).is_(None))
+        .where(*_single_events(user_id, start, end))
     )
     return [(event, calendar) for event, calendar in await session.execute(statement)]
+
+
+@dataclass(frozen=True, slots=True)
+class SingleSpan:
+    """A single event's row and span, without the rest of the row (for a reader that takes that from the table)."""
+
+    event_id: uuid.UUID
+    start: When
+    end: When
+
+
+async def single_spans(session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[SingleSpan]:
+    """The spans of the single events `occurrences_of` reads, with no model built for each."""
+    statement = (
+        sa.select(col(CalendarEvent.id), col(CalendarEvent.all_day), col(CalendarEvent.starts_at),
+                  col(CalendarEvent.ends_at), col(CalendarEvent.start_date), col(CalendarEvent.end_date))
+        .join(Calendar, col(Calendar.id) == col(CalendarEvent.calendar_id))
+        .where(*_single_events(user_id, start, end))
+    )  # fmt: skip
+    spans = []
+    for row_id, all_day, starts_at, ends_at, start_date, end_date in await session.execute(statement):
+        if all_day:
+            spans.append(SingleSpan(row_id, _present(start_date), _present(end_date)))
+        else:
+            spans.append(SingleSpan(row_id, _present(starts_at), _present(ends_at)))
+    return spans
 
 
 async def _series(session: AsyncSession, user_id: uuid.UUID, end: datetime) -> list[tuple[CalendarEvent, Calendar]]:
@@ -155,17 +189,32 @@ def _instant(value: When, zone: ZoneInfo) -> datetime:
     return value if isinstance(value, datetime) else day_start(value, zone)
 
 
+def time_order(start: When, event_id: uuid.UUID, zone: ZoneInfo) -> tuple[datetime, str]:
+    """Where an event goes in a window's time order: by when it starts (an all-day one at the start of its day in
+    the person's zone), then by its row's id."""
+    return _instant(start, zone), str(event_id)
+
+
+async def series_occurrences(
+    session: AsyncSession, user_id: uuid.UUID, zone: ZoneInfo, start: datetime, end: datetime
+) -> list[EventOccurrence]:
+    """The occurrences of the person's series touching [start, end) (their overrides in place), in no order."""
+    series = await _series(session, user_id, end)
+    overrides = await _overrides(session, [event for event, _ in series], start, end)
+    found: list[EventOccurrence] = []
+    for event, calendar in series:
+        found += expand_series(event, calendar, overrides.get(event.id, []), zone, start, end)
+    return found
+
+
 async def occurrences_of(
     session: AsyncSession, user_id: uuid.UUID, zone: ZoneInfo, start: datetime, end: datetime
 ) -> list[EventOccurrence]:
     """The person's events (their calendars in every company the caller may see) touching [start, end), series
     expanded, in time order. `zone` is the person's: all-day events cover its days."""
     found = [single(event, calendar) for event, calendar in await _singles(session, user_id, start, end)]
-    series = await _series(session, user_id, end)
-    overrides = await _overrides(session, [event for event, _ in series], start, end)
-    for event, calendar in series:
-        found += expand_series(event, calendar, overrides.get(event.id, []), zone, start, end)
-    return sorted(found, key=lambda o: (_instant(o.start, zone), str(o.event.id)))
+    found += await series_occurrences(session, user_id, zone, start, end)
+    return sorted(found, key=lambda o: time_order(o.start, o.event.id, zone))
 
 
 async def occurrence_of(session: AsyncSession, series_id: uuid.UUID, original: When) -> EventOccurrence | None:

@@ -106,11 +106,10 @@ class Paged:
 
 @dataclass(frozen=True, slots=True)
 class Week:
-    """`week(start, days)`: the window's bounds and the person's time blocks touching it, in time order.
-
-    Only `fields` are compiled. Not `events`: occurrences of recurring events are expanded in Python (RRULE with
-    overrides and exceptions, all-day ones on the person's days). Not a `week` without `start` either (see
-    `resolvers.compiled.render`): it is this Monday in the person's zone, by the resolver's clock.
+    """`week(start, days)`: the window's bounds, the person's time blocks touching it and their events, in time
+    order. Occurrences of recurring events are expanded in Python and reach the statement as a parameter
+    (`resolvers.compiled.week_events`). Not a `week` without `start` (see `resolvers.compiled.render`): it is
+    this Monday in the person's zone, by the resolver's clock.
     """
 
     target: str
@@ -179,7 +178,7 @@ SHAPES: dict[str, Shape] = {
                     lambda child, viewer: f"{child}.owner_id = {viewer}",
                     Ordering(CALENDAR_ORDER, _CREATED),
                 ),
-                "week": Week("TimeBlock", "WeekView", frozenset({"start", "end", "blocks"})),
+                "week": Week("TimeBlock", "WeekView", frozenset({"start", "end", "blocks", "events"})),
             },
         ),
         Shape(
@@ -441,4 +440,12 @@ SHAPES: dict[str, Shape] = {
 ROOT_LISTS: dict[str, Paged] = {"companies": _COMPANIES, "tasks": _tasks_of(None)}
 
 # Types `node(id)` answers from a table.
+# `week`'s events: the `CalendarEvent` fields over the rows `resolvers.compiled.week_events` names, where the id
+# of an unchanged occurrence of a series names the series and its original start, as the resolver's does.
+WEEK_EVENT = Shape(
+    "CalendarEvent",
+    None,
+    {**SHAPES["CalendarEvent"].scalars, "id": global_id("CalendarEvent", "node_key")},
+    SHAPES["CalendarEvent"].links,
+)
 NODE_TYPES = frozenset(name for name, shape in SHAPES.items() if shape.table and "id" in shape.scalars)

@@ -40,6 +40,7 @@ from db.tenant import Caller
 from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
 from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged, Week
 from resolvers.compiled.render import Declined, Statement
+from resolvers.compiled.week_events import WeekOccurrences
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
 from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS, document_key
@@ -47,6 +48,7 @@ from resolvers.field_count import too_complex
 from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
+from resolvers.transaction import Transaction
 
 log = structlog.get_logger("rhythm.graphql")
 
@@ -114,7 +116,7 @@ class CompiledReads:
         seconds = self._operation_seconds
         try:
             async with asyncio.timeout(seconds) as budget, transaction.lock:
-                data = await transaction.read(*sql)
+                data = await transaction.read(sql[0], await _values_of(transaction, sql[1]))
         except TimeoutError:
             if not budget.expired():
                 raise
@@ -212,6 +214,18 @@ class CompiledReads:
             if isinstance(definition, FragmentDefinitionNode)
         }
         return Prepared((query, operation_name), operation, fragments)
+
+
+async def _values_of(transaction: Transaction, params: tuple[object, ...]) -> tuple[object, ...]:
+    """The statement's parameters, those read at each execution read now (in its transaction, as its caller)."""
+    if not any(isinstance(param, WeekOccurrences) for param in params):
+        return params
+    user_id = transaction.caller.user_id
+    assert user_id is not None  # a statement reads the week of a viewer only
+    session = await transaction.session()
+    return tuple([
+        await param.value(session, user_id) if isinstance(param, WeekOccurrences) else param for param in params
+    ])  # fmt: skip
 
 
 def _unavailable(context: Context) -> ExecutionResult:

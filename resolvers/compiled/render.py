@@ -40,9 +40,20 @@ from strawberry.relay.types import GlobalIDValueError
 from db.tenant import Caller
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
-from resolvers.compiled.catalog import NODE_TYPES, ROOT_LISTS, SHAPES, Checklist, Paged, Relation, Shape, Week
+from resolvers.compiled.catalog import (
+    NODE_TYPES,
+    ROOT_LISTS,
+    SHAPES,
+    WEEK_EVENT,
+    Checklist,
+    Paged,
+    Relation,
+    Shape,
+    Week,
+)
 from resolvers.compiled.columns import Declined, Ordering
 from resolvers.compiled.json_text import array, json_object, or_null, scalar
+from resolvers.compiled.week_events import WeekOccurrences, occurrence_rows
 from resolvers.connections import DEFAULT_PAGE_SIZE
 
 __all__ = ["Declined", "Statement"]
@@ -186,6 +197,11 @@ class Statement:
                 )
                 order = f"{alias}.starts_at, {alias}.id"
                 return f"(SELECT {array(found, order)} FROM {target.table} {alias} WHERE {window})"
+            if name == "events":
+                alias, record = self._alias(), self._alias()
+                found = self.object_json(WEEK_EVENT, alias, field_nodes)
+                rows = occurrence_rows(self._param(WeekOccurrences(start, end)), record, alias)
+                return f"(SELECT {array(found, f'{record}.n')} FROM {rows})"
             raise Declined(f"{week.type_name}.{name}")
 
         return self.fields_json(week.type_name, nodes, field)
@@ -433,4 +449,6 @@ def _sql_type(value: Any) -> str:
         return "text"
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         return "text[]"
+    if isinstance(value, WeekOccurrences):
+        return "json"
     raise Declined(f"a parameter of type {type(value).__name__}")

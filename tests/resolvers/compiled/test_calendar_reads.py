@@ -1,6 +1,6 @@
-"""The viewer's week (its bounds and blocks) and calendars with their events: compiled reads answer them exactly as
-the resolvers do; the week's events (recurring ones expanded in Python) and a week without a start (this Monday by
-the resolver's clock) stay with the resolvers."""
+"""The viewer's week (its bounds, blocks and events, recurring ones expanded in Python) and calendars with their
+events: compiled reads answer them exactly as the resolvers do; a week without a start (this Monday by the
+resolver's clock) stays with the resolvers."""
 
 from __future__ import annotations
 
@@ -125,6 +125,10 @@ def _week(chance: random.Random, day: datetime) -> tuple[str, dict[str, Any]]:
     selection += f" blocks {{ {_some(chance, BLOCK_FIELDS)} }}"
     if chance.random() < 0.3:
         selection += f" later: blocks {{ {_some(chance, BLOCK_FIELDS)} }}"
+    if chance.random() < 0.6:
+        selection += f" events {{ {_some(chance, EVENT_FIELDS)} }}"
+    if chance.random() < 0.2:
+        selection += f" again: events {{ {_some(chance, EVENT_FIELDS)} }}"
     offset = timezone(timedelta(hours=chance.choice([0, 2, -5])))
     start = (day + timedelta(hours=chance.choice([0, 6, 30]))).astimezone(offset)
     if chance.random() < 0.5:
@@ -155,6 +159,25 @@ async def test_random_weeks_answer_as_the_resolvers_do(
     assert took, document
     if seed == 0:
         assert orjson.loads(body)["data"]["viewer"]["week"]["blocks"], "the window holds blocks"
+
+
+async def test_a_weeks_events_show_occurrences_overrides_and_all_day_events_as_the_resolvers_do(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars
+) -> None:
+    document = (
+        "query($start: DateTime!) { viewer { week(start: $start, days: 9) { events {"
+        " id title startsAt allDay startDate originalStart originalDate series { id } recurrence { rrule } } } } }"
+    )
+    took, body = await both(app, graphql, plain_graphql, document, {"start": calendars.day.isoformat()}, calendars.ada)
+    assert took
+    events = orjson.loads(body)["data"]["viewer"]["week"]["events"]
+    titles = [event["title"] for event in events]
+    # Gym: six daily occurrences, one an exception, one cancelled, one moved ("Gym, later"); Bins weekly, all day,
+    # its second week an exception date.
+    assert (titles.count("Gym"), titles.count("Gym, later"), titles.count("Bins")) == (3, 1, 1), titles
+    occurrences = [event for event in events if event["title"] == "Gym"]
+    assert len({event["id"] for event in occurrences}) == 3
+    assert all(event["series"] and event["originalStart"] and event["recurrence"] for event in occurrences)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -229,8 +252,6 @@ async def test_the_events_of_a_series_and_its_override_name_their_series(
 @pytest.mark.parametrize(
     "document",
     [
-        # Occurrences of recurring events are expanded in Python.
-        '{ viewer { week(start: "2026-12-07T00:00:00Z") { blocks { id } events { id } } } }',
         # No start: this Monday in the viewer's zone, by the resolver's clock.
         "{ viewer { week { start blocks { id } } } }",
         # Out of range: the resolvers report it.
