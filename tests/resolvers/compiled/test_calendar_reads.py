@@ -5,13 +5,16 @@ resolver's clock) stays with the resolvers."""
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 from litestar import Litestar
+from strawberry import relay
 
 from tests.factories import Person, create_company, create_task, invite, result_of, sign_up
 from tests.graphql import GraphQL
@@ -314,3 +317,22 @@ async def test_others_read_ada_s_calendars_blocks_and_habits_as_the_policies_let
     # Her work calendar and its event are in the company they share; nothing of her own company is.
     assert seen[:2] == ([True, True] if who == "colleague" else [False, False])
     assert seen[-1] is False
+
+
+async def test_a_series_whose_rule_cannot_be_expanded_is_answered_by_the_resolvers(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, owner: asyncpg.Connection
+) -> None:
+    # A rule the table accepts but the expander refuses (one a provider's sync could bring): the resolvers'
+    # answer, not a failed request.
+    bea = await sign_up(graphql, name="Bea Broken Rule")
+    home = await create_calendar(graphql, bea, company_id=bea.personal_company_id, name="Home")
+    today = datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
+    series = await create_series(graphql, bea, calendar_id=home, title="Odd", start=_at(today, 0, 9),
+                                 end=_at(today, 0, 10), rrule="FREQ=DAILY")  # fmt: skip
+    row_id = relay.GlobalID.from_id(series["id"]).node_id
+    await owner.execute("UPDATE calendar_events SET rrule = 'FREQ=DAILY;BYDAY=XX' WHERE id = $1", uuid.UUID(row_id))
+    document = "query($start: DateTime!) { viewer { week(start: $start, days: 3) { events { id title } } } }"
+
+    took, _ = await both(app, graphql, plain_graphql, document, {"start": today.isoformat()}, bea)
+
+    assert not took
