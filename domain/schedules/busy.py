@@ -2,7 +2,7 @@
 
 A person's events belong to the company they were made (or mirrored) in, and only its members read them. A
 colleague elsewhere still needs to know when the person is taken, so the events mirrored from the person's
-connected calendars are read through `rhythm.busy_events_of` (migration 0023): their times and busy-ness, never
+connected calendars are read through `rhythm.busy_events_of` (migration 0021): their times and busy-ness, never
 their details, and only for callers who share a company with the person. They are expanded and merged exactly as
 the planner merges its busy time, so what a colleague sees is spans of busy time, not events.
 """
