@@ -10,7 +10,7 @@ the planner merges its busy time, so what a colleague sees is spans of busy time
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,11 +22,10 @@ from domain.errors import invalid
 from domain.planner import busy_intervals
 from domain.planner.model import Interval
 from domain.schedules.occurrences import EventOccurrence, expand_series, record_of, single
+from domain.schedules.window import EARLIEST, LATEST, OUT_OF_RANGE
 
 #: The longest window one read may ask for.
 MAX_WINDOW = timedelta(days=62)
-#: Windows stay well inside the dates Python and the expander can shift by days and weeks.
-EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 _BUSY_EVENTS = sa.text(
     "SELECT * FROM rhythm.busy_events_of(CAST(:user_id AS uuid), CAST(:start AS timestamptz),"
@@ -56,7 +55,7 @@ def check_window(start: datetime, end: datetime) -> None:
     if end <= start:
         raise invalid("to", "Must be after `from`.")
     if start < EARLIEST or end > LATEST:
-        raise invalid("from", "Must lie between the years 1900 and 9000.")
+        raise invalid("from", OUT_OF_RANGE)
     if end - start > MAX_WINDOW:
         raise invalid("to", f"At most {MAX_WINDOW.days} days after `from`.")
 

@@ -122,8 +122,11 @@ class CompiledReads:
                 raise
             await abandon(context)
             return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
-        # ValueError: a parameter worked out in Python (the week's events) could not be; the resolvers answer.
-        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError) as error:
+        # ValueError, ArithmeticError: a parameter worked out in Python (the week's events) could not be; the
+        # resolvers answer.
+        except (
+            SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError, ArithmeticError
+        ) as error:  # fmt: skip
             if cancelled_by_the_server(error):
                 # Past `statement_timeout`: the executor would only run into it again.
                 await abandon(context)

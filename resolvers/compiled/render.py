@@ -40,6 +40,7 @@ from strawberry.relay.types import GlobalIDValueError
 from db.tenant import Caller
 from domain.errors import DomainError
 from domain.pagination import decode_cursor
+from domain.schedules.window import within_years
 from resolvers.compiled.catalog import (
     NODE_TYPES,
     ROOT_LISTS,
@@ -175,6 +176,8 @@ class Statement:
             raise Declined("week without an instant to start")
         if not isinstance(days, int) or not 1 <= days <= 31:
             raise Declined("days")  # the resolvers report it
+        if not within_years(start):
+            raise Declined("start")  # the resolvers report it
         try:
             end = start + timedelta(days=days)  # as the resolver adds them: on the given offset's clock
         except OverflowError:

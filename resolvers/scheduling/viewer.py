@@ -13,6 +13,7 @@ from domain.errors import invalid
 from domain.schedules import blocks, plans, queries
 from domain.schedules.habits import habits_of
 from domain.schedules.profile import energy_of_person, profile_of
+from domain.schedules.window import OUT_OF_RANGE, within_years
 from domain.schedules.work_hours import hours_of
 from resolvers.calendars.types import Calendar, CalendarEvent
 from resolvers.connections import After, Connection, First, connection_of, page_request
@@ -51,6 +52,8 @@ class ViewerSchedule:
         if start is None:
             person = required(await info.context.get_loaders().user.load(self.user_id))
             start = this_monday(ZoneInfo(person.time_zone))
+        elif not within_years(start):
+            raise invalid("start", OUT_OF_RANGE)
         end = start + timedelta(days=days)
         async with info.context.transaction.exclusive_session() as session:
             block_rows = await blocks.week_blocks(session, self.user_id, start, end)

@@ -260,6 +260,9 @@ async def test_the_events_of_a_series_and_its_override_name_their_series(
         # Out of range: the resolvers report it.
         '{ viewer { week(start: "2026-12-07T00:00:00Z", days: 32) { start } } }',
         '{ viewer { week(start: "2026-12-07T00:00:00Z", days: 0) { start } } }',
+        # At the edges of the calendar: refused as bad input, not a crash.
+        '{ viewer { week(start: "0001-01-01T00:00:00Z") { blocks { id } events { id } } } }',
+        '{ viewer { week(start: "9999-12-30T00:00:00-05:00", days: 2) { events { id } } } }',
     ],
 )
 async def test_what_the_resolvers_compute_stays_with_them(
@@ -336,3 +339,13 @@ async def test_a_series_whose_rule_cannot_be_expanded_is_answered_by_the_resolve
     took, _ = await both(app, graphql, plain_graphql, document, {"start": today.isoformat()}, bea)
 
     assert not took
+
+
+async def test_a_week_at_the_edge_of_the_calendar_is_bad_input(graphql: GraphQL, calendars: Calendars) -> None:
+    document = '{ viewer { week(start: "0001-01-01T00:00:00Z") { events { id } } } }'
+
+    body = (await graphql.post(document, {}, caller=calendars.ada)).json()
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["fields"] == {"start": "Must lie between the years 1900 and 9000."}
