@@ -304,7 +304,8 @@ async def bench(options: Options, server: Server) -> None:
     if not_counted:
         progress(f"SQL/req is not counted: {not_counted}")
     facts["version"] = await server_version(server.admin_url)
-    outcome = await _side_by_side(options, server, await pairs(url), not not_counted, wrk is not None)
+    chosen = [pair for pair in await pairs(url) if not options.only or any(text in pair.name for text in options.only)]
+    outcome = await _side_by_side(options, server, chosen, not not_counted, wrk is not None)
     print("\n" + "\n".join(_header(options, server, facts, outcome)) + "\n")
     print(table(outcome.rows))
     print("\n" + LEGEND.format(counted=options.counted_requests))

@@ -31,6 +31,7 @@ class Options:
     statements: bool
     seed: int
     against: tuple[str, ...]  # the PostGraphile servers: "postgraphile" (4.14.1), "postgraphile5" (5.1.5)
+    only: tuple[str, ...] = ()  # texts of which a row's name must contain one (every row when empty)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--statements", action="store_true", help="Print the statements each server sends.")
     parser.add_argument("--seed", type=int, default=20261123, help="Random seed of the data set.")
     parser.add_argument(
+        "--only", default="", help="Only the rows whose name contains one of these comma-separated texts."
+    )
+    parser.add_argument(
         "--against",
         default="4,5",
         help="PostGraphile major versions to run beside Rhythm: 4 (4.14.1), 5 (5.1.5) or both (%(default)s).",
@@ -101,6 +105,7 @@ def parse(argv: list[str] | None = None) -> Options:
         statements=args.statements,
         seed=args.seed,
         against=_against(args.against),
+        only=tuple(part.strip() for part in args.only.split(",") if part.strip()),
     )
 
 
