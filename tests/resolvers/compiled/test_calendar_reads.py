@@ -164,6 +164,16 @@ async def test_random_weeks_answer_as_the_resolvers_do(
         assert orjson.loads(body)["data"]["viewer"]["week"]["blocks"], "the window holds blocks"
 
 
+async def _compiled_week(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars, document: str
+) -> dict[str, Any]:
+    """Ada's week from the day before her plan, answered by compiled reads exactly as the resolvers answer it."""
+    took, body = await both(app, graphql, plain_graphql, document, {"start": calendars.day.isoformat()}, calendars.ada)
+    assert took
+    week: dict[str, Any] = orjson.loads(body)["data"]["viewer"]["week"]
+    return week
+
+
 async def test_a_weeks_events_show_occurrences_overrides_and_all_day_events_as_the_resolvers_do(
     app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, calendars: Calendars
 ) -> None:
@@ -171,9 +181,7 @@ async def test_a_weeks_events_show_occurrences_overrides_and_all_day_events_as_t
         "query($start: DateTime!) { viewer { week(start: $start, days: 9) { events {"
         " id title startsAt allDay startDate originalStart originalDate series { id } recurrence { rrule } } } } }"
     )
-    took, body = await both(app, graphql, plain_graphql, document, {"start": calendars.day.isoformat()}, calendars.ada)
-    assert took
-    events = orjson.loads(body)["data"]["viewer"]["week"]["events"]
+    events = (await _compiled_week(app, graphql, plain_graphql, calendars, document))["events"]
     titles = [event["title"] for event in events]
     # Gym: six daily occurrences, one an exception, one cancelled, one moved ("Gym, later"); Bins weekly, all day,
     # its second week an exception date.
@@ -289,9 +297,7 @@ async def test_a_weeks_blocks_name_their_task_or_their_habit(
         "query($start: DateTime!) { viewer { week(start: $start, days: 5) {"
         " blocks { state pinned task { title } habit { title idealTime workKind priority } } } } }"
     )
-    took, body = await both(app, graphql, plain_graphql, document, {"start": calendars.day.isoformat()}, calendars.ada)
-    assert took
-    blocks = orjson.loads(body)["data"]["viewer"]["week"]["blocks"]
+    blocks = (await _compiled_week(app, graphql, plain_graphql, calendars, document))["blocks"]
     assert {block["task"]["title"] for block in blocks if block["task"]} == {"Taxes", "Report", 'Review "Q4" \u00e9'}
     habits = {(block["habit"]["title"], block["habit"]["idealTime"]) for block in blocks if block["habit"]}
     assert habits == {("Morning run", None), ("Morning run", "07:30:00")}
