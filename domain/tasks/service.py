@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from base.clock import utcnow
 from db.models import Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
@@ -92,7 +93,7 @@ async def create_task(
         changes.title = ""
     check_task(changes)
     await require_company(session, company_id)
-    now = datetime.now(UTC)
+    now = utcnow()
     task = Task(company_id=company_id, title="", created_by=created_by, created_at=now)
     _apply(task, changes, now)
     async with refusals(fields=TASK_FIELDS, refused=Forbidden("You may not create tasks in this company.")):
@@ -133,7 +134,7 @@ async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskCh
     statement = (
         sa.update(Task)
         .where(Task.id == task_id)  # type: ignore[arg-type]
-        .values(_new_values(changes, datetime.now(UTC)))
+        .values(_new_values(changes, utcnow()))
         .returning(Task, _earlier_status(task_id))
         .execution_options(synchronize_session="fetch")
     )
