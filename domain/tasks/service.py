@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from base.clock import utcnow
 from db.models import Task, TaskPriority, TaskStatus
@@ -16,6 +19,7 @@ from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden
 from domain.events.service import EventType, record, snapshot
 from domain.lookups import get_one, require_company
+from domain.tasks.queries import TaskRow
 from domain.validation import Checks
 
 # Constraint names that point a database refusal at the input field it concerns.
@@ -109,49 +113,69 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
 
 # The task's status as the UPDATE found it: a subquery of RETURNING reads the statement's snapshot, which does
 # not hold the statement's own change.
-_EARLIER = Task.__table__.alias("earlier")  # type: ignore[attr-defined]
+_TASKS = Task.__table__  # type: ignore[attr-defined]
+_EARLIER = _TASKS.alias("earlier")
+_DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 
-def _earlier_status(task_id: uuid.UUID) -> sa.ScalarSelect[str]:
-    return sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery()
-
-
-def _new_values(changes: TaskChanges, now: datetime) -> dict[str, object]:
-    """The columns an update sets, as `_apply` would set them on a loaded task."""
-    values = _normalised(changes)
-    if "status" in values:
+@lru_cache(maxsize=512)
+def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple[str, ...]]:
+    """The UPDATE ... RETURNING that sets `columns` (and the completion time when the status is given: `done`),
+    compiled once per set of columns: its SQL and the names of its parameters in order. Building and compiling
+    the statement on every request cost more CPU than sending it."""
+    values: dict[str, object] = {name: sa.bindparam(name, type_=_TASKS.c[name].type) for name in columns}
+    now = sa.bindparam("now", type_=_TASKS.c.updated_at.type)
+    if done is not None:
         # Completion time follows the status, which the table requires; a done task keeps its time.
-        done = values["status"] == TaskStatus.DONE.value
-        values["completed_at"] = sa.func.coalesce(Task.completed_at, now) if done else None
+        values["completed_at"] = sa.func.coalesce(_TASKS.c.completed_at, now) if done else sa.null()
     values["updated_at"] = now
-    return values
+    task_id = sa.bindparam("task_id", type_=_TASKS.c.id.type)
+    earlier = sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery()
+    statement = (
+        sa.update(_TASKS)
+        .where(_TASKS.c.id == task_id)
+        .values(values)
+        .returning(*(_TASKS.c[name] for name in TaskRow._fields), earlier)
+    )
+    compiled = statement.compile(dialect=_DIALECT)
+    return str(compiled), tuple(compiled.positiontup or ())
 
 
-async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:
+async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> TaskRow:
     """One UPDATE ... RETURNING: the task as changed and the status it had. No row back: NotFound when the
     caller cannot see the task, REFUSED when a policy keeps it as it is."""
     check_task(changes)
-    statement = (
-        sa.update(Task)
-        .where(Task.id == task_id)  # type: ignore[arg-type]
-        .values(_new_values(changes, utcnow()))
-        .returning(Task, _earlier_status(task_id))
-        .execution_options(synchronize_session="fetch")
-    )
+    values = _normalised(changes)
+    done = None if "status" not in values else values["status"] == TaskStatus.DONE.value
+    sql, names = _update_sql(tuple(values), done)
+    values["now"] = utcnow()
+    values["task_id"] = task_id
+    connection = await session.connection()
     async with refusals(fields=TASK_FIELDS, refused=REFUSED):
-        row = (await session.execute(statement)).first()
+        row = (await connection.exec_driver_sql(sql, tuple(values[name] for name in names))).first()
     if row is None:
         await get_task(session, task_id)
         raise REFUSED
-    task, earlier_status = row
-    completed = task.status == TaskStatus.DONE and earlier_status != TaskStatus.DONE
+    task = TaskRow._make(row[: len(TaskRow._fields)])
+    _refresh_loaded(session, task)
+    completed = task.status == TaskStatus.DONE and row[-1] != TaskStatus.DONE
     await _record(
         session, EventType.TASK_COMPLETED if completed else EventType.TASK_UPDATED, task, changed=changes.given()
     )
     return task
 
 
-async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> Task:
+def _refresh_loaded(session: AsyncSession, task: TaskRow) -> None:
+    """Bring an instance of the task that this session already holds up to date, as the ORM's own UPDATE
+    would (a task created or read earlier in the same operation)."""
+    loaded = session.identity_map.get(session.sync_session.identity_key(Task, task.id))
+    if loaded is None:
+        return
+    for name, value in task._asdict().items():
+        set_committed_value(loaded, name, value)
+
+
+async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> TaskRow:
     status = TaskStatus.DONE if done else TaskStatus.TODO
     return await update_task(session, task_id, TaskChanges(status=status))
 
@@ -169,7 +193,7 @@ SNAPSHOT = (
 
 
 async def _record(
-    session: AsyncSession, event_type: EventType, task: Task, changed: dict[str, object] | None = None
+    session: AsyncSession, event_type: EventType, task: Task | TaskRow, changed: dict[str, object] | None = None
 ) -> None:
     data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
     if changed is not None:

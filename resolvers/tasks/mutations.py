@@ -15,6 +15,7 @@ from db.tenant import Caller
 from domain.changes import UNCHANGED, Change
 from domain.errors import ValidationFailed as InvalidInput
 from domain.tasks import service, subtasks
+from domain.tasks.queries import TaskRow
 from domain.tasks.service import TaskChanges
 from resolvers.context import Info
 from resolvers.deleted import Deleted
@@ -141,20 +142,20 @@ async def created_task(session: AsyncSession, caller: Caller, input: CreateTaskI
     )
 
 
-async def updated_task(session: AsyncSession, caller: Caller, input: UpdateTaskInput) -> models.Task:
+async def updated_task(session: AsyncSession, caller: Caller, input: UpdateTaskInput) -> TaskRow:
     changes = _changes(input)
     return await service.update_task(session, uuid_of(input.id, "Task"), changes)
 
 
-async def completed_task(session: AsyncSession, caller: Caller, input: TaskIdInput) -> models.Task:
+async def completed_task(session: AsyncSession, caller: Caller, input: TaskIdInput) -> TaskRow:
     return await service.set_done(session, uuid_of(input.id, "Task"), done=True)
 
 
-async def reopened_task(session: AsyncSession, caller: Caller, input: TaskIdInput) -> models.Task:
+async def reopened_task(session: AsyncSession, caller: Caller, input: TaskIdInput) -> TaskRow:
     return await service.set_done(session, uuid_of(input.id, "Task"), done=False)
 
 
-TaskWrite = Callable[[AsyncSession, Caller, Any], Awaitable[models.Task]]
+TaskWrite = Callable[[AsyncSession, Caller, Any], Awaitable[models.Task | TaskRow]]
 
 # The mutations that answer with the task they wrote, by field name: the resolvers below run them, and so do
 # compiled mutations (resolvers/compiled/mutations.py), which render the task without the executor.
