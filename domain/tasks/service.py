@@ -79,30 +79,59 @@ def _normalised(changes: TaskChanges) -> dict[str, object]:
     return values
 
 
-def _apply(task: Task, changes: TaskChanges, now: datetime) -> None:
-    for name, value in _normalised(changes).items():
-        setattr(task, name, value)
-    # Completion time follows the status, which the table requires.
-    if task.status == TaskStatus.DONE and task.completed_at is None:
-        task.completed_at = now
-    elif task.status != TaskStatus.DONE:
-        task.completed_at = None
-    task.updated_at = now
+# A new task's columns before the given changes, as the model's defaults have them.
+_NEW_TASK: dict[str, object] = {
+    "project_id": None,
+    "description": "",
+    "status": TaskStatus.TODO.value,
+    "priority": TaskPriority.MEDIUM.value,
+    "effort": None,
+    "estimated_minutes": None,
+    "due_at": None,
+    "start_after": None,
+    "assignee_id": None,
+    "tags": [],
+}
+# Every column, the key made here: no RETURNING, which RLS would check against the SELECT policies too.
+_INSERT_TASK = sa.insert(Task.__table__)  # type: ignore[attr-defined]
 
 
 async def create_task(
     session: AsyncSession, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
-) -> Task:
+) -> TaskRow:
+    """One INSERT of every column (a Core statement: building a model instance and flushing it through the unit
+    of work cost more CPU than the statement), then the event."""
     if isinstance(changes.title, Unchanged):
         changes.title = ""
     check_task(changes)
     await require_company(session, company_id)
     now = utcnow()
-    task = Task(company_id=company_id, title="", created_by=created_by, created_at=now)
-    _apply(task, changes, now)
+    values = {**_NEW_TASK, "title": "", **_normalised(changes)}
+    task = TaskRow(
+        id=uuid.uuid4(),
+        company_id=company_id,
+        project_id=values["project_id"],  # type: ignore[arg-type]
+        title=values["title"],  # type: ignore[arg-type]
+        description=values["description"],  # type: ignore[arg-type]
+        status=values["status"],  # type: ignore[arg-type]
+        priority=values["priority"],  # type: ignore[arg-type]
+        effort=values["effort"],  # type: ignore[arg-type]
+        estimated_minutes=values["estimated_minutes"],  # type: ignore[arg-type]
+        due_at=values["due_at"],  # type: ignore[arg-type]
+        start_after=values["start_after"],  # type: ignore[arg-type]
+        assignee_id=values["assignee_id"],  # type: ignore[arg-type]
+        tags=values["tags"],  # type: ignore[arg-type]
+        # Completion time follows the status, which the table requires.
+        completed_at=now if values["status"] == TaskStatus.DONE.value else None,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the operation added before goes first, as one flush would order it
+    connection = await session.connection()
     async with refusals(fields=TASK_FIELDS, refused=Forbidden("You may not create tasks in this company.")):
-        session.add(task)
-        await session.flush()
+        await connection.execute(_INSERT_TASK, task._asdict())
     await _record(session, EventType.TASK_CREATED, task)
     return task
 

@@ -177,8 +177,6 @@ class CompiledMutations:
         variables = get_variable_values(self._schema, prepared.operation.variable_definitions or (), inputs)
         if isinstance(variables, list):
             return None
-        if too_costly([prepared.operation], prepared.fragments, inputs, self._cost) is not None:
-            return None
         try:
             values = get_argument_values(prepared.field, prepared.node, variables)
             converted = convert_arguments(
@@ -206,7 +204,12 @@ class CompiledMutations:
         # Valid: should the executor answer it after all, it parses and validates nothing again.
         key = document_key(query, {"max_tokens": self._max_tokens}, self._executor_rules)
         self._valid_documents.put(key, document)
-        return self._compile(document, operation)
+        prepared = self._compile(document, operation)
+        # The aliases and cost limits, once: with no page argument anywhere (a task's columns only), the
+        # variables cannot change either.
+        if prepared is None or too_costly([operation], prepared.fragments, {}, self._cost) is not None:
+            return None
+        return prepared
 
     def _compile(self, document: DocumentNode, operation: OperationDefinitionNode) -> Prepared | None:
         roots = operation.selection_set.selections

@@ -9,7 +9,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from db import models
 from db.models import TaskPriority, TaskStatus
 from db.tenant import Caller
 from domain.changes import UNCHANGED, Change
@@ -133,7 +132,7 @@ def _reference(value: relay.GlobalID | None, type_name: str) -> Change[uuid.UUID
     return None if value is None else uuid_of(value, type_name)
 
 
-async def created_task(session: AsyncSession, caller: Caller, input: CreateTaskInput) -> models.Task:
+async def created_task(session: AsyncSession, caller: Caller, input: CreateTaskInput) -> TaskRow:
     return await service.create_task(
         session,
         company_id=uuid_of(input.company_id, "Company"),
@@ -155,7 +154,7 @@ async def reopened_task(session: AsyncSession, caller: Caller, input: TaskIdInpu
     return await service.set_done(session, uuid_of(input.id, "Task"), done=False)
 
 
-TaskWrite = Callable[[AsyncSession, Caller, Any], Awaitable[models.Task | TaskRow]]
+TaskWrite = Callable[[AsyncSession, Caller, Any], Awaitable[TaskRow]]
 
 # The mutations that answer with the task they wrote, by field name: the resolvers below run them, and so do
 # compiled mutations (resolvers/compiled/mutations.py), which render the task without the executor.

@@ -184,7 +184,7 @@ async def test_task_writes_answer_as_the_resolvers(
 
 
 async def test_create_task_answers_as_the_resolvers(
-    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, world: World
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, owner: asyncpg.Connection, world: World
 ) -> None:
     document = """
     mutation Create($input: CreateTaskInput!) {
@@ -197,9 +197,17 @@ async def test_create_task_answers_as_the_resolvers(
 
     assert took
     compiled_task, reference_task = compiled.json()["data"]["createTask"], reference.json()["data"]["createTask"]
-    assert compiled_task.pop("id") != reference_task.pop("id")  # two tasks, one per app
+    compiled_id, reference_id = compiled_task.pop("id"), reference_task.pop("id")  # two tasks, one per app
+    assert compiled_id != reference_id
     assert compiled_task == reference_task
     assert list(compiled_task) == list(reference_task)
+    # Each write's one event, alike but for the task's id.
+    (compiled_event,) = (await _events(owner, _uuid(compiled_id))).values()
+    (reference_event,) = (await _events(owner, _uuid(reference_id))).values()
+    assert compiled_event[0] == "task.created"
+    compiled_event[3]["task"].pop("id")
+    reference_event[3]["task"].pop("id")
+    assert compiled_event == reference_event
 
 
 @pytest.mark.parametrize(
@@ -338,3 +346,17 @@ async def test_a_task_the_session_holds_is_current_after_an_update(
         written = await update_task(session, task_id, TaskChanges(title="  Held  ", tags=["z", "y"]))
         assert (held.title, held.tags, held.updated_at) == ("Held", ["y", "z"], written.updated_at)
         assert held not in session.dirty
+
+
+async def test_a_document_over_the_alias_limit_is_refused_as_the_executor_refuses_it(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, world: World
+) -> None:
+    aliases = " ".join(f"t{n}: title" for n in range(40))
+    document = f"mutation($id: ID!) {{ completeTask(input: {{id: $id}}) {{ ... on Task {{ {aliases} }} }} }}"
+    assert _mutations(app).covers(document, None) is None
+    took, compiled, reference = await _both(app, graphql, plain_graphql, document, {"id": world.tasks[2]}, world.ada)
+    assert not took
+    body, expected = compiled.json(), reference.json()
+    assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (e["message"], e["extensions"]["code"]) for e in expected["errors"]
+    ]
