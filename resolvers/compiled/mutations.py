@@ -1,10 +1,10 @@
-"""Answering a task mutation without the executor: the same domain function, its task rendered in Python.
+"""Answering a write without the executor: the same domain function, the row it returns rendered in Python.
 
-A document qualifies when its operation is a mutation whose only root field is one of `TASK_WRITES` and whose
-payload selects the task's own columns (`__typename`, `id`, `title`, `status` ...) through the union, with no
-directive and no relation. The arguments are coerced and converted as the executor would, the write runs in the
-operation's transaction as the resolver runs it (the caller settings, the policies, the outbox event), and the
-payload is rendered from the row it wrote with the schema's own serializers.
+A document qualifies when its operation is a mutation whose only root field is one of `WRITES` (the task writes,
+startTimer) and whose payload selects the written object's own columns (`__typename`, `id`, `title`, `status`
+...) through the union, with no directive and no relation. The arguments are coerced and converted as the
+executor would, the write runs in the operation's transaction as the resolver runs it (the caller settings, the
+policies, the outbox event), and the payload is rendered from the row with the schema's own serializers.
 
 Only success is answered here. When the write raises (a typed error, a refusal, anything), its transaction is
 rolled back and the executor answers the request from the start, so errors keep the resolvers' exact words and
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -56,6 +57,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from db.tenant import Caller
 from domain.errors import DomainError
 from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
 from resolvers.context import Context
@@ -65,15 +67,30 @@ from resolvers.field_count import too_complex
 from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
-from resolvers.tasks.mutations import TASK_WRITES, TaskWrite
+from resolvers.tasks.mutations import TASK_WRITES
 from resolvers.tasks.types import Task
+from resolvers.time_tracking.mutations import started_timer
+from resolvers.time_tracking.types import TimeEntry
 
 log = structlog.get_logger("rhythm.graphql")
 
-TASK = "Task"
+# How one selected field is rendered: from the object the resolver returns (Task, TimeEntry) to the JSON value.
+Render = Callable[[Any], object]
 
-# How one selected field of the task is rendered: from the resolver's Task object to the JSON value.
-Render = Callable[[Task], object]
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """A mutation compiled mutations run: the resolver's own write, and the object type it answers with."""
+
+    run: Callable[[AsyncSession, Caller, Any], Awaitable[Any]]
+    type_name: str
+    to_object: Callable[[Any], Any]  # the row as the resolver returns it (`from_model`)
+
+
+WRITES: dict[str, Write] = {
+    **{name: Write(write, "Task", Task.from_model) for name, write in TASK_WRITES.items()},
+    "startTimer": Write(started_timer, "TimeEntry", TimeEntry.from_model),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +104,7 @@ class Prepared:
     node: FieldNode
     field: GraphQLField
     arguments: list[Any]  # the field's StrawberryArguments, for converting the input as the executor does
-    write: TaskWrite
+    write: Write
     payload: tuple[tuple[str, Render], ...]  # response keys in the executor's order
 
 
@@ -107,7 +124,7 @@ class CompiledMutations:
         self._operation_seconds = schema.limits.operation_seconds
         self._valid_documents = schema.valid_documents
         self._documents: Recent[tuple[str, str | None], Prepared | None] = Recent(max_documents)
-        self._renders = _task_renders(self._schema)
+        self._renders = {write.type_name: _renders(self._schema, write.type_name) for write in WRITES.values()}
         self.answered = 0
         self.declined = 0
 
@@ -130,8 +147,8 @@ class CompiledMutations:
         seconds = self._operation_seconds
         try:
             async with asyncio.timeout(seconds) as budget, transaction.exclusive_session() as session:
-                row = await prepared.write(session, caller, input)
-                payload = _rendered(prepared.payload, Task.from_model(row))
+                row = await prepared.write.run(session, caller, input)
+                payload = _rendered(prepared.payload, prepared.write.to_object(row))
         except TimeoutError:
             if not budget.expired():
                 raise
@@ -216,7 +233,7 @@ class CompiledMutations:
         if len(roots) != 1 or not isinstance(roots[0], FieldNode) or _has_directives(document):
             return None
         node = roots[0]
-        write = TASK_WRITES.get(node.name.value)
+        write = WRITES.get(node.name.value)
         mutation_type = self._schema.mutation_type
         if write is None or mutation_type is None or node.selection_set is None:
             return None
@@ -225,10 +242,10 @@ class CompiledMutations:
         if not isinstance(definition, StrawberryField):
             return None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        task_type = self._schema.get_type(TASK)
-        assert isinstance(task_type, GraphQLObjectType)
+        object_type = self._schema.get_type(write.type_name)
+        assert isinstance(object_type, GraphQLObjectType)
         payload: dict[str, Render] = {}
-        if not self._collect(node.selection_set, fragments, task_type, payload):
+        if not self._collect(node.selection_set, fragments, object_type, payload):
             return None
         return Prepared(
             operation=operation,
@@ -246,37 +263,40 @@ class CompiledMutations:
         self,
         selections: SelectionSetNode,
         fragments: dict[str, FragmentDefinitionNode],
-        task_type: GraphQLObjectType,
+        object_type: GraphQLObjectType,
         payload: dict[str, Render],
     ) -> bool:
-        """The task's fields in the order the executor collects them (first occurrence of a response key wins);
+        """The object's fields in the order the executor collects them (first occurrence of a response key wins);
         False when a field is one compiled mutations do not render."""
+        renders = self._renders[object_type.name]
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 if selection.selection_set is not None:
                     return False
-                render = self._renders.get(selection.name.value)
+                render = renders.get(selection.name.value)
                 if render is None:
                     return False
                 payload.setdefault(selection.alias.value if selection.alias else selection.name.value, render)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                applies = condition is None or self._applies(condition.name.value, task_type)
-                if applies and not self._collect(selection.selection_set, fragments, task_type, payload):
+                applies = condition is None or self._applies(condition.name.value, object_type)
+                if applies and not self._collect(selection.selection_set, fragments, object_type, payload):
                     return False
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = fragments[selection.name.value]
-                applies = self._applies(fragment.type_condition.name.value, task_type)
-                if applies and not self._collect(fragment.selection_set, fragments, task_type, payload):
+                applies = self._applies(fragment.type_condition.name.value, object_type)
+                if applies and not self._collect(fragment.selection_set, fragments, object_type, payload):
                     return False
         return True
 
-    def _applies(self, type_name: str, task_type: GraphQLObjectType) -> bool:
-        """Whether a fragment on `type_name` applies to a task (the type itself, its union, its interfaces)."""
+    def _applies(self, type_name: str, object_type: GraphQLObjectType) -> bool:
+        """Whether a fragment on `type_name` applies to the object (the type itself, its union, its interfaces)."""
         named = self._schema.get_type(type_name)
-        if named is task_type:
+        if named is object_type:
             return True
-        return isinstance(named, GraphQLUnionType | GraphQLInterfaceType) and self._schema.is_sub_type(named, task_type)
+        return isinstance(named, GraphQLUnionType | GraphQLInterfaceType) and self._schema.is_sub_type(
+            named, object_type
+        )
 
     def operation_name(self, prepared: Prepared, operation_name: str | None) -> str | None:
         return operation_name or prepared.name
@@ -295,18 +315,22 @@ def _has_directives(document: DocumentNode) -> bool:
     return False
 
 
-def _rendered(payload: tuple[tuple[str, Render], ...], task: Task) -> dict[str, object]:
-    return {key: render(task) for key, render in payload}
+def _rendered(payload: tuple[tuple[str, Render], ...], row: Any) -> dict[str, object]:
+    return {key: render(row) for key, render in payload}
 
 
-def _task_renders(schema: GraphQLSchema) -> dict[str, Render]:
-    """Per field of Task, how the executor renders it when the field is a plain attribute of the object: the
+def _renders(schema: GraphQLSchema, type_name: str) -> dict[str, Render]:
+    """Per field of the type, how the executor renders it when the field is a plain attribute of the object: the
     value through the type's own serializer (an enum's name, an instant's ISO text), element by element for a
-    list. Fields with resolvers of their own (relations, scheduling) are not here."""
-    task_type = schema.get_type(TASK)
-    assert isinstance(task_type, GraphQLObjectType)
-    renders: dict[str, Render] = {"__typename": lambda _task: TASK, "id": lambda task: relay.to_base64(TASK, task.id)}
-    for name, field in task_type.fields.items():
+    list; the relay id as its global id. Fields with resolvers of their own (relations, `running`) are not
+    here."""
+    object_type = schema.get_type(type_name)
+    assert isinstance(object_type, GraphQLObjectType)
+    renders: dict[str, Render] = {
+        "__typename": lambda _row: type_name,
+        "id": lambda row: relay.to_base64(type_name, row.id),
+    }
+    for name, field in object_type.fields.items():
         definition = field.extensions.get("strawberry-definition")
         if name in renders or not isinstance(definition, StrawberryField) or definition.base_resolver is not None:
             continue
@@ -322,8 +346,8 @@ def _leaf_render(attribute: str, graphql_type: GraphQLType) -> Render | None:
     if isinstance(inner, GraphQLLeafType):
         serialize = inner.serialize
 
-        def leaf(task: Task) -> object:
-            value = getattr(task, attribute)
+        def leaf(row: Any) -> object:
+            value = getattr(row, attribute)
             return None if value is None and nullable else serialize(value)
 
         return leaf
@@ -335,8 +359,8 @@ def _leaf_render(attribute: str, graphql_type: GraphQLType) -> Render | None:
             return None
         serialize_element = element.serialize
 
-        def leaves(task: Task) -> object:
-            values = getattr(task, attribute)
+        def leaves(row: Any) -> object:
+            values = getattr(row, attribute)
             if values is None and nullable:
                 return None
             return [None if v is None and element_nullable else serialize_element(v) for v in values]

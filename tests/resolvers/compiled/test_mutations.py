@@ -27,7 +27,7 @@ from db.tenant import Caller as TenantCaller
 from db.tenant import tenant_session
 from domain.tasks.service import TaskChanges, update_task
 from resolvers.compiled.mutations import CompiledMutations
-from tests.factories import Person, create_company, create_project, create_task, sign_up
+from tests.factories import Person, create_api_key, create_company, create_project, create_task, sign_up
 from tests.graphql import Caller, GraphQL
 
 SCALARS = (
@@ -360,3 +360,47 @@ async def test_a_document_over_the_alias_limit_is_refused_as_the_executor_refuse
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
         (e["message"], e["extensions"]["code"]) for e in expected["errors"]
     ]
+
+
+TIME_ENTRY_FIELDS = ("__typename", "id", "startedAt", "endedAt", "note")
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_start_timer_answers_as_the_resolvers(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, world: World, seed: int
+) -> None:
+    chance = random.Random(seed)
+    fields = " ".join(chance.sample(TIME_ENTRY_FIELDS, chance.randint(1, len(TIME_ENTRY_FIELDS))))
+    wrapper = chance.choice(["... on TimeEntry {{ {} }}", "...Entry", "... on Node {{ id }} ... on TimeEntry {{ {} }}"])
+    selection = wrapper.format(fields)
+    document = f"""mutation Start($input: StartTimerInput!) {{
+      startTimer(input: $input) {{ __typename {selection} {ERRORS} }}
+    }}
+    fragment Entry on TimeEntry {{ {fields} }}"""
+    if "...Entry" not in selection:
+        document = document.split("fragment Entry")[0]
+    target = {"taskId": chance.choice(world.tasks)} if chance.random() < 0.5 else {"companyId": world.company}
+    variables = {"input": {**target, "note": chance.choice(["", "Deep work ☃"]), "stopRunning": True}}
+
+    took, compiled, reference = await _both(app, graphql, plain_graphql, document, variables, world.ada)
+
+    assert took, document
+    compiled_entry, reference_entry = compiled.json()["data"]["startTimer"], reference.json()["data"]["startTimer"]
+    assert compiled_entry.get("id") is None or compiled_entry["id"] != reference_entry["id"]  # one entry per app
+    compiled_entry.pop("id", None)
+    reference_entry.pop("id", None)
+    assert orjson.dumps(compiled_entry) == orjson.dumps(reference_entry)
+
+
+async def test_start_timer_refuses_an_api_key_as_the_resolvers_do(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, world: World
+) -> None:
+    key = await create_api_key(graphql, world.ada, company_id=world.company, scopes=["TASKS_WRITE"])
+    document = """mutation($input: StartTimerInput!) {
+      startTimer(input: $input) { __typename ... on TimeEntry { id } ... on Error { message } }
+    }"""
+    variables = {"input": {"companyId": world.company}}
+    took, compiled, reference = await _both(app, graphql, plain_graphql, document, variables, Caller(api_key=key))
+    assert not took
+    assert compiled.content == reference.content
+    assert compiled.json()["data"]["startTimer"]["__typename"] == "Forbidden"
