@@ -130,8 +130,8 @@ class CompiledMutations:
 
     def covers(self, query: str | None, operation_name: str | None) -> Prepared | None:
         """The prepared document when compiled mutations may answer it; None for the executor."""
-        if query is None or len(query) > MAX_KEPT_QUERY_CHARS:
-            return None
+        if query is None or len(query) > MAX_KEPT_QUERY_CHARS or "mutation" not in query:
+            return None  # a query is not parsed here, nor kept: compiled reads or the executor take it
         return self._documents.get_or_make((query, operation_name), lambda: self._prepare(query, operation_name))
 
     async def execute(
