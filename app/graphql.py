@@ -33,6 +33,7 @@ from app.websocket import with_websocket_auth
 from base.metrics import COMPILED_READS
 from base.tracing import tracer
 from domain.audit.origin import Origin
+from resolvers.compiled.mutations import CompiledMutations
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Context, Services, new_context
 from resolvers.metrics import record
@@ -44,6 +45,7 @@ def graphql_controller(
     schema: strawberry.Schema,
     services: Services,
     compiled: CompiledReads | None = None,
+    mutations: CompiledMutations | None = None,
     *,
     graphiql: bool = True,
     trusted_proxies: tuple[Network, ...] = (),
@@ -82,6 +84,7 @@ def graphql_controller(
                 connection_init_wait_timeout=timedelta(seconds=10),
             ),
             compiled,
+            mutations,
         )
     )
 
@@ -92,7 +95,7 @@ def _sub_response() -> Response[Any]:
 
 
 def _with_compiled_reads(
-    controller: type[GraphQLController], compiled: CompiledReads | None
+    controller: type[GraphQLController], compiled: CompiledReads | None, mutations: CompiledMutations | None
 ) -> type[GraphQLController]:
     class RhythmController(controller):  # type: ignore[valid-type,misc]
         # Strawberry builds each request's sub-response in a worker thread (`sync_to_thread=True`): a thread hop
@@ -112,12 +115,30 @@ def _with_compiled_reads(
             sub_response: Response[bytes],
         ) -> Any:
             # One operation posted as plain JSON; batches, streams and GET take the full executor.
-            if (
-                compiled is not None
-                and isinstance(request_data, GraphQLRequestData)
+            plain = (
+                isinstance(request_data, GraphQLRequestData)
                 and request_data.protocol == "http"
                 and request_adapter.method == "POST"
-            ):
+            )
+            prepared = (
+                mutations.covers(request_data.query, request_data.operation_name)
+                if plain and mutations is not None and isinstance(request_data, GraphQLRequestData)
+                else None
+            )
+            if prepared is not None and isinstance(request_data, GraphQLRequestData) and mutations is not None:
+                # Counted here, before a compiled mutation can answer; the executor's count then skips it.
+                started = time.perf_counter()
+                refusal = await admit_request(context)
+                if refusal is not None:
+                    return refused(context, refusal)
+                with tracer().start_as_current_span("graphql") as span:
+                    result = await mutations.execute(context, prepared, request_data.variables)
+                    if result is not None:
+                        name = mutations.operation_name(prepared, request_data.operation_name)
+                        record(name, "mutation", result.errors, time.perf_counter() - started)
+                        describe(span, name, "mutation", list(result.errors or ()))
+                        return result
+            elif compiled is not None and plain and isinstance(request_data, GraphQLRequestData):
                 # Counted here, before a compiled read can answer; the executor's count then skips it.
                 started = time.perf_counter()
                 refusal = await admit_request(context)

@@ -37,6 +37,7 @@ from domain.auth.passwords import Passwords
 from domain.auth.tokens import TokenConfig
 from domain.calendar_sync.context import consent_config_of
 from domain.sign_in.runtime import SignInRuntime
+from resolvers.compiled.mutations import CompiledMutations
 from resolvers.compiled.reads import CompiledReads
 from resolvers.context import Services
 from resolvers.extensions import INTERNAL
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     graphiql = settings.enabled_outside_production(settings.graphiql)
     compiled = CompiledReads(schema, settings.graphql_max_page_size) if settings.graphql_compiled_reads else None
+    mutations = CompiledMutations(schema) if settings.graphql_compiled_mutations else None
 
     readiness = Readiness(engine, settings.redis_url)
 
@@ -181,7 +183,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             graphql_controller(
-                schema, services, compiled, graphiql=graphiql, trusted_proxies=networks(settings.trusted_proxies)
+                schema,
+                services,
+                compiled,
+                mutations,
+                graphiql=graphiql,
+                trusted_proxies=networks(settings.trusted_proxies),
             ),
             *([graphiql_assets()] if graphiql else []),
             health,
@@ -204,6 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {
                 "compiled_reads": compiled,
+                "compiled_mutations": mutations,
                 "queues": services.queues,
                 "calendar_consent": calendar_consent,
                 "calendar_sessions": services.sessions,

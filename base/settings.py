@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Queries whose every field maps onto the tables run as one SQL statement (resolvers/compiled); off, every
     # operation runs through the resolvers.
     graphql_compiled_reads: bool = True
+    # Task mutations whose payload selects the task's own fields are answered without the executor (the same
+    # domain functions, the task rendered in Python; resolvers/compiled/mutations.py); off, the resolvers answer.
+    graphql_compiled_mutations: bool = True
 
     # Webhooks. Private, loopback, link-local and reserved targets are refused unless allowed (tests, local dev).
     webhooks_allow_private_targets: bool = False

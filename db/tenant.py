@@ -14,30 +14,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from sqlalchemy import exc, text
+from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models.credentials import ApiScope
 
 APP_ROLE = "rhythm_app"
 
-_SET_CALLER = text(
-    "SELECT set_config('role', :role, true), set_config('rhythm.user_id', :user_id, true),"
-    " set_config('rhythm.company_id', :company_id, true),"
-    " set_config('rhythm.api_company_id', :api_company_id, true),"
-    " set_config('rhythm.api_scopes', :api_scopes, true),"
-    " set_config('rhythm.second_factor', :second_factor, true)"
-)
-
-# The same settings, for a statement sent straight through the driver; with JIT off, which only slows
-# these short reads down (compiling a large statement can take longer than running it).
-_SET_CALLER_POSITIONAL = (
+# The role and the caller's settings, the first statement of a session's transaction. Sent as SQL text through
+# the driver: SQLAlchemy's compile and bind steps for a text() statement cost more CPU than the round trip.
+_SET_CALLER = (
     "SELECT set_config('role', $1, true), set_config('rhythm.user_id', $2, true),"
     " set_config('rhythm.company_id', $3, true), set_config('rhythm.api_company_id', $4, true),"
-    " set_config('rhythm.api_scopes', $5, true), set_config('rhythm.second_factor', $6, true),"
-    " set_config('jit', 'off', true)"
+    " set_config('rhythm.api_scopes', $5, true), set_config('rhythm.second_factor', $6, true)"
 )
+# The same settings for a short read sent straight through the driver; with JIT off, which only slows these
+# reads down (compiling a large statement can take longer than running it).
+_SET_CALLER_POSITIONAL = _SET_CALLER + ", set_config('jit', 'off', true)"
 NO_JIT = "SELECT set_config('jit', 'off', true)"
+_SETTING_NAMES = ("role", "user_id", "company_id", "api_company_id", "api_scopes", "second_factor")
 
 
 # Scopes only workers hold: the api_keys table admits the public ApiScope values alone.
@@ -114,7 +109,9 @@ async def begin_as(session: AsyncSession, caller: Caller) -> None:
     Called again inside the transaction it switches the caller, which is how login and signup continue
     as the person they just authenticated.
     """
-    await session.execute(_SET_CALLER, caller_settings(caller))
+    settings = caller_settings(caller)
+    connection = await session.connection()
+    await connection.exec_driver_sql(_SET_CALLER, tuple(settings[name] for name in _SETTING_NAMES))
     session.info["caller"] = caller
 
 
@@ -161,9 +158,7 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
     ORM session would cost about as much CPU again as the rest of a small read.
     """
     settings = caller_settings(caller)
-    values = [
-        settings[name] for name in ("role", "user_id", "company_id", "api_company_id", "api_scopes", "second_factor")
-    ]
+    values = [settings[name] for name in _SETTING_NAMES]
     try:
         return await _read_once(engine, values, sql, params)
     except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):

@@ -15,6 +15,7 @@ from typing import TypeVar
 from graphql import FieldNode, GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.tenant import Caller
 from domain.errors import DomainError, Forbidden
 from resolvers.context import Info
 from resolvers.errors import ErrorType, as_error
@@ -29,7 +30,10 @@ class Unauthenticated(GraphQLError):
 
 def person(info: Info) -> uuid.UUID:
     """The signed-in person; API keys act for a company, not a person, so they may not."""
-    caller = info.context.caller
+    return person_of(info.context.caller)
+
+
+def person_of(caller: Caller) -> uuid.UUID:
     if caller.is_anonymous:
         raise Unauthenticated()
     if caller.user_id is None:

@@ -185,9 +185,10 @@ def graphql(client: AsyncTestClient[Litestar]) -> GraphQL:
 
 @pytest.fixture(scope="session")
 def plain_app(settings: Settings) -> Litestar:
-    """The app with compiled reads off: every operation runs through the resolvers (the reference)."""
+    """The app with compiled reads and mutations off: every operation runs through the resolvers (the reference)."""
     # The session app runs the in-process workers; one set is enough.
-    return create_app(settings.model_copy(update={"graphql_compiled_reads": False, "run_workers_in_process": False}))
+    reference = {"graphql_compiled_reads": False, "graphql_compiled_mutations": False, "run_workers_in_process": False}
+    return create_app(settings.model_copy(update=reference))
 
 
 @pytest.fixture(scope="session")

@@ -109,7 +109,7 @@ class Target:
 
 
 @asynccontextmanager
-async def _target(url: str) -> AsyncIterator[Target]:
+async def _target(url: str, compiled_mutations: bool = True) -> AsyncIterator[Target]:
     settings = Settings(
         database_url=url,
         jwt_secret=secrets.token_urlsafe(48),
@@ -120,6 +120,7 @@ async def _target(url: str) -> AsyncIterator[Target]:
         # A benchmark is many requests from one caller.
         rate_limits_enabled=False,
         seed_demo=False,
+        graphql_compiled_mutations=compiled_mutations,
     )
     app = create_app(settings)
     async with app.lifespan():
@@ -199,6 +200,11 @@ def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--only", help="Only the rows whose name contains this text.")
     parser.add_argument("--profile", action="store_true", help="Profile each row (pyinstrument).")
     parser.add_argument("--profile-all", action="store_true", help="With --profile: every frame, libraries too.")
+    parser.add_argument(
+        "--no-compiled-mutations",
+        action="store_true",
+        help="Every mutation through the GraphQL executor (RHYTHM_GRAPHQL_COMPILED_MUTATIONS=false).",
+    )
     return parser.parse_known_args(argv)
 
 
@@ -208,7 +214,7 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     await _data_set(options, server, url)
     rows = [row for row in await _rows(url) if extra.only is None or extra.only in row.name]
     measurements: list[Measurement] = []
-    async with _target(url) as target:
+    async with _target(url, compiled_mutations=not extra.no_compiled_mutations) as target:
         for row in rows:
             if extra.profile:
                 await _profile(target.client, row, options.runs, extra.profile_all)
@@ -220,7 +226,9 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     print(f"\nRhythm mutation bench, {now()}")
     print(f"machine    {machine()}; load average {load_before} before, {load_average()} after (1/5/15 min)")
     print(f"data set   {options.shape.tasks:,} tasks, database {options.database_name} ({server.label})")
-    print(f"runs       {options.runs} sequential requests (or {options.in_process_seconds:g} s) after warm-up\n")
+    print(f"runs       {options.runs} sequential requests (or {options.in_process_seconds:g} s) after warm-up")
+    executor = "the GraphQL executor" if extra.no_compiled_mutations else "compiled mutations where they apply"
+    print(f"mutations  {executor}\n")
     print(table(measurements))
     print("\n" + LEGEND)
 

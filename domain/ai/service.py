@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from base.clock import utcnow
-from db.models import AiBudgetMonth, AiCompanySettings, Project, Task, TaskPriority, User
+from db.models import AiBudgetMonth, AiCompanySettings, Project, TaskPriority, User
 from domain.ai.budget import month_of
 from domain.ai.schemas import ModelPlan, ModelTasks, PlanRequest, ProposedTask
 from domain.changes import UNCHANGED
@@ -19,6 +19,7 @@ from domain.db_errors import refusals
 from domain.errors import Forbidden
 from domain.lookups import require_company
 from domain.schedules.task_fields import SchedulingChanges, set_scheduling
+from domain.tasks.queries import TaskRow
 from domain.tasks.service import TaskChanges, create_task
 from domain.validation import Checks
 
@@ -65,9 +66,9 @@ def from_model(answer: ModelTasks, zone: datetime, projects: dict[str, str]) -> 
 
 async def create_proposed(
     session: AsyncSession, *, company_id: uuid.UUID, created_by: uuid.UUID, proposed: list[ProposedTask]
-) -> list[Task]:
+) -> list[TaskRow]:
     """The tasks, each through createTask's validation and policies, with durations and dependencies."""
-    created: list[Task] = []
+    created: list[TaskRow] = []
     for item in proposed:
         changes = TaskChanges(
             title=item.title,

@@ -104,5 +104,8 @@ async def record(
         "dispatches": 0,
         "trace_context": current_carrier(),
     }
-    await session.execute(_INSERT, row)
+    # On the session's connection: the statement has no ORM entity, and the session's own execute path (its
+    # event hooks, its ORM result setup) costs more than the INSERT's compile-cache lookup.
+    connection = await session.connection()
+    await connection.execute(_INSERT, row)
     return event_id

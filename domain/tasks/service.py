@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from base.clock import utcnow
 from db.models import Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden
 from domain.events.service import EventType, record, snapshot
 from domain.lookups import get_one, require_company
+from domain.tasks.queries import TaskRow
 from domain.validation import Checks
 
 # Constraint names that point a database refusal at the input field it concerns.
@@ -74,30 +79,59 @@ def _normalised(changes: TaskChanges) -> dict[str, object]:
     return values
 
 
-def _apply(task: Task, changes: TaskChanges, now: datetime) -> None:
-    for name, value in _normalised(changes).items():
-        setattr(task, name, value)
-    # Completion time follows the status, which the table requires.
-    if task.status == TaskStatus.DONE and task.completed_at is None:
-        task.completed_at = now
-    elif task.status != TaskStatus.DONE:
-        task.completed_at = None
-    task.updated_at = now
+# A new task's columns before the given changes, as the model's defaults have them.
+_NEW_TASK: dict[str, object] = {
+    "project_id": None,
+    "description": "",
+    "status": TaskStatus.TODO.value,
+    "priority": TaskPriority.MEDIUM.value,
+    "effort": None,
+    "estimated_minutes": None,
+    "due_at": None,
+    "start_after": None,
+    "assignee_id": None,
+    "tags": [],
+}
+# Every column, the key made here: no RETURNING, which RLS would check against the SELECT policies too.
+_INSERT_TASK = sa.insert(Task.__table__)  # type: ignore[attr-defined]
 
 
 async def create_task(
     session: AsyncSession, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
-) -> Task:
+) -> TaskRow:
+    """One INSERT of every column (a Core statement: building a model instance and flushing it through the unit
+    of work cost more CPU than the statement), then the event."""
     if isinstance(changes.title, Unchanged):
         changes.title = ""
     check_task(changes)
     await require_company(session, company_id)
-    now = datetime.now(UTC)
-    task = Task(company_id=company_id, title="", created_by=created_by, created_at=now)
-    _apply(task, changes, now)
+    now = utcnow()
+    values = {**_NEW_TASK, "title": "", **_normalised(changes)}
+    task = TaskRow(
+        id=uuid.uuid4(),
+        company_id=company_id,
+        project_id=values["project_id"],  # type: ignore[arg-type]
+        title=values["title"],  # type: ignore[arg-type]
+        description=values["description"],  # type: ignore[arg-type]
+        status=values["status"],  # type: ignore[arg-type]
+        priority=values["priority"],  # type: ignore[arg-type]
+        effort=values["effort"],  # type: ignore[arg-type]
+        estimated_minutes=values["estimated_minutes"],  # type: ignore[arg-type]
+        due_at=values["due_at"],  # type: ignore[arg-type]
+        start_after=values["start_after"],  # type: ignore[arg-type]
+        assignee_id=values["assignee_id"],  # type: ignore[arg-type]
+        tags=values["tags"],  # type: ignore[arg-type]
+        # Completion time follows the status, which the table requires.
+        completed_at=now if values["status"] == TaskStatus.DONE.value else None,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the operation added before goes first, as one flush would order it
+    connection = await session.connection()
     async with refusals(fields=TASK_FIELDS, refused=Forbidden("You may not create tasks in this company.")):
-        session.add(task)
-        await session.flush()
+        await connection.execute(_INSERT_TASK, task._asdict())
     await _record(session, EventType.TASK_CREATED, task)
     return task
 
@@ -108,49 +142,69 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
 
 # The task's status as the UPDATE found it: a subquery of RETURNING reads the statement's snapshot, which does
 # not hold the statement's own change.
-_EARLIER = Task.__table__.alias("earlier")  # type: ignore[attr-defined]
+_TASKS = Task.__table__  # type: ignore[attr-defined]
+_EARLIER = _TASKS.alias("earlier")
+_DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 
-def _earlier_status(task_id: uuid.UUID) -> sa.ScalarSelect[str]:
-    return sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery()
-
-
-def _new_values(changes: TaskChanges, now: datetime) -> dict[str, object]:
-    """The columns an update sets, as `_apply` would set them on a loaded task."""
-    values = _normalised(changes)
-    if "status" in values:
+@lru_cache(maxsize=512)
+def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple[str, ...]]:
+    """The UPDATE ... RETURNING that sets `columns` (and the completion time when the status is given: `done`),
+    compiled once per set of columns: its SQL and the names of its parameters in order. Building and compiling
+    the statement on every request cost more CPU than sending it."""
+    values: dict[str, object] = {name: sa.bindparam(name, type_=_TASKS.c[name].type) for name in columns}
+    now = sa.bindparam("now", type_=_TASKS.c.updated_at.type)
+    if done is not None:
         # Completion time follows the status, which the table requires; a done task keeps its time.
-        done = values["status"] == TaskStatus.DONE.value
-        values["completed_at"] = sa.func.coalesce(Task.completed_at, now) if done else None
+        values["completed_at"] = sa.func.coalesce(_TASKS.c.completed_at, now) if done else sa.null()
     values["updated_at"] = now
-    return values
+    task_id = sa.bindparam("task_id", type_=_TASKS.c.id.type)
+    earlier = sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery()
+    statement = (
+        sa.update(_TASKS)
+        .where(_TASKS.c.id == task_id)
+        .values(values)
+        .returning(*(_TASKS.c[name] for name in TaskRow._fields), earlier)
+    )
+    compiled = statement.compile(dialect=_DIALECT)
+    return str(compiled), tuple(compiled.positiontup or ())
 
 
-async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> Task:
+async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> TaskRow:
     """One UPDATE ... RETURNING: the task as changed and the status it had. No row back: NotFound when the
     caller cannot see the task, REFUSED when a policy keeps it as it is."""
     check_task(changes)
-    statement = (
-        sa.update(Task)
-        .where(Task.id == task_id)  # type: ignore[arg-type]
-        .values(_new_values(changes, datetime.now(UTC)))
-        .returning(Task, _earlier_status(task_id))
-        .execution_options(synchronize_session="fetch")
-    )
+    values = _normalised(changes)
+    done = None if "status" not in values else values["status"] == TaskStatus.DONE.value
+    sql, names = _update_sql(tuple(values), done)
+    values["now"] = utcnow()
+    values["task_id"] = task_id
+    connection = await session.connection()
     async with refusals(fields=TASK_FIELDS, refused=REFUSED):
-        row = (await session.execute(statement)).first()
+        row = (await connection.exec_driver_sql(sql, tuple(values[name] for name in names))).first()
     if row is None:
         await get_task(session, task_id)
         raise REFUSED
-    task, earlier_status = row
-    completed = task.status == TaskStatus.DONE and earlier_status != TaskStatus.DONE
+    task = TaskRow._make(row[: len(TaskRow._fields)])
+    _refresh_loaded(session, task)
+    completed = task.status == TaskStatus.DONE and row[-1] != TaskStatus.DONE
     await _record(
         session, EventType.TASK_COMPLETED if completed else EventType.TASK_UPDATED, task, changed=changes.given()
     )
     return task
 
 
-async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> Task:
+def _refresh_loaded(session: AsyncSession, task: TaskRow) -> None:
+    """Bring an instance of the task that this session already holds up to date, as the ORM's own UPDATE
+    would (a task created or read earlier in the same operation)."""
+    loaded = session.identity_map.get(session.sync_session.identity_key(Task, task.id))
+    if loaded is None:
+        return
+    for name, value in task._asdict().items():
+        set_committed_value(loaded, name, value)
+
+
+async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> TaskRow:
     status = TaskStatus.DONE if done else TaskStatus.TODO
     return await update_task(session, task_id, TaskChanges(status=status))
 
@@ -168,7 +222,7 @@ SNAPSHOT = (
 
 
 async def _record(
-    session: AsyncSession, event_type: EventType, task: Task, changed: dict[str, object] | None = None
+    session: AsyncSession, event_type: EventType, task: Task | TaskRow, changed: dict[str, object] | None = None
 ) -> None:
     data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
     if changed is not None:

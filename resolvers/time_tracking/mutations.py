@@ -6,11 +6,13 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from db import models
+from db.tenant import Caller
 from domain.time_tracking import service
 from resolvers.context import Info
 from resolvers.errors import ErrorType
 from resolvers.ids import optional_uuid_of
-from resolvers.mutation import person, run, signed_in
+from resolvers.mutation import person, person_of, run, signed_in
 from resolvers.time_tracking.types import TimeEntry
 
 
@@ -34,20 +36,24 @@ StopTimerResult = Annotated[
 ]
 
 
+async def started_timer(session: AsyncSession, caller: Caller, input: StartTimerInput) -> models.TimeEntry:
+    """What startTimer writes: the resolver runs it, and so do compiled mutations (resolvers/compiled/mutations.py)."""
+    return await service.start_timer(
+        session,
+        user_id=person_of(caller),
+        company_id=optional_uuid_of(input.company_id, "Company"),
+        task_id=optional_uuid_of(input.task_id, "Task"),
+        note=input.note,
+        stop_running=input.stop_running,
+    )
+
+
 @strawberry.type
 class TimeMutations:
     @strawberry.mutation(description="Start a timer. A person runs one timer at a time, across all companies.")
     async def start_timer(self, info: Info, input: StartTimerInput) -> StartTimerResult:
         async def work(session: AsyncSession) -> TimeEntry:
-            entry = await service.start_timer(
-                session,
-                user_id=person(info),
-                company_id=optional_uuid_of(input.company_id, "Company"),
-                task_id=optional_uuid_of(input.task_id, "Task"),
-                note=input.note,
-                stop_running=input.stop_running,
-            )
-            return TimeEntry.from_model(entry)
+            return TimeEntry.from_model(await started_timer(session, info.context.caller, input))
 
         signed_in(info)
         return await run(info, work)
