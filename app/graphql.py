@@ -13,11 +13,13 @@ import orjson
 import strawberry
 import structlog
 from cross_web import HTTPException
-from litestar import Request, Response
+from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import Headers
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.status_codes import HTTP_200_OK
 from litestar.types import Dependencies, Scope
 from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
@@ -91,6 +93,18 @@ def _sub_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
+def _http_context(custom_context: Any, request: Request[Any, Any, Any]) -> Any:
+    """The operation's context with its request and sub-response, as Strawberry's own getter sets them.
+
+    One dependency that needs only the context: Litestar resolves dependencies of one level (Strawberry's
+    context, sub-response and root value) concurrently, in an anyio task group of a task each, which cost more
+    than the rest of the HTTP layer of a compiled read together.
+    """
+    custom_context.request = request
+    custom_context.response = _sub_response()
+    return custom_context
+
+
 def _with_compiled_reads(
     controller: type[GraphQLController], compiled: CompiledReads | None
 ) -> type[GraphQLController]:
@@ -100,7 +114,19 @@ def _with_compiled_reads(
         dependencies: ClassVar[Dependencies] = {
             **controller.dependencies,
             "response": Provide(_sub_response, sync_to_thread=False),
+            "context": Provide(_http_context, sync_to_thread=False),
         }
+
+        # Strawberry's handlers, with the context as their one dependency (no root value: Rhythm has none).
+        @post(status_code=HTTP_200_OK)
+        async def handle_http_post(self, request: Request[Any, Any, Any], context: Any) -> Response[Any]:
+            self.temporal_response = context.response
+            return await self.execute_request(request=request, context=context, root_value=None)
+
+        @get(raises=[ValidationException, NotFoundException])
+        async def handle_http_get(self, request: Request[Any, Any, Any], context: Any) -> Response[Any]:
+            self.temporal_response = context.response
+            return await self.execute_request(request=request, context=context, root_value=None)
 
         async def execute_operation(
             self,
