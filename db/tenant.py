@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util import greenlet_spawn
 
 from db.models.credentials import ApiScope
 
@@ -196,9 +197,11 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
 async def _read_once(
     engine: AsyncEngine, values: list[str], begin: str | None, sql: str, params: Sequence[Any]
 ) -> Any:
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
+    # The pool's own connection, without SQLAlchemy's Connection around it (nothing here runs through it).
+    pooled = await engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        assert isinstance(driver, asyncpg.Connection)
         try:
             if begin is None:
                 async with driver.transaction():
@@ -209,8 +212,10 @@ async def _read_once(
             broken = (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError)
             if isinstance(error, broken) or driver.is_closed():
                 # The connection broke (or was closed for a transaction it could not end): out of the pool.
-                await connection.invalidate()
+                await greenlet_spawn(pooled.invalidate, error if isinstance(error, Exception) else None)
             raise
+    finally:
+        await greenlet_spawn(pooled.close)
 
 
 async def _in_transaction(driver: asyncpg.Connection, begin: str, sql: str, params: Sequence[Any]) -> Any:
