@@ -57,7 +57,7 @@ class Client:
     """Calls the app as an ASGI server does: a scope, the body in one message, the response collected."""
 
     def __init__(self, app: Any) -> None:
-        self._app = app
+        self.app = app
         self.headers: list[tuple[bytes, bytes]] = [
             (b"host", b"rhythm.test"),
             (b"content-type", b"application/json"),
@@ -99,7 +99,7 @@ class Client:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self._app(scope, receive, send)
+        await self.app(scope, receive, send)
         return status, b"".join(chunks)
 
 
@@ -201,6 +201,8 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
         f"\napp CPU ms per request ({options.runs} requests per row and round;"
         f" median and least of {extra.rounds} rounds)"
     )
+    reads = client.app.state.compiled_reads
+    print(f"compiled reads answered {reads.answered:,} requests and declined {reads.declined:,}")
     for name, values in figures.items():
         spread = ", ".join(f"{value:.3f}" for value in values)
         print(f"{extra.label}{name:<24} {statistics.median(values):7.3f} {min(values):7.3f}   ({spread})")
