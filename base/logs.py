@@ -97,8 +97,10 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
+    root = logging.getLogger()
+    root.setLevel(level.upper())  # an unknown level name is refused here, before anything changed
     _LINES.stream = sys.stdout
-    _LINES.level = logging.getLevelName(level.upper())
+    _LINES.level = root.level
     structlog.configure(
         processors=[below_level, *SHARED_PROCESSORS, structlog.processors.format_exc_info, renderer],
         logger_factory=line_logger,
@@ -117,9 +119,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
-    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
