@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -13,11 +14,13 @@ import orjson
 import strawberry
 import structlog
 from cross_web import HTTPException
-from litestar import Request, Response
+from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import Headers
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.status_codes import HTTP_200_OK
 from litestar.types import Dependencies, Scope
 from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
@@ -29,6 +32,7 @@ from app.callers import identify, log_fields
 from app.client_address import Network, client_address
 from app.graphiql import graphiql_page
 from app.request_id import request_id_of
+from app.tracing import tracing_active
 from app.websocket import with_websocket_auth
 from base.metrics import COMPILED_READS
 from base.tracing import tracer
@@ -94,6 +98,18 @@ def _sub_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
+def _http_context(custom_context: Any, request: Request[Any, Any, Any]) -> Any:
+    """The operation's context with its request and sub-response, as Strawberry's own getter sets them.
+
+    One dependency that needs only the context: Litestar resolves dependencies of one level (Strawberry's
+    context, sub-response and root value) concurrently, in an anyio task group of a task each, which cost more
+    than the rest of the HTTP layer of a compiled read together.
+    """
+    custom_context.request = request
+    custom_context.response = _sub_response()
+    return custom_context
+
+
 def _with_compiled_reads(
     controller: type[GraphQLController], compiled: CompiledReads | None, mutations: CompiledMutations | None
 ) -> type[GraphQLController]:
@@ -103,7 +119,19 @@ def _with_compiled_reads(
         dependencies: ClassVar[Dependencies] = {
             **controller.dependencies,
             "response": Provide(_sub_response, sync_to_thread=False),
+            "context": Provide(_http_context, sync_to_thread=False),
         }
+
+        # Strawberry's handlers, with the context as their one dependency (no root value: Rhythm has none).
+        @post(status_code=HTTP_200_OK)
+        async def handle_http_post(self, request: Request[Any, Any, Any], context: Any) -> Response[Any]:
+            self.temporal_response = context.response
+            return await self.execute_request(request=request, context=context, root_value=None)
+
+        @get(raises=[ValidationException, NotFoundException])
+        async def handle_http_get(self, request: Request[Any, Any, Any], context: Any) -> Response[Any]:
+            self.temporal_response = context.response
+            return await self.execute_request(request=request, context=context, root_value=None)
 
         async def execute_operation(
             self,
@@ -144,7 +172,8 @@ def _with_compiled_reads(
                 refusal = await admit_request(context)
                 if refusal is not None:
                     return refused(context, refusal)
-                with tracer().start_as_current_span("query") as span:
+                # No span at all where tracing is off: even OpenTelemetry's no-op one costs a context switch.
+                with tracer().start_as_current_span("query") if tracing_active() else nullcontext() as span:
                     result = await compiled.execute(
                         context, request_data.query, request_data.variables, request_data.operation_name
                     )
@@ -152,7 +181,8 @@ def _with_compiled_reads(
                     if result is not None:
                         name = compiled.operation_name(request_data.query, request_data.operation_name)
                         record(name, "query", result.errors, time.perf_counter() - started)
-                        describe(span, name, "query", list(result.errors or ()))
+                        if span is not None:
+                            describe(span, name, "query", list(result.errors or ()))
                         return result
             return await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
@@ -165,6 +195,31 @@ def _with_compiled_reads(
                 return await self.run(request, context=context, root_value=root_value)  # type: ignore[no-any-return]
             except HTTPException as error:
                 return bad_request(request, error)
+
+        async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+            # The common case, one operation posted as `application/json`, read from the content type Litestar
+            # already parsed: Strawberry joins it up again and parses it with the email package, a twentieth of
+            # a small read's CPU. Anything else (a batch, another type, a malformed body) takes Strawberry's way.
+            request = request_adapter.request
+            media_type, _ = request.content_type
+            if request.method == "POST" and media_type == "application/json":
+                transport = self._get_stream_transport_from_headers(request.headers)
+                data = self.parse_json(await request.body())
+                if isinstance(data, dict):
+                    query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+                    if (
+                        isinstance(query, str | None)
+                        and isinstance(variables, dict | None)
+                        and isinstance(extensions, dict | None)
+                    ):
+                        return GraphQLRequestData(
+                            query=query,
+                            variables=variables,
+                            operation_name=data.get("operationName"),
+                            extensions=extensions,
+                            protocol=transport.protocol if transport else "http",
+                        )
+            return await super().parse_http_body(request_adapter)  # type: ignore[no-any-return]
 
         def parse_json(self, data: str | bytes) -> Any:
             return require_operation_object(super().parse_json(data))

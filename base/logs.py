@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from typing import TextIO
 
 import structlog
 from opentelemetry import trace
@@ -27,14 +29,83 @@ SHARED_PROCESSORS: list[structlog.types.Processor] = [
 ]
 
 
+class _Lines:
+    """Where Rhythm's own lines go, and from which level: read at each line, so configuring again (another level,
+    another stream) reaches the loggers that modules already hold."""
+
+    def __init__(self) -> None:
+        self.stream: TextIO = sys.stdout
+        self.level = logging.INFO
+        self.lock = threading.Lock()  # worker threads log too: one line is one write
+
+
+_LINES = _Lines()
+
+
+class LineLogger:
+    """The logger under Rhythm's structlog loggers: it writes the line they rendered, whole, to the stream.
+
+    The standard library's path (a LogRecord, copied by structlog's formatter, the line rendered there) cost
+    about as much as the rest of a small request's HTTP layer; library loggers (uvicorn, Litestar, alembic)
+    still take it, to the same stream in the same format.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def msg(self, line: str) -> None:
+        try:
+            with _LINES.lock:
+                _LINES.stream.write(line + "\n")
+                _LINES.stream.flush()
+        except Exception:  # noqa: S110
+            # As a logging handler does: a stream that cannot be written to (a closed pipe) never fails the
+            # request or the job that logged.
+            pass
+
+    debug = info = warning = warn = error = err = critical = fatal = exception = log = msg
+
+
+def line_logger(name: str = "rhythm", *_: object) -> LineLogger:
+    return LineLogger(name)
+
+
+def below_level(_: object, method_name: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+    """Drop a line under the configured level, before anything else is done for it."""
+    if _LEVELS.get(method_name, logging.INFO) < _LINES.level:
+        raise structlog.DropEvent
+    return event
+
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "msg": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "err": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
+    root = logging.getLogger()
+    root.setLevel(level.upper())  # an unknown level name is refused here, before anything changed
+    _LINES.stream = sys.stdout
+    _LINES.level = root.level
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[below_level, *SHARED_PROCESSORS, structlog.processors.format_exc_info, renderer],
+        logger_factory=line_logger,
+        # Every method, `exception` with the traceback; the level is below_level's to check.
+        wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
         cache_logger_on_first_use=True,
     )
     # Library loggers (uvicorn, litestar, alembic) go through the same renderer, request id included.
@@ -48,9 +119,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
-    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

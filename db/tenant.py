@@ -7,6 +7,7 @@ settings vanish at commit or rollback, so a pooled connection never carries a ca
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util import greenlet_spawn
 
 from db.models.credentials import ApiScope
 
@@ -151,31 +153,83 @@ async def tenant_session(sessions: async_sessionmaker[AsyncSession], caller: Cal
         await session.commit()
 
 
+# The caller settings as literals, for BEGIN and the settings in one message (simple query protocol, which takes
+# no parameters). Only values of these characters are written into the text (role, ids, scope names, "on"), so
+# no quoting rule of the server's (standard_conforming_strings, the client encoding) can matter; a value of any
+# other character takes the parameterised statement instead.
+_LITERAL = re.compile(r"[A-Za-z0-9_:. -]*")
+# The configuration parameters the caller settings set, in the order of `_SETTING_NAMES`.
+_PARAMETERS = tuple(name if name == "role" else f"rhythm.{name}" for name in _SETTING_NAMES)
+
+
+def _begin_as_text(values: Sequence[str]) -> str | None:
+    """BEGIN and the caller settings as one simple query, or None when a value is not a plain literal."""
+    if not all(_LITERAL.fullmatch(value) for value in values):
+        return None
+    settings = ", ".join(
+        f"set_config('{name}', '{value}', true)" for name, value in zip(_PARAMETERS, values, strict=True)
+    )
+    return f"BEGIN; SELECT {settings}, set_config('jit', 'off', true)"
+
+
 async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequence[Any]) -> Any:
     """The single value `sql` reads, in a transaction of its own as `caller`.
 
-    A pooled connection, straight through the driver: BEGIN, the caller settings, the statement, COMMIT. The
-    ORM session would cost about as much CPU again as the rest of a small read.
+    A pooled connection, straight through the driver: BEGIN with the caller settings in one message, the
+    statement, COMMIT; three round trips. The ORM session would cost about as much CPU again as the rest of a
+    small read. The settings are transaction-local, so they end with the transaction: at COMMIT, at the
+    ROLLBACK a failure gets, or when a broken connection is closed.
     """
     settings = caller_settings(caller)
     values = [settings[name] for name in _SETTING_NAMES]
+    begin = _begin_as_text(values)
     try:
-        return await _read_once(engine, values, sql, params)
+        return await _read_once(engine, values, begin, sql, params)
     except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
         # A read changes nothing, so it may run again: once, on a fresh connection, after a pooled one broke.
         # (Failing to connect at all raises OSError, and is not retried.)
-        return await _read_once(engine, values, sql, params)
+        return await _read_once(engine, values, begin, sql, params)
 
 
-async def _read_once(engine: AsyncEngine, values: list[str], sql: str, params: Sequence[Any]) -> Any:
-    async with engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
+async def _read_once(
+    engine: AsyncEngine, values: list[str], begin: str | None, sql: str, params: Sequence[Any]
+) -> Any:
+    # The pool's own connection, without SQLAlchemy's Connection around it (nothing here runs through it).
+    pooled = await engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        assert isinstance(driver, asyncpg.Connection)
         try:
-            async with driver.transaction():
-                await driver.fetchrow(_SET_CALLER_POSITIONAL, *values)
-                return await driver.fetchval(sql, *params)
-        except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError):
-            # The connection broke: keep it out of the pool.
-            await connection.invalidate()
+            if begin is None:
+                async with driver.transaction():
+                    await driver.fetchrow(_SET_CALLER_POSITIONAL, *values)
+                    return await driver.fetchval(sql, *params)
+            return await _in_transaction(driver, begin, sql, params)
+        except BaseException as error:
+            broken = (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError)
+            if isinstance(error, broken) or driver.is_closed():
+                # The connection broke (or was closed for a transaction it could not end): out of the pool.
+                await greenlet_spawn(pooled.invalidate, error if isinstance(error, Exception) else None)
             raise
+    finally:
+        await greenlet_spawn(pooled.close)
+
+
+async def _in_transaction(driver: asyncpg.Connection, begin: str, sql: str, params: Sequence[Any]) -> Any:
+    if driver.is_in_transaction():
+        # A transaction left open would keep these settings past this read: never on a pooled connection.
+        raise asyncpg.InterfaceError("a pooled connection is inside a transaction")
+    try:
+        await driver.execute(begin)
+        value = await driver.fetchval(sql, *params)
+    except BaseException:
+        # As the driver's own transaction block: roll back whatever failed (a statement error, a cancelled
+        # read), unless the connection is gone, which ends the transaction anyway.
+        if not driver.is_closed() and driver.is_in_transaction():
+            try:
+                await driver.execute("ROLLBACK")
+            except Exception:
+                driver.terminate()  # a transaction that could not end must not stay on a pooled connection
+        raise
+    await driver.execute("COMMIT")
+    return value

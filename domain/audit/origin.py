@@ -6,6 +6,7 @@ so by leaving these empty.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -25,10 +26,7 @@ class Origin:
     def of(cls, address: str | None, user_agent: str | None, request_id: str | None) -> Origin:
         """An origin from what a request says; an address that is not an IP address (a test client's name, or
         `unknown`) is left out rather than stored."""
-        try:
-            ip = None if address is None else str(ipaddress.ip_address(address))
-        except ValueError:
-            ip = None
+        ip = None if address is None else _ip_text(address)
         # PostgreSQL text cannot hold a NUL, which a client may put in its header.
         agent = (user_agent or "").replace("\x00", "")[:MAX_USER_AGENT] or None
         return cls(
@@ -36,6 +34,15 @@ class Origin:
             user_agent=agent,
             request_id=(request_id or None) and request_id[:MAX_REQUEST_ID],
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _ip_text(address: str) -> str | None:
+    """An address as PostgreSQL's inet writes it, or None; kept, as a client sends from one address."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 NOWHERE = Origin()

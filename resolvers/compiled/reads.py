@@ -85,8 +85,8 @@ class CompiledReads:
         self._operation_seconds = schema.limits.operation_seconds
         self._max_page_size = max_page_size
         self._documents: Recent[tuple[str, str | None], Prepared | GraphQLError | None] = Recent(max_documents)
-        # Statements by document, caller kind and variables: a dashboard without variables renders once.
-        self._statements: Recent[Hashable, Rendered] = Recent(max_documents * 4)
+        # Statements (or cost refusals) by document, caller kind and variables: a dashboard renders once.
+        self._plans: Recent[Hashable, Rendered | GraphQLError] = Recent(max_documents * 4)
         self._fields = _covered_fields(self._schema)
         self.answered = 0
         self.declined = 0
@@ -102,13 +102,11 @@ class CompiledReads:
                 prepared.message, extensions={**(prepared.extensions or {}), "requestId": context.request_id}
             )
             return ExecutionResult(data=None, errors=[refusal])
-        if prepared is not None:
-            # Checked with each request's variables, which size its pages.
-            costly = too_costly([prepared.operation], prepared.fragments, variables, self._cost)
-            if costly is not None:
-                extensions = {**(costly.extensions or {}), "requestId": context.request_id}
-                return ExecutionResult(data=None, errors=[GraphQLError(costly.message, extensions=extensions)])
-        sql = None if prepared is None else self._render(prepared, context, variables or {})
+        plan = None if prepared is None else self._plan(prepared, context.caller, variables or {})
+        if isinstance(plan, GraphQLError):
+            extensions = {**(plan.extensions or {}), "requestId": context.request_id}
+            return ExecutionResult(data=None, errors=[GraphQLError(plan.message, extensions=extensions)])
+        sql = plan
         if sql is None:
             self.declined += 1
             return None
@@ -155,21 +153,33 @@ class CompiledReads:
         # The database wrote the JSON; the response embeds it as it is.
         return ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
 
-    def _render(self, prepared: Prepared, context: Context, inputs: dict[str, object]) -> Rendered:
-        variables = get_variable_values(self._schema, prepared.operation.variable_definitions or (), inputs)
-        if isinstance(variables, list):
-            return None  # the full executor reports the errors
-        caller = context.caller
+    def _plan(self, prepared: Prepared, caller: Caller, inputs: dict[str, object]) -> Rendered | GraphQLError:
+        """The statement for these variables, the refusal of a document too costly with them, or None to decline.
+
+        Kept by document, caller kind and the variables as sent: both depend on nothing else, and a client sends
+        the same few variables again and again (a task's id, a page size). Checking the cost walks the whole
+        document and coercing the variables walks their definitions, each as long as the rest of a small read.
+        """
         try:
-            values = orjson.dumps(variables.coerced, option=orjson.OPT_SORT_KEYS)
+            values = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             values = b""
         if not values or len(values) > MAX_KEPT_VARIABLES_BYTES:
             # Not kept: a client could fill memory with large variables.
-            return self._statement(prepared, variables, caller)
+            return self._make_plan(prepared, caller, inputs)
         # What a statement depends on besides the document: whether there is a viewer, whether anyone calls.
         key = (prepared.key, caller.user_id is None, caller.is_anonymous, values)
-        return self._statements.get_or_make(key, lambda: self._statement(prepared, variables, caller))
+        return self._plans.get_or_make(key, lambda: self._make_plan(prepared, caller, inputs))
+
+    def _make_plan(self, prepared: Prepared, caller: Caller, inputs: dict[str, object]) -> Rendered | GraphQLError:
+        # Checked with each request's variables, which size its pages.
+        costly = too_costly([prepared.operation], prepared.fragments, inputs, self._cost)
+        if costly is not None:
+            return costly
+        variables = get_variable_values(self._schema, prepared.operation.variable_definitions or (), inputs)
+        if isinstance(variables, list):
+            return None  # the full executor reports the errors
+        return self._statement(prepared, variables, caller)
 
     def _statement(self, prepared: Prepared, variables: VariableValues, caller: Caller) -> Rendered:
         statement = Statement(self._schema, prepared.fragments, variables, caller, self._max_page_size)
