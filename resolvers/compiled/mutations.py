@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import structlog
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -59,20 +58,18 @@ from strawberry.types.field import StrawberryField
 
 from db.tenant import Caller
 from domain.errors import DomainError
-from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
+from resolvers.budget import abandon, timed_out_error
+from resolvers.compiled.outcomes import answer_to_failure, commit
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
-from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS, document_key
+from resolvers.extensions import MAX_KEPT_QUERY_CHARS, document_key
 from resolvers.field_count import too_complex
-from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
 from resolvers.tasks.mutations import TASK_WRITES
 from resolvers.tasks.types import Task
 from resolvers.time_tracking.mutations import started_timer
 from resolvers.time_tracking.types import TimeEntry
-
-log = structlog.get_logger("rhythm.graphql")
 
 # How one selected field is rendered: from the object the resolver returns (Task, TimeEntry) to the JSON value.
 Render = Callable[[Any], object]
@@ -160,13 +157,9 @@ class CompiledMutations:
             self.declined += 1
             return None
         except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-            if cancelled_by_the_server(error):
-                await abandon(context)
-                return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
-            if is_outage(error):
-                log.warning("compiled_mutation_unavailable", request_id=context.request_id, error=repr(error))
-                await abandon(context)
-                return _unavailable(context)
+            answer = await answer_to_failure(context, error, seconds, "compiled_mutation")
+            if answer is not None:
+                return answer
             await _roll_back(context)
             self.declined += 1
             return None
@@ -174,18 +167,9 @@ class CompiledMutations:
             await _roll_back(context)
             self.declined += 1
             return None
-        try:
-            await transaction.finish(commit=True)
-        except SQLAlchemyError as failure:
-            # Whether the commit landed is unknown: never reported as success, never run again.
-            if is_outage(failure):
-                log.warning("commit_failed", request_id=context.request_id, error=repr(failure))
-                return _unavailable(context)
-            log.exception("commit_failed", request_id=context.request_id)
-            internal = GraphQLError(
-                "Internal server error.", extensions={"code": INTERNAL, "requestId": context.request_id}
-            )
-            return ExecutionResult(data=None, errors=[internal])
+        failed = await commit(context)
+        if failed is not None:
+            return failed
         self.answered += 1
         return ExecutionResult(data={prepared.response_key: payload}, errors=None)
 
@@ -372,8 +356,3 @@ def _leaf_render(attribute: str, graphql_type: GraphQLType) -> Render | None:
 async def _roll_back(context: Context) -> None:
     with contextlib.suppress(SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         await context.transaction.finish(commit=False)
-
-
-def _unavailable(context: Context) -> ExecutionResult:
-    answer_unavailable(context.response)
-    return ExecutionResult(data=None, errors=[unavailable_error(context.request_id)])

@@ -37,15 +37,15 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
 
 from db.tenant import Caller
-from resolvers.budget import abandon, cancelled_by_the_server, timed_out_error
+from resolvers.budget import abandon, timed_out_error
 from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged, Week
+from resolvers.compiled.outcomes import answer_to_failure, commit
 from resolvers.compiled.render import Declined, Statement
 from resolvers.compiled.week_events import WeekOccurrences
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
-from resolvers.extensions import INTERNAL, MAX_KEPT_QUERY_CHARS, document_key
+from resolvers.extensions import MAX_KEPT_QUERY_CHARS, document_key
 from resolvers.field_count import too_complex
-from resolvers.outages import answer_unavailable, is_outage, unavailable_error
 from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
 from resolvers.transaction import Transaction
@@ -125,30 +125,17 @@ class CompiledReads:
         except (
             SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError, ArithmeticError
         ) as error:  # fmt: skip
-            if cancelled_by_the_server(error):
-                # Past `statement_timeout`: the executor would only run into it again.
-                await abandon(context)
-                return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
-            if is_outage(error):
-                # The executor would only meet the same outage: named now, for the client to retry.
-                log.warning("compiled_read_unavailable", request_id=context.request_id, error=repr(error))
-                await abandon(context)
-                return _unavailable(context)
+            answer = await answer_to_failure(context, error, seconds, "compiled_read")
+            if answer is not None:
+                return answer
             # A statement the tables refuse is a defect here, not the client's: the full executor answers.
             log.exception("compiled_read_failed", request_id=context.request_id)
             await transaction.finish(commit=False)
             self.declined += 1
             return None
-        try:
-            await transaction.finish(commit=True)
-        except SQLAlchemyError as failure:
-            if is_outage(failure):
-                return _unavailable(context)
-            log.exception("commit_failed", request_id=context.request_id)
-            internal = GraphQLError(
-                "Internal server error.", extensions={"code": INTERNAL, "requestId": context.request_id}
-            )
-            return ExecutionResult(data=None, errors=[internal])
+        failed = await commit(context)
+        if failed is not None:
+            return failed
         self.answered += 1
         # The database wrote the JSON; the response embeds it as it is.
         return ExecutionResult(data=orjson.Fragment(data), errors=None)  # type: ignore[arg-type]
@@ -240,11 +227,6 @@ async def _values_of(transaction: Transaction, params: tuple[object, ...]) -> tu
     return tuple([
         await param.value(session, user_id) if isinstance(param, WeekOccurrences) else param for param in params
     ])  # fmt: skip
-
-
-def _unavailable(context: Context) -> ExecutionResult:
-    answer_unavailable(context.response)
-    return ExecutionResult(data=None, errors=[unavailable_error(context.request_id)])
 
 
 def _covered_fields(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
