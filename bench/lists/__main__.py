@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from bench.dashboard import http_load, inprocess
@@ -16,10 +17,10 @@ from bench.dashboard.__main__ import _data_set, _run, progress
 from bench.dashboard.database import Server, running_server
 from bench.dashboard.explain import explain
 from bench.dashboard.options import Options, parse
-from bench.dashboard.queries import Case
 from bench.dashboard.report import Measurement, load_average, machine, now, table
 from bench.dashboard.server import log_in, serving
 from bench.lists.queries import list_cases
+from bench.profiling import print_profile
 
 LEGEND = """\
 SQL/req: statements one operation sends (in process, BEGIN and COMMIT aside). app CPU ms: this process's CPU
@@ -36,19 +37,6 @@ def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(argv)
 
 
-async def _profile(app: inprocess.App, case: Case, runs: int, executor: str) -> None:
-    from pyinstrument import Profiler
-
-    for number in range(inprocess.WARMUP_RUNS):
-        await inprocess._execute(app, case, number, executor)
-    profiler = Profiler(interval=0.0002, async_mode="disabled")
-    with profiler:
-        for number in range(runs):
-            await inprocess._execute(app, case, number, executor)
-    print(f"\nProfile of {case.name}, {executor}, {runs} runs:")
-    print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False))
-
-
 async def bench(options: Options, server: Server, extra: argparse.Namespace) -> None:
     url = server.url_of(options.database_name)
     load_before = load_average()
@@ -59,7 +47,12 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
         for case in targets:
             if extra.profile:
                 for executor in extra.executors.split(","):
-                    await _profile(app, case, options.runs, executor)
+                    await print_profile(
+                        partial(inprocess._execute, app, case, executor=executor),
+                        warmup=inprocess.WARMUP_RUNS,
+                        runs=options.runs,
+                        title=f"{case.name}, {executor}",
+                    )
                 continue
             for executor in extra.executors.split(","):
                 progress(f"in process: {case.name} x {options.runs}, {executor}")

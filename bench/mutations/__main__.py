@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -30,6 +31,7 @@ from bench.dashboard.dataset import BENCH_EMAIL, PASSWORD
 from bench.dashboard.options import Options, parse
 from bench.dashboard.queries import LOG_IN, global_id
 from bench.dashboard.report import Measurement, load_average, machine, now, table
+from bench.profiling import print_profile
 
 WARMUP_RUNS = 20
 COUNTED_RUNS = 10  # after the timed runs, with the statement counter attached (it costs CPU of its own)
@@ -182,19 +184,6 @@ async def _measure(target: Target, row: Row, runs: int, seconds: float) -> Measu
     )
 
 
-async def _profile(client: httpx.AsyncClient, row: Row, runs: int, show_all: bool) -> None:
-    from pyinstrument import Profiler
-
-    for number in range(WARMUP_RUNS):
-        await _post(client, row, number)
-    profiler = Profiler(interval=0.0002, async_mode="disabled")
-    with profiler:
-        for number in range(runs):
-            await _post(client, row, number)
-    print(f"\nProfile of {row.name}, {runs} requests:")
-    print(profiler.output_text(unicode=False, color=False, show_all=show_all, short_mode=False))
-
-
 def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--only", help="Only the rows whose name contains this text.")
@@ -217,7 +206,13 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     async with _target(url, compiled_mutations=not extra.no_compiled_mutations) as target:
         for row in rows:
             if extra.profile:
-                await _profile(target.client, row, options.runs, extra.profile_all)
+                await print_profile(
+                    partial(_post, target.client, row),
+                    warmup=WARMUP_RUNS,
+                    runs=options.runs,
+                    title=row.name,
+                    show_all=extra.profile_all,
+                )
                 continue
             progress(f"in process: {row.name} x {options.runs}")
             measurements.append(await _measure(target, row, options.runs, options.in_process_seconds))

@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -36,6 +37,7 @@ from bench.dashboard.dataset import BENCH_EMAIL, PASSWORD
 from bench.dashboard.options import Options, parse
 from bench.dashboard.queries import LOG_IN, TASK
 from bench.lists.queries import FILTERED, PROJECT_PAGE, RECENT, list_cases
+from bench.profiling import print_profile
 
 WARMUP_RUNS = 30
 ROWS = {
@@ -156,19 +158,6 @@ async def _cpu_ms(client: Client, row: Row, runs: int) -> float:
     return (time.process_time() - cpu) * 1000 / runs
 
 
-async def _profile(client: Client, row: Row, runs: int, show_all: bool) -> None:
-    from pyinstrument import Profiler
-
-    for number in range(WARMUP_RUNS):
-        await _post(client, row, number)
-    profiler = Profiler(interval=0.0001, async_mode="disabled")
-    with profiler:
-        for number in range(runs):
-            await _post(client, row, number)
-    print(f"\nProfile of {row.name}, {runs} requests:")
-    print(profiler.output_text(unicode=False, color=False, show_all=show_all, short_mode=False))
-
-
 def _extra(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--only", help="Only the rows whose name contains this text.")
@@ -187,7 +176,14 @@ async def bench(options: Options, server: Server, extra: argparse.Namespace) -> 
     async with _client(url, extra.rate_limits) as client:
         if extra.profile:
             for row in rows:
-                await _profile(client, row, options.runs, extra.profile_all)
+                await print_profile(
+                    partial(_post, client, row),
+                    warmup=WARMUP_RUNS,
+                    runs=options.runs,
+                    title=row.name,
+                    show_all=extra.profile_all,
+                    interval=0.0001,
+                )
             return
         for row in rows:
             for number in range(WARMUP_RUNS):
