@@ -58,8 +58,7 @@ from strawberry.types.field import StrawberryField
 
 from db.tenant import Caller
 from domain.errors import DomainError
-from resolvers.budget import abandon, timed_out_error
-from resolvers.compiled.outcomes import answer_to_failure, commit
+from resolvers.compiled.outcomes import answer_to_failure, commit, timed_out
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
 from resolvers.extensions import MAX_KEPT_QUERY_CHARS, document_key
@@ -149,8 +148,7 @@ class CompiledMutations:
         except TimeoutError:
             if not budget.expired():
                 raise
-            await abandon(context)
-            return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
+            return await timed_out(context, seconds)
         except DomainError:
             # The executor answers with the typed error, its words and its union member.
             await _roll_back(context)

@@ -21,6 +21,12 @@ def unavailable(context: Context) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[unavailable_error(context.request_id)])
 
 
+async def timed_out(context: Context, seconds: float) -> ExecutionResult:
+    """The answer to an operation past its time budget, its transaction abandoned."""
+    await abandon(context)
+    return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
+
+
 async def answer_to_failure(
     context: Context, error: BaseException, seconds: float, what: str
 ) -> ExecutionResult | None:
@@ -28,8 +34,7 @@ async def answer_to_failure(
     outage), the transaction abandoned; None for any other, which the caller rolls back and leaves to the
     executor."""
     if cancelled_by_the_server(error):
-        await abandon(context)
-        return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
+        return await timed_out(context, seconds)
     if is_outage(error):
         # Named now, for the client to retry.
         log.warning(f"{what}_unavailable", request_id=context.request_id, error=repr(error))

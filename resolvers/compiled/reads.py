@@ -37,9 +37,8 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
 
 from db.tenant import Caller
-from resolvers.budget import abandon, timed_out_error
 from resolvers.compiled.catalog import ROOT_LISTS, SHAPES, Paged, Week
-from resolvers.compiled.outcomes import answer_to_failure, commit
+from resolvers.compiled.outcomes import answer_to_failure, commit, timed_out
 from resolvers.compiled.render import Declined, Statement
 from resolvers.compiled.week_events import WeekOccurrences
 from resolvers.context import Context
@@ -118,8 +117,7 @@ class CompiledReads:
         except TimeoutError:
             if not budget.expired():
                 raise
-            await abandon(context)
-            return ExecutionResult(data=None, errors=[timed_out_error(seconds, context.request_id)])
+            return await timed_out(context, seconds)
         # ValueError, ArithmeticError: a parameter worked out in Python (the week's events) could not be; the
         # resolvers answer.
         except (
