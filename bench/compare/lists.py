@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from bench.compare.operations import Cursor, Operation, Pair, rhythm_only
@@ -116,6 +117,25 @@ query TimeEntries($me: UUID!) {
 """
 
 
+# A week of the viewer's blocks across their companies (Rhythm's `week { blocks }`: the blocks that overlap the
+# seven days from `start`, by start then id), with each block's task and company.
+PG_WEEK_BLOCKS = """
+query Week($me: UUID!, $start: Datetime!, $end: Datetime!) {
+  allTimeBlocks(
+    condition: {userId: $me}
+    filter: {startsAt: {lessThan: $end}, endsAt: {greaterThan: $start}}
+    orderBy: [STARTS_AT_ASC, ID_ASC]
+  ) {
+    nodes {
+      id startsAt endsAt state pinned
+      taskByCompanyIdAndTaskId { id title status }
+      companyByCompanyId { name }
+    }
+  }
+}
+"""
+
+
 def _uuid_of(global_id: str) -> str:
     return base64.b64decode(global_id).decode().partition(":")[2]
 
@@ -141,6 +161,12 @@ def _me(case: Case, variables: dict[str, Any]) -> dict[str, Any]:
     return {"me": str(case.user_id)}
 
 
+def _week(case: Case, variables: dict[str, Any]) -> dict[str, Any]:
+    start = datetime.fromisoformat(variables["start"])
+    end = start + timedelta(days=7)
+    return {"me": str(case.user_id), "start": start.isoformat(), "end": end.isoformat()}
+
+
 def _none(case: Case, variables: dict[str, Any]) -> dict[str, Any]:
     return {}
 
@@ -159,6 +185,9 @@ SPELLINGS: dict[str, Spelling] = {
     "recently updated": (PG_RECENT, _none, None),
     "notifications": (PG_NOTIFICATIONS, _me, None),
     "time entries": (PG_TIME_ENTRIES, _me, None),
+    "week, blocks": (PG_WEEK_BLOCKS, _week, None),
+    # PostGraphile has no spelling of `week { events }` or a calendar's events: recurring events are expanded from
+    # their rules (occurrences, exceptions, moved and cancelled ones), which no column holds. Rhythm alone.
 }
 
 

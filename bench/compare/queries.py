@@ -222,9 +222,10 @@ def _task(task: dict[str, Any]) -> Contents:
 
 # Where a list lives in an answer: Rhythm's root, project and viewer lists, and PostGraphile's.
 _ROOT_LISTS = {"tasks": "tasks", "allTasks": "tasks", "allNotifications": "notifications"} | {
-    "allTimeEntries": "time entries"
+    "allTimeEntries": "time entries",
+    "allTimeBlocks": "blocks",
 }
-_VIEWER_LISTS = {"notifications": "notifications", "timeEntries": "time entries"}
+_VIEWER_LISTS = {"notifications": "notifications", "timeEntries": "time entries", "calendars": "calendars"}
 _PARENT_LISTS = ("tasks", "tasksByCompanyIdAndProjectId")
 
 
@@ -234,6 +235,10 @@ def _list_of(data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         if data.get(key) is not None:
             return kind, data[key]
     viewer = data.get("viewer") or {}
+    week = viewer.get("week")
+    if week is not None:
+        # The week's blocks, then its events where they were asked for.
+        return "blocks", {"nodes": week["blocks"] + week.get("events", [])}
     for key, kind in _VIEWER_LISTS.items():
         if viewer.get(key) is not None:
             return kind, viewer[key]
