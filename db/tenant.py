@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import exc
@@ -22,6 +22,8 @@ from sqlalchemy.util import greenlet_spawn
 from db.models.credentials import ApiScope
 
 APP_ROLE = "rhythm_app"
+
+T = TypeVar("T")
 
 # The role and the caller's settings, the first statement of a session's transaction. Sent as SQL text through
 # the driver: SQLAlchemy's compile and bind steps for a text() statement cost more CPU than the round trip.
@@ -180,31 +182,47 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
     small read. The settings are transaction-local, so they end with the transaction: at COMMIT, at the
     ROLLBACK a failure gets, or when a broken connection is closed.
     """
+
+    async def read(driver: asyncpg.Connection) -> Any:
+        return await driver.fetchval(sql, *params)
+
     settings = caller_settings(caller)
     values = [settings[name] for name in _SETTING_NAMES]
-    begin = _begin_as_text(values)
     try:
-        return await _read_once(engine, values, begin, sql, params)
+        return await _on_pooled(engine, values, read, writes=False)
     except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
         # A read changes nothing, so it may run again: once, on a fresh connection, after a pooled one broke.
         # (Failing to connect at all raises OSError, and is not retried.)
-        return await _read_once(engine, values, begin, sql, params)
+        return await _on_pooled(engine, values, read, writes=False)
 
 
-async def _read_once(
-    engine: AsyncEngine, values: list[str], begin: str | None, sql: str, params: Sequence[Any]
-) -> Any:
+class CommitUnknown(Exception):
+    """COMMIT was sent and failed or got no answer: the transaction may have landed or not. The driver's error is
+    the cause."""
+
+
+async def write_as(engine: AsyncEngine, caller: Caller, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """What `work` returns, run on a pooled connection straight through the driver in a transaction of its own as
+    `caller`, committed once `work` returns: BEGIN with the caller settings in one message, `work`'s statements,
+    COMMIT.
+
+    Nothing is run again. When `work` or a statement fails, the transaction is rolled back (or its connection
+    closed) and the error raised: nothing was written. When COMMIT itself fails, CommitUnknown.
+    """
+    settings = caller_settings(caller)
+    return await _on_pooled(engine, [settings[name] for name in _SETTING_NAMES], work, writes=True)
+
+
+async def _on_pooled(
+    engine: AsyncEngine, values: list[str], work: Callable[[asyncpg.Connection], Awaitable[T]], *, writes: bool
+) -> T:
     # The pool's own connection, without SQLAlchemy's Connection around it (nothing here runs through it).
     pooled = await engine.raw_connection()
     try:
         driver = pooled.driver_connection
         assert isinstance(driver, asyncpg.Connection)
         try:
-            if begin is None:
-                async with driver.transaction():
-                    await driver.fetchrow(_SET_CALLER_POSITIONAL, *values)
-                    return await driver.fetchval(sql, *params)
-            return await _in_transaction(driver, begin, sql, params)
+            return await _in_transaction(driver, values, work, writes=writes)
         except BaseException as error:
             broken = (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError)
             if isinstance(error, broken) or driver.is_closed():
@@ -215,21 +233,47 @@ async def _read_once(
         await greenlet_spawn(pooled.close)
 
 
-async def _in_transaction(driver: asyncpg.Connection, begin: str, sql: str, params: Sequence[Any]) -> Any:
+async def _in_transaction(
+    driver: asyncpg.Connection, values: list[str], work: Callable[[asyncpg.Connection], Awaitable[T]], *, writes: bool
+) -> T:
     if driver.is_in_transaction():
         # A transaction left open would keep these settings past this read: never on a pooled connection.
         raise asyncpg.InterfaceError("a pooled connection is inside a transaction")
+    begin = _begin_as_text(values)
     try:
-        await driver.execute(begin)
-        value = await driver.fetchval(sql, *params)
+        if begin is None:
+            await driver.execute("BEGIN")
+            await driver.fetchrow(_SET_CALLER_POSITIONAL, *values)
+        else:
+            await driver.execute(begin)
+        result = await work(driver)
     except BaseException:
         # As the driver's own transaction block: roll back whatever failed (a statement error, a cancelled
         # read), unless the connection is gone, which ends the transaction anyway.
-        if not driver.is_closed() and driver.is_in_transaction():
-            try:
-                await driver.execute("ROLLBACK")
-            except Exception:
-                driver.terminate()  # a transaction that could not end must not stay on a pooled connection
+        _end_or_terminate(driver, await _rolled_back(driver))
         raise
-    await driver.execute("COMMIT")
-    return value
+    try:
+        await driver.execute("COMMIT")
+    except BaseException as error:
+        # An open transaction must not stay on a pooled connection; whether this one landed, nobody knows here.
+        _end_or_terminate(driver, not driver.is_in_transaction())
+        if writes and isinstance(error, Exception):
+            raise CommitUnknown("COMMIT failed") from error
+        raise
+    return result
+
+
+async def _rolled_back(driver: asyncpg.Connection) -> bool:
+    """Whether the connection is out of its transaction (closed, or rolled back now)."""
+    if driver.is_closed() or not driver.is_in_transaction():
+        return True
+    try:
+        await driver.execute("ROLLBACK")
+    except Exception:
+        return False
+    return True
+
+
+def _end_or_terminate(driver: asyncpg.Connection, ended: bool) -> None:
+    if not ended and not driver.is_closed():
+        driver.terminate()  # a transaction that could not end must not stay on a pooled connection

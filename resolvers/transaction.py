@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.tenant import NO_JIT, Caller, begin_as, read_as, start_as
+from db.tenant import NO_JIT, Caller, begin_as, read_as, start_as, write_as
 from domain.audit.origin import NOWHERE, Origin, with_origin
+
+T = TypeVar("T")
 
 
 class Transaction:
@@ -54,6 +57,18 @@ class Transaction:
             return (await connection.exec_driver_sql(sql, tuple(params))).scalar_one()
         bind = self._sessions.kw["bind"]
         return await read_as(bind, self.caller, sql, params)
+
+    @property
+    def opened(self) -> bool:
+        """Whether the operation's transaction has begun (its session holds a connection)."""
+        return self._session is not None
+
+    async def write(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """What `work` returns, run as the caller straight through the driver in a transaction of its own,
+        committed when this returns (db.tenant.write_as). Only before the operation's transaction has begun."""
+        if self._session is not None:
+            raise RuntimeError("the operation's transaction has begun")
+        return await write_as(self._sessions.kw["bind"], self.caller, work)
 
     async def act_as(self, caller: Caller) -> None:
         self.caller = caller

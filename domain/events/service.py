@@ -7,11 +7,14 @@ after commit.
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from base.clock import utcnow
@@ -77,7 +80,34 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 # One compiled INSERT for every event: building an OutboxEvent (SQLModel runs its field defaults through pydantic)
 # and flushing it through the unit of work cost more CPU than the statement itself. No RETURNING, as the ORM
 # sends it: RLS would check the row against the SELECT policies too.
-_INSERT = insert(OutboxEvent.__table__)  # type: ignore[attr-defined]
+_OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_OUTBOX)
+_ROW_COLUMNS = (
+    "id", "company_id", "type", "subject_id", "actor_user_id", "payload", "created_at", "dispatches", "trace_context",
+)  # fmt: skip
+# The same INSERT as driver SQL ($1, $2 ... in `_ROW_COLUMNS` order), for a transaction run straight through asyncpg.
+_INSERT_SQL = str(_INSERT.compile(dialect=postgresql_asyncpg.dialect(), column_keys=list(_ROW_COLUMNS)))  # type: ignore[no-untyped-call]
+_JSON_COLUMNS = frozenset({"payload", "trace_context"})
+
+
+def _row(
+    event_type: EventType | InternalEventType,
+    company_id: uuid.UUID,
+    subject_id: uuid.UUID | None,
+    actor_user_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "company_id": company_id,
+        "type": event_type.value,
+        "subject_id": subject_id,
+        "actor_user_id": actor_user_id,
+        "payload": data,
+        "created_at": utcnow(),
+        "dispatches": 0,
+        "trace_context": current_carrier(),
+    }
 
 
 async def record(
@@ -92,20 +122,27 @@ async def record(
     event follows what it reports, as a flush of both would order them."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    event_id = uuid.uuid4()
-    row = {
-        "id": event_id,
-        "company_id": company_id,
-        "type": event_type.value,
-        "subject_id": subject_id,
-        "actor_user_id": caller_of(session).user_id,
-        "payload": data,
-        "created_at": utcnow(),
-        "dispatches": 0,
-        "trace_context": current_carrier(),
-    }
+    row = _row(event_type, company_id, subject_id, caller_of(session).user_id, data)
     # On the session's connection: the statement has no ORM entity, and the session's own execute path (its
     # event hooks, its ORM result setup) costs more than the INSERT's compile-cache lookup.
     connection = await session.connection()
     await connection.execute(_INSERT, row)
-    return event_id
+    return row["id"]  # type: ignore[no-any-return]
+
+
+async def record_on(
+    connection: asyncpg.Connection,
+    event_type: EventType | InternalEventType,
+    *,
+    company_id: uuid.UUID,
+    subject_id: uuid.UUID | None,
+    actor_user_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> uuid.UUID:
+    """`record` for a transaction run straight through the driver (db.tenant.write_as): the same row, the same
+    INSERT. The JSON columns go as text, as SQLAlchemy's codecs on the pool's connections take them, and None as
+    JSON null, as SQLAlchemy writes it (`none_as_null` is off)."""
+    row = _row(event_type, company_id, subject_id, actor_user_id, data)
+    values = [json.dumps(row[name]) if name in _JSON_COLUMNS else row[name] for name in _ROW_COLUMNS]
+    await connection.execute(_INSERT_SQL, *values)
+    return row["id"]  # type: ignore[no-any-return]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +20,7 @@ from db.models import Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden
-from domain.events.service import EventType, record, snapshot
+from domain.events.service import EventType, record, record_on, snapshot
 from domain.lookups import get_one, require_company
 from domain.tasks.queries import TaskRow
 from domain.validation import Checks
@@ -94,20 +97,17 @@ _NEW_TASK: dict[str, object] = {
 }
 # Every column, the key made here: no RETURNING, which RLS would check against the SELECT policies too.
 _INSERT_TASK = sa.insert(Task.__table__)  # type: ignore[attr-defined]
+_DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 
-async def create_task(
-    session: AsyncSession, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
-) -> TaskRow:
-    """One INSERT of every column (a Core statement: building a model instance and flushing it through the unit
-    of work cost more CPU than the statement), then the event."""
+def _new_task(company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges) -> TaskRow:
+    """The checked new task with every column, as one INSERT writes it."""
     if isinstance(changes.title, Unchanged):
         changes.title = ""
     check_task(changes)
-    await require_company(session, company_id)
     now = utcnow()
     values = {**_NEW_TASK, "title": "", **_normalised(changes)}
-    task = TaskRow(
+    return TaskRow(
         id=uuid.uuid4(),
         company_id=company_id,
         project_id=values["project_id"],  # type: ignore[arg-type]
@@ -127,12 +127,41 @@ async def create_task(
         created_at=now,
         updated_at=now,
     )
+
+
+async def create_task(
+    session: AsyncSession, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
+) -> TaskRow:
+    """One INSERT of every column (a Core statement: building a model instance and flushing it through the unit
+    of work cost more CPU than the statement), then the event."""
+    task = _new_task(company_id, created_by, changes)
+    await require_company(session, company_id)
     if session.new or session.dirty or session.deleted:
         await session.flush()  # what the operation added before goes first, as one flush would order it
     connection = await session.connection()
     async with refusals(fields=TASK_FIELDS, refused=Forbidden("You may not create tasks in this company.")):
         await connection.execute(_INSERT_TASK, task._asdict())
     await _record(session, EventType.TASK_CREATED, task)
+    return task
+
+
+# The company's row as the caller sees it, and the INSERT as driver SQL ($1, $2 ... in TaskRow's order), for a
+# transaction run straight through the driver.
+_VISIBLE_COMPANY_SQL = "SELECT true FROM companies WHERE id = $1"
+_INSERT_TASK_SQL = str(_INSERT_TASK.compile(dialect=_DIALECT, column_keys=list(TaskRow._fields)))
+
+
+async def create_task_on(
+    connection: asyncpg.Connection, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
+) -> TaskRow | None:
+    """`create_task` in a transaction run straight through the driver (db.tenant.write_as): the same row and
+    event. None when the caller does not see the company (`create_task` tells why); a refused row raises the
+    driver's error, unworded."""
+    task = _new_task(company_id, created_by, changes)
+    if await connection.fetchval(_VISIBLE_COMPANY_SQL, company_id) is None:
+        return None
+    await connection.execute(_INSERT_TASK_SQL, *task)
+    await _record_on(connection, created_by, EventType.TASK_CREATED, task)
     return task
 
 
@@ -144,7 +173,6 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
 # not hold the statement's own change.
 _TASKS = Task.__table__  # type: ignore[attr-defined]
 _EARLIER = _TASKS.alias("earlier")
-_DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=512)
@@ -170,27 +198,53 @@ def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple
     return str(compiled), tuple(compiled.positiontup or ())
 
 
-async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> TaskRow:
-    """One UPDATE ... RETURNING: the task as changed and the status it had. No row back: NotFound when the
-    caller cannot see the task, REFUSED when a policy keeps it as it is."""
+def _update_statement(task_id: uuid.UUID, changes: TaskChanges) -> tuple[str, tuple[object, ...]]:
+    """The checked changes as the UPDATE ... RETURNING's SQL and its values in order."""
     check_task(changes)
     values = _normalised(changes)
     done = None if "status" not in values else values["status"] == TaskStatus.DONE.value
     sql, names = _update_sql(tuple(values), done)
     values["now"] = utcnow()
     values["task_id"] = task_id
+    return sql, tuple(values[name] for name in names)
+
+
+def _updated(row: Sequence[Any]) -> tuple[TaskRow, EventType]:
+    """The task an UPDATE returned, and the event it makes: completed when the status became DONE by it."""
+    task = TaskRow._make(row[: len(TaskRow._fields)])
+    completed = task.status == TaskStatus.DONE and row[-1] != TaskStatus.DONE
+    return task, EventType.TASK_COMPLETED if completed else EventType.TASK_UPDATED
+
+
+async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskChanges) -> TaskRow:
+    """One UPDATE ... RETURNING: the task as changed and the status it had. No row back: NotFound when the
+    caller cannot see the task, REFUSED when a policy keeps it as it is."""
+    sql, parameters = _update_statement(task_id, changes)
     connection = await session.connection()
     async with refusals(fields=TASK_FIELDS, refused=REFUSED):
-        row = (await connection.exec_driver_sql(sql, tuple(values[name] for name in names))).first()
+        row = (await connection.exec_driver_sql(sql, parameters)).first()
     if row is None:
         await get_task(session, task_id)
         raise REFUSED
-    task = TaskRow._make(row[: len(TaskRow._fields)])
+    task, event_type = _updated(row)
     _refresh_loaded(session, task)
-    completed = task.status == TaskStatus.DONE and row[-1] != TaskStatus.DONE
-    await _record(
-        session, EventType.TASK_COMPLETED if completed else EventType.TASK_UPDATED, task, changed=changes.given()
-    )
+    await _record(session, event_type, task, changed=changes.given())
+    return task
+
+
+async def update_task_on(
+    connection: asyncpg.Connection, actor_user_id: uuid.UUID | None, task_id: uuid.UUID, changes: TaskChanges
+) -> TaskRow | None:
+    """`update_task` in a transaction run straight through the driver (db.tenant.write_as): the same statement
+    and event. None when no row changed (the caller cannot see the task, or a policy refused the change): which
+    of the two, `update_task` tells. A refused value (a project or assignee of another company) raises the
+    driver's error, unworded."""
+    sql, parameters = _update_statement(task_id, changes)
+    row = await connection.fetchrow(sql, *parameters)
+    if row is None:
+        return None
+    task, event_type = _updated(row)
+    await _record_on(connection, actor_user_id, event_type, task, changed=changes.given())
     return task
 
 
@@ -204,9 +258,13 @@ def _refresh_loaded(session: AsyncSession, task: TaskRow) -> None:
         set_committed_value(loaded, name, value)
 
 
+def done_changes(done: bool) -> TaskChanges:
+    """Mark a task done, or reopen it (back to TODO)."""
+    return TaskChanges(status=TaskStatus.DONE if done else TaskStatus.TODO)
+
+
 async def set_done(session: AsyncSession, task_id: uuid.UUID, *, done: bool) -> TaskRow:
-    status = TaskStatus.DONE if done else TaskStatus.TODO
-    return await update_task(session, task_id, TaskChanges(status=status))
+    return await update_task(session, task_id, done_changes(done))
 
 
 async def delete_task(session: AsyncSession, task_id: uuid.UUID) -> None:
@@ -228,6 +286,21 @@ async def _record(
     if changed is not None:
         data["changed"] = sorted(changed)
     await record(session, event_type, company_id=task.company_id, subject_id=task.id, data=data)
+
+
+async def _record_on(
+    connection: asyncpg.Connection,
+    actor_user_id: uuid.UUID | None,
+    event_type: EventType,
+    task: TaskRow,
+    changed: dict[str, object] | None = None,
+) -> None:
+    data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
+    if changed is not None:
+        data["changed"] = sorted(changed)
+    await record_on(
+        connection, event_type, company_id=task.company_id, subject_id=task.id, actor_user_id=actor_user_id, data=data
+    )
 
 
 # For the areas that change a task's satellite rows (its scheduling fields) and report it as a task change.

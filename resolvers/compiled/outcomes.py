@@ -49,11 +49,16 @@ async def commit(context: Context) -> ExecutionResult | None:
     try:
         await context.transaction.finish(commit=True)
     except SQLAlchemyError as failure:
-        if is_outage(failure):
-            log.warning("commit_failed", request_id=context.request_id, error=repr(failure))
-            return unavailable(context)
-        log.exception("commit_failed", request_id=context.request_id)
-        extensions = {"code": INTERNAL, "requestId": context.request_id}
-        internal = GraphQLError("Internal server error.", extensions=extensions)
-        return ExecutionResult(data=None, errors=[internal])
+        return commit_failed(context, failure)
     return None
+
+
+def commit_failed(context: Context, failure: BaseException) -> ExecutionResult:
+    """The answer to a COMMIT that failed: the database out of reach, or an internal error."""
+    if is_outage(failure):
+        log.warning("commit_failed", request_id=context.request_id, error=repr(failure))
+        return unavailable(context)
+    log.error("commit_failed", request_id=context.request_id, exc_info=failure)
+    extensions = {"code": INTERNAL, "requestId": context.request_id}
+    internal = GraphQLError("Internal server error.", extensions=extensions)
+    return ExecutionResult(data=None, errors=[internal])

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -154,7 +155,32 @@ async def reopened_task(session: AsyncSession, caller: Caller, input: TaskIdInpu
     return await service.set_done(session, uuid_of(input.id, "Task"), done=False)
 
 
+# The same writes on a connection straight through the driver, in a transaction of their own as the caller
+# (db.tenant.write_as), for compiled mutations; None where the write above would raise a typed error it words.
+async def created_task_on(connection: asyncpg.Connection, caller: Caller, input: CreateTaskInput) -> TaskRow | None:
+    company_id = uuid_of(input.company_id, "Company")
+    return await service.create_task_on(
+        connection, company_id=company_id, created_by=caller.user_id, changes=_changes(input)
+    )
+
+
+async def updated_task_on(connection: asyncpg.Connection, caller: Caller, input: UpdateTaskInput) -> TaskRow | None:
+    changes = _changes(input)
+    return await service.update_task_on(connection, caller.user_id, uuid_of(input.id, "Task"), changes)
+
+
+async def completed_task_on(connection: asyncpg.Connection, caller: Caller, input: TaskIdInput) -> TaskRow | None:
+    task_id = uuid_of(input.id, "Task")
+    return await service.update_task_on(connection, caller.user_id, task_id, service.done_changes(True))
+
+
+async def reopened_task_on(connection: asyncpg.Connection, caller: Caller, input: TaskIdInput) -> TaskRow | None:
+    task_id = uuid_of(input.id, "Task")
+    return await service.update_task_on(connection, caller.user_id, task_id, service.done_changes(False))
+
+
 TaskWrite = Callable[[AsyncSession, Caller, Any], Awaitable[TaskRow]]
+TaskWriteOn = Callable[[asyncpg.Connection, Caller, Any], Awaitable[TaskRow | None]]
 
 # The mutations that answer with the task they wrote, by field name: the resolvers below run them, and so do
 # compiled mutations (resolvers/compiled/mutations.py), which render the task without the executor.
@@ -163,6 +189,12 @@ TASK_WRITES: dict[str, TaskWrite] = {
     "updateTask": updated_task,
     "completeTask": completed_task,
     "reopenTask": reopened_task,
+}
+TASK_WRITES_ON: dict[str, TaskWriteOn] = {
+    "createTask": created_task_on,
+    "updateTask": updated_task_on,
+    "completeTask": completed_task_on,
+    "reopenTask": reopened_task_on,
 }
 
 

@@ -404,3 +404,30 @@ async def test_start_timer_refuses_an_api_key_as_the_resolvers_do(
     assert not took
     assert compiled.content == reference.content
     assert compiled.json()["data"]["startTimer"]["__typename"] == "Forbidden"
+
+
+@pytest.mark.parametrize("scopes", [["TASKS_WRITE"], ["TASKS_READ"]])
+async def test_an_api_key_is_answered_as_the_resolvers_answer_it(
+    app: Litestar,
+    graphql: GraphQL,
+    plain_graphql: GraphQL,
+    owner: asyncpg.Connection,
+    world: World,
+    scopes: list[str],
+) -> None:
+    # Looking the key up begins the operation's transaction, so the write runs in it (not in one of its own).
+    key = await create_api_key(graphql, world.ada, company_id=world.company, scopes=scopes)
+    document = f"""mutation($input: UpdateTaskInput!) {{
+      updateTask(input: $input) {{ __typename ... on Task {{ id title updatedAt }} {ERRORS} }}
+    }}"""
+    variables = {"input": {"id": world.tasks[1], "title": f"By key {scopes[0]}"}}
+    await plain_graphql.post(document, variables, caller=Caller(api_key=key))
+    before = await _event_count(owner, _uuid(world.tasks[1]))
+
+    took, compiled, reference = await _both(app, graphql, plain_graphql, document, variables, Caller(api_key=key))
+
+    assert took == (scopes == ["TASKS_WRITE"])
+    assert compiled.content == reference.content
+    typename = compiled.json()["data"]["updateTask"]["__typename"]
+    assert typename == ("Task" if took else "Forbidden"), compiled.text
+    assert await _event_count(owner, _uuid(world.tasks[1])) == before + (2 if took else 0)
