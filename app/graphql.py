@@ -159,12 +159,14 @@ def _with_compiled_reads(
                 refusal = await admit_request(context)
                 if refusal is not None:
                     return refused(context, refusal)
-                with tracer().start_as_current_span("graphql") as span:
+                # No span where tracing is off, as for compiled reads below.
+                with tracer().start_as_current_span("graphql") if tracing_active() else nullcontext() as span:
                     result = await mutations.execute(context, prepared, request_data.variables)
                     if result is not None:
                         name = mutations.operation_name(prepared, request_data.operation_name)
                         record(name, "mutation", result.errors, time.perf_counter() - started)
-                        describe(span, name, "mutation", list(result.errors or ()))
+                        if span is not None:
+                            describe(span, name, "mutation", list(result.errors or ()))
                         return result
             elif compiled is not None and plain and isinstance(request_data, GraphQLRequestData):
                 # Counted here, before a compiled read can answer; the executor's count then skips it.
