@@ -67,7 +67,7 @@ from resolvers.recent import Recent
 from resolvers.schema import RhythmSchema
 from resolvers.tasks.mutations import TASK_WRITES, TASK_WRITES_ON
 from resolvers.tasks.types import Task
-from resolvers.time_tracking.mutations import started_timer
+from resolvers.time_tracking.mutations import started_timer, started_timer_on
 from resolvers.time_tracking.types import TimeEntry
 
 # How one selected field is rendered: from the object the resolver returns (Task, TimeEntry) to the JSON value.
@@ -88,7 +88,7 @@ class Write:
 
 WRITES: dict[str, Write] = {
     **{name: Write(write, "Task", Task.from_model, TASK_WRITES_ON.get(name)) for name, write in TASK_WRITES.items()},
-    "startTimer": Write(started_timer, "TimeEntry", TimeEntry.from_model),
+    "startTimer": Write(started_timer, "TimeEntry", TimeEntry.from_model, started_timer_on),
 }
 
 

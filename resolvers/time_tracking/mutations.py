@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import asyncpg
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
@@ -40,6 +41,21 @@ async def started_timer(session: AsyncSession, caller: Caller, input: StartTimer
     """What startTimer writes: the resolver runs it, and so do compiled mutations (resolvers/compiled/mutations.py)."""
     return await service.start_timer(
         session,
+        user_id=person_of(caller),
+        company_id=optional_uuid_of(input.company_id, "Company"),
+        task_id=optional_uuid_of(input.task_id, "Task"),
+        note=input.note,
+        stop_running=input.stop_running,
+    )
+
+
+async def started_timer_on(
+    connection: asyncpg.Connection, caller: Caller, input: StartTimerInput
+) -> service.TimeEntryRow | None:
+    """`started_timer` straight through the driver (db.tenant.write_as), for compiled mutations; None where
+    `started_timer` would raise a typed error it words."""
+    return await service.start_timer_on(
+        connection,
         user_id=person_of(caller),
         company_id=optional_uuid_of(input.company_id, "Company"),
         task_id=optional_uuid_of(input.task_id, "Task"),

@@ -431,3 +431,80 @@ async def test_an_api_key_is_answered_as_the_resolvers_answer_it(
     typename = compiled.json()["data"]["updateTask"]["__typename"]
     assert typename == ("Task" if took else "Forbidden"), compiled.text
     assert await _event_count(owner, _uuid(world.tasks[1])) == before + (2 if took else 0)
+
+
+async def _timer_events(owner: asyncpg.Connection, user_id: str) -> dict[uuid.UUID, tuple[str, dict[str, Any]]]:
+    rows = await owner.fetch(
+        "SELECT id, type, payload::text FROM outbox WHERE actor_user_id = $1 AND type LIKE 'timer.%'", _uuid(user_id)
+    )
+    return {row["id"]: (row["type"], orjson.loads(row["payload"])["time_entry"]) for row in rows}
+
+
+async def test_start_timer_stops_the_running_one_with_the_resolvers_events(
+    app: Litestar, graphql: GraphQL, plain_graphql: GraphQL, owner: asyncpg.Connection, world: World
+) -> None:
+    document = """mutation($input: StartTimerInput!) {
+      startTimer(input: $input) { __typename ... on TimeEntry { id startedAt } }
+    }"""
+    variables = {"input": {"taskId": world.tasks[0], "note": "Again", "stopRunning": True}}
+    await plain_graphql.post(document, variables, caller=world.ada)  # a timer runs
+    written = []
+    for client in (graphql, plain_graphql):
+        before = await _timer_events(owner, world.ada.user_id)
+        running = await owner.fetchval(
+            "SELECT id FROM time_entries WHERE user_id = $1 AND ended_at IS NULL", _uuid(world.ada.user_id)
+        )
+        mutations, answered = _mutations(app), _mutations(app).answered
+        started = (await client(document, variables, caller=world.ada))["startTimer"]
+        assert (mutations.answered == answered + 1) == (client is graphql)
+        events = dict(
+            event for key, event in (await _timer_events(owner, world.ada.user_id)).items() if key not in before
+        )
+        assert sorted(events) == ["timer.started", "timer.stopped"]
+        stopped, begun = events["timer.stopped"], events["timer.started"]
+        assert stopped["id"] == str(running)
+        assert stopped["ended_at"] is not None
+        assert stopped["ended_at"] >= stopped["started_at"]
+        assert begun["id"] == str(_uuid(started["id"]))
+        assert begun["ended_at"] is None
+        written.append((sorted(stopped), {k: v for k, v in begun.items() if k != "id"}))
+    assert written[0] == written[1]
+
+
+@pytest.mark.parametrize("case", ["running without stopRunning", "a task elsewhere", "a company elsewhere", "note"])
+async def test_start_timer_refusals_are_the_resolvers_and_change_nothing(
+    app: Litestar,
+    graphql: GraphQL,
+    plain_graphql: GraphQL,
+    owner: asyncpg.Connection,
+    world: World,
+    case: str,
+) -> None:
+    document = f"""mutation($input: StartTimerInput!) {{
+      startTimer(input: $input) {{ __typename ... on TimeEntry {{ id }} {ERRORS} }}
+    }}"""
+    await plain_graphql.post(
+        document, {"input": {"companyId": world.company, "stopRunning": True}}, caller=world.ada
+    )  # a timer runs
+    eve_company = (
+        await graphql(
+            "query { node(id: $id) { ... on Task { company { id } } } }".replace("query {", "query($id: ID!) {"),
+            {"id": world.eve_task},
+            caller=world.eve,
+        )
+    )["node"]["company"]["id"]
+    inputs = {
+        "running without stopRunning": {"companyId": world.company},
+        "a task elsewhere": {"taskId": world.eve_task, "stopRunning": True},
+        "a company elsewhere": {"companyId": eve_company, "stopRunning": True},
+        "note": {"companyId": world.company, "note": "n" * 2001, "stopRunning": True},
+    }
+    running = "SELECT id FROM time_entries WHERE user_id = $1 AND ended_at IS NULL"
+    before = await owner.fetchval(running, _uuid(world.ada.user_id))
+
+    took, compiled, reference = await _both(app, graphql, plain_graphql, document, {"input": inputs[case]}, world.ada)
+
+    assert not took
+    assert compiled.content == reference.content
+    assert compiled.json()["data"]["startTimer"]["__typename"] != "TimeEntry"
+    assert await owner.fetchval(running, _uuid(world.ada.user_id)) == before
