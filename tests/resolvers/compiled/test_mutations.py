@@ -44,6 +44,7 @@ class World:
     company: str
     project: str
     tasks: list[str]
+    eve_company: str
     eve_task: str
 
 
@@ -59,7 +60,7 @@ async def world(graphql: GraphQL) -> World:
     ]
     eve_company = await create_company(graphql, eve, name="Eve's Writes")
     eve_task = (await create_task(graphql, eve, company_id=eve_company, title="Eve's own"))["id"]
-    return World(ada, eve, company, project, tasks, eve_task)
+    return World(ada, eve, company, project, tasks, eve_company, eve_task)
 
 
 @pytest.fixture(autouse=True)
@@ -486,17 +487,10 @@ async def test_start_timer_refusals_are_the_resolvers_and_change_nothing(
     await plain_graphql.post(
         document, {"input": {"companyId": world.company, "stopRunning": True}}, caller=world.ada
     )  # a timer runs
-    eve_company = (
-        await graphql(
-            "query { node(id: $id) { ... on Task { company { id } } } }".replace("query {", "query($id: ID!) {"),
-            {"id": world.eve_task},
-            caller=world.eve,
-        )
-    )["node"]["company"]["id"]
     inputs = {
         "running without stopRunning": {"companyId": world.company},
         "a task elsewhere": {"taskId": world.eve_task, "stopRunning": True},
-        "a company elsewhere": {"companyId": eve_company, "stopRunning": True},
+        "a company elsewhere": {"companyId": world.eve_company, "stopRunning": True},
         "note": {"companyId": world.company, "note": "n" * 2001, "stopRunning": True},
     }
     running = "SELECT id FROM time_entries WHERE user_id = $1 AND ended_at IS NULL"
