@@ -206,11 +206,18 @@ async def write_as(engine: AsyncEngine, caller: Caller, work: Callable[[asyncpg.
     `caller`, committed once `work` returns: BEGIN with the caller settings in one message, `work`'s statements,
     COMMIT.
 
-    Nothing is run again. When `work` or a statement fails, the transaction is rolled back (or its connection
-    closed) and the error raised: nothing was written. When COMMIT itself fails, CommitUnknown.
+    When `work` or a statement fails, the transaction is rolled back (or its connection closed) and the error
+    raised: nothing was written. When COMMIT itself fails, CommitUnknown, and nothing runs again.
     """
     settings = caller_settings(caller)
-    return await _on_pooled(engine, [settings[name] for name in _SETTING_NAMES], work, writes=True)
+    values = [settings[name] for name in _SETTING_NAMES]
+    try:
+        return await _on_pooled(engine, values, work, writes=True)
+    except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
+        # A pooled connection broke before COMMIT was sent (a server restart the pool had not heard of): the
+        # server ended the transaction with it, so nothing was written. Once more on a fresh connection, as
+        # `start_as` does for a session.
+        return await _on_pooled(engine, values, work, writes=True)
 
 
 async def _on_pooled(
