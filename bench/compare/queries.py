@@ -236,9 +236,8 @@ def _list_of(data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
             return kind, data[key]
     viewer = data.get("viewer") or {}
     week = viewer.get("week")
-    if week is not None:
-        # The week's blocks, then its events where they were asked for.
-        return "blocks", {"nodes": week["blocks"] + week.get("events", [])}
+    if week is not None and "events" not in week:
+        return "blocks", {"nodes": week["blocks"]}
     for key, kind in _VIEWER_LISTS.items():
         if viewer.get(key) is not None:
             return kind, viewer[key]
@@ -268,10 +267,22 @@ def _page(kind: str, page: dict[str, Any]) -> Contents:
     )
 
 
+def _week_with_events(week: dict[str, Any]) -> Contents:
+    blocks = _page("blocks", {"nodes": week["blocks"]})
+    return Contents(
+        counts={**blocks.counts, "events": len(week["events"])},
+        identity=blocks.identity + tuple(event["id"] for event in week["events"]),
+        sameness="the same blocks and events in the same order",
+    )
+
+
 def contents(server: str, data: dict[str, Any]) -> Contents:
     renamed = data.get("updateTask") or (data.get("updateTaskById") or {}).get("task")
     if renamed:
         return Contents(counts={"tasks": 1}, identity=(renamed["title"],), sameness="the same task renamed")
+    week = (data.get("viewer") or {}).get("week")
+    if week is not None and "events" in week:
+        return _week_with_events(week)
     found_list = _list_of(data)
     if found_list is not None:
         return _page(*found_list)
