@@ -186,14 +186,8 @@ async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequenc
     async def read(driver: asyncpg.Connection) -> Any:
         return await driver.fetchval(sql, *params)
 
-    settings = caller_settings(caller)
-    values = [settings[name] for name in _SETTING_NAMES]
-    try:
-        return await _on_pooled(engine, values, read, writes=False)
-    except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
-        # A read changes nothing, so it may run again: once, on a fresh connection, after a pooled one broke.
-        # (Failing to connect at all raises OSError, and is not retried.)
-        return await _on_pooled(engine, values, read, writes=False)
+    # A read changes nothing, so it may run again after a pooled connection broke.
+    return await _as_caller(engine, caller, read, writes=False)
 
 
 class CommitUnknown(Exception):
@@ -209,15 +203,22 @@ async def write_as(engine: AsyncEngine, caller: Caller, work: Callable[[asyncpg.
     When `work` or a statement fails, the transaction is rolled back (or its connection closed) and the error
     raised: nothing was written. When COMMIT itself fails, CommitUnknown, and nothing runs again.
     """
+    # A pooled connection that broke before COMMIT was sent (a server restart the pool had not heard of) took
+    # the transaction with it, so nothing was written and the work may run again, as `start_as` does for a session.
+    return await _as_caller(engine, caller, work, writes=True)
+
+
+async def _as_caller(
+    engine: AsyncEngine, caller: Caller, work: Callable[[asyncpg.Connection], Awaitable[T]], *, writes: bool
+) -> T:
+    """`work` in a transaction of its own as `caller`; once more, on a fresh connection, after a pooled one broke
+    (failing to connect at all raises OSError, and is not retried)."""
     settings = caller_settings(caller)
     values = [settings[name] for name in _SETTING_NAMES]
     try:
-        return await _on_pooled(engine, values, work, writes=True)
+        return await _on_pooled(engine, values, work, writes=writes)
     except (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
-        # A pooled connection broke before COMMIT was sent (a server restart the pool had not heard of): the
-        # server ended the transaction with it, so nothing was written. Once more on a fresh connection, as
-        # `start_as` does for a session.
-        return await _on_pooled(engine, values, work, writes=True)
+        return await _on_pooled(engine, values, work, writes=writes)
 
 
 async def _on_pooled(

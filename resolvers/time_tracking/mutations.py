@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, TypedDict
 
 import asyncpg
 import strawberry
@@ -39,14 +40,7 @@ StopTimerResult = Annotated[
 
 async def started_timer(session: AsyncSession, caller: Caller, input: StartTimerInput) -> models.TimeEntry:
     """What startTimer writes: the resolver runs it, and so do compiled mutations (resolvers/compiled/mutations.py)."""
-    return await service.start_timer(
-        session,
-        user_id=person_of(caller),
-        company_id=optional_uuid_of(input.company_id, "Company"),
-        task_id=optional_uuid_of(input.task_id, "Task"),
-        note=input.note,
-        stop_running=input.stop_running,
-    )
+    return await service.start_timer(session, **_start(caller, input))
 
 
 async def started_timer_on(
@@ -54,8 +48,19 @@ async def started_timer_on(
 ) -> service.TimeEntryRow | None:
     """`started_timer` straight through the driver (db.tenant.write_as), for compiled mutations; None where
     `started_timer` would raise a typed error it words."""
-    return await service.start_timer_on(
-        connection,
+    return await service.start_timer_on(connection, **_start(caller, input))
+
+
+class _Start(TypedDict):
+    user_id: uuid.UUID
+    company_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+    note: str
+    stop_running: bool
+
+
+def _start(caller: Caller, input: StartTimerInput) -> _Start:
+    return _Start(
         user_id=person_of(caller),
         company_id=optional_uuid_of(input.company_id, "Company"),
         task_id=optional_uuid_of(input.task_id, "Task"),
