@@ -68,3 +68,28 @@ def test_a_second_page_takes_each_servers_own_cursor() -> None:
 def test_every_list_row_has_a_postgraphile_spelling() -> None:
     assert set(SPELLINGS) >= {"tasks filtered, by due", "project tasks, page back", "notifications", "time entries"}
     assert Operation("q", ({},)).with_cursors([None]).variables == ({},)
+
+
+def test_the_weeks_blocks_read_the_same_from_both_servers() -> None:
+    block = {"startsAt": "s", "task": {"id": "t"}, "company": {"name": "c"}}
+    rhythm = {"viewer": {"week": {"start": "s", "blocks": [{"id": _global("TimeBlock", i), **block} for i in IDS]}}}
+    pg_block = {"startsAt": "s", "taskByCompanyIdAndTaskId": {"id": "t"}, "companyByCompanyId": {"name": "c"}}
+    postgraphile = {"allTimeBlocks": {"nodes": [{"id": i, **pg_block} for i in IDS]}}
+    mine, theirs = contents("rhythm", rhythm), contents("postgraphile", postgraphile)
+    assert mine.counts == theirs.counts == {"blocks": 3, "related": 6}
+    assert mine.identity == theirs.identity == tuple(IDS)
+    # PostGraphile is asked for the blocks that overlap the same seven days, as the same person.
+    case = Case(name="week, blocks", email="someone@example.com", user_id=uuid.uuid4(), document="q", variables=())
+    translate = SPELLINGS["week, blocks"][1]
+    assert translate(case, {"start": "2026-01-19T00:00:00+01:00"}) == {
+        "me": str(case.user_id),
+        "start": "2026-01-19T00:00:00+01:00",
+        "end": "2026-01-26T00:00:00+01:00",
+    }
+
+
+def test_the_week_with_its_events_counts_both() -> None:
+    week = {"blocks": [{"id": _global("TimeBlock", IDS[0]), "task": None}], "events": [{"id": "e1"}, {"id": "e2"}]}
+    found = contents("rhythm", {"viewer": {"week": week}})
+    assert found.counts == {"blocks": 1, "related": 0, "events": 2}
+    assert found.identity == (IDS[0], "e1", "e2")
