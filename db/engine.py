@@ -19,6 +19,12 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 # recovering); 53300 too many connections.
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
+# What asyncpg raises for any operation on a connection whose protocol met an error message outside a statement:
+# the server's FATAL as it ends the backend (a shutdown, `pg_terminate_backend`, an idle timeout), read before
+# the close that follows it. State 2 is asyncpg's "consume until ReadyForQuery", which never comes; the
+# operation was refused before anything was sent.
+_ENDED_BY_THE_SERVER = "another operation (2) is in progress"
+
 
 def async_url(url: str) -> str:
     parsed = make_url(url.replace("postgres://", "postgresql://", 1))
@@ -66,6 +72,12 @@ def create_engine(
     return engine
 
 
+def ended_by_the_server(error: BaseException) -> bool:
+    """Whether asyncpg refused an operation because the server has ended the connection (its FATAL read, the
+    close not yet): nothing of the operation was sent, and the backend's transaction ended with it."""
+    return isinstance(error, asyncpg.exceptions.InternalClientError) and _ENDED_BY_THE_SERVER in str(error)
+
+
 def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     driver = getattr(dbapi_connection, "driver_connection", None)
     if isinstance(driver, asyncpg.Connection) and driver.is_closed():
@@ -98,6 +110,8 @@ def _says_unavailable(error: BaseException) -> bool:
         return state.startswith("08") or state in _UNAVAILABLE_STATES
     if isinstance(error, asyncpg.InterfaceError):
         return "connection is closed" in str(error) or "connection was closed" in str(error)
+    if ended_by_the_server(error):
+        return True
     # Refused, reset, a socket file gone with the server, a DNS failure, a connect timeout.
     return isinstance(error, OSError) and not isinstance(error, (PermissionError, IsADirectoryError))
 

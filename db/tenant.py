@@ -19,6 +19,7 @@ from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import greenlet_spawn
 
+from db.engine import ended_by_the_server
 from db.models.credentials import ApiScope
 
 APP_ROLE = "rhythm_app"
@@ -255,20 +256,31 @@ async def _in_transaction(
         else:
             await driver.execute(begin)
         result = await work(driver)
-    except BaseException:
+    except BaseException as error:
         # As the driver's own transaction block: roll back whatever failed (a statement error, a cancelled
         # read), unless the connection is gone, which ends the transaction anyway.
         _end_or_terminate(driver, await _rolled_back(driver))
+        if ended_by_the_server(error):
+            raise _ended(error) from error
         raise
     try:
         await driver.execute("COMMIT")
     except BaseException as error:
+        if ended_by_the_server(error):
+            # The server ended the backend, and its transaction, before COMMIT left: nothing landed, and the
+            # work may run again on a fresh connection.
+            driver.terminate()
+            raise _ended(error) from error
         # An open transaction must not stay on a pooled connection; whether this one landed, nobody knows here.
         _end_or_terminate(driver, not driver.is_in_transaction())
         if writes and isinstance(error, Exception):
             raise CommitUnknown("COMMIT failed") from error
         raise
     return result
+
+
+def _ended(error: BaseException) -> asyncpg.exceptions.ConnectionDoesNotExistError:
+    return asyncpg.exceptions.ConnectionDoesNotExistError(f"the server ended the connection: {error}")
 
 
 async def _rolled_back(driver: asyncpg.Connection) -> bool:
