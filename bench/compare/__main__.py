@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench.compare import load as load_generator
@@ -29,7 +30,7 @@ from bench.compare.database import (
     set_extended_statistics,
     snapshot,
 )
-from bench.compare.operations import end_cursor
+from bench.compare.operations import end_cursor, with_fresh_ids
 from bench.compare.options import Options, parse
 from bench.compare.queries import Contents, Pair, contents, pairs
 from bench.compare.report import LABELS, Row, table
@@ -87,7 +88,7 @@ def _bodies(pair: Pair, server: str) -> list[bytes]:
 async def _post(base_url: str, token: str, body: bytes) -> tuple[dict[str, object], int]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
-        response = await client.post("/graphql", content=body, headers=headers)
+        response = await client.post("/graphql", content=with_fresh_ids(body), headers=headers)
     payload = response.json()
     if response.status_code != 200 or payload.get("errors") or not payload.get("data"):
         raise RuntimeError(f"{base_url}: HTTP {response.status_code}: {response.text[:1000]}")
@@ -132,11 +133,12 @@ async def _count(options: Options, admin_url: str, pair: Pair, running: Running,
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=running.base_url, headers=headers, timeout=60.0) as client:
         for number in range(5):
-            await client.post("/graphql", content=bodies[number % len(bodies)])
+            await client.post("/graphql", content=with_fresh_ids(bodies[number % len(bodies)]))
         before = await snapshot(admin_url, options.database_name)
         started = time.perf_counter()
         for number in range(options.counted_requests):
-            (await client.post("/graphql", content=bodies[number % len(bodies)])).raise_for_status()
+            body = with_fresh_ids(bodies[number % len(bodies)])
+            (await client.post("/graphql", content=body)).raise_for_status()
         busy = time.perf_counter() - started
     during = await snapshot(admin_url, options.database_name)
     # As long again with no request, to measure what runs in the background meanwhile.
@@ -216,6 +218,7 @@ async def _side_by_side(options: Options, server: Server, targets: list[Pair], c
                 for name in _servers(pair, running) if counting else ():
                     found = await _count(options, server.admin_url, pair, running[name], token)
                     outcome.counted[(pair.name, name)] = found
+                await _clean_up(server, options, pair)
             for number, pair in enumerate(resolved):
                 loads = {
                     name: load_generator.prepare(
@@ -228,7 +231,19 @@ async def _side_by_side(options: Options, server: Server, targets: list[Pair], c
                     row.statements = None if found is None else found.per_request
                     row.db_ms = None if found is None else found.db_ms
                     outcome.rows.append(row)
+                await _clean_up(server, options, pair)
     return outcome
+
+
+async def _clean_up(server: Server, options: Options, pair: Pair) -> None:
+    """Take out what the row's writes added."""
+    if pair.cleanup is None:
+        return
+    connection = await asyncpg.connect(server.url_of(options.database_name))
+    try:
+        await connection.execute(pair.cleanup)
+    finally:
+        await connection.close()
 
 
 def _header(options: Options, server: Server, facts: dict[str, str], outcome: Outcome) -> list[str]:

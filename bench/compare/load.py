@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.compare.operations import with_fresh_ids
 from bench.dashboard.http_load import _drive as closed_loop
 
 LUA = Path(__file__).resolve().parent / "wrk.lua"
@@ -96,7 +97,7 @@ async def _python(base_url: str, token: str, bodies: list[bytes], concurrency: i
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=60.0) as client:
         cpu, started = time.process_time(), time.perf_counter()
-        run = await closed_loop(client, bodies, concurrency, seconds, MAX_REQUESTS)
+        run = await closed_loop(client, _FreshIds(bodies), concurrency, seconds, MAX_REQUESTS)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu
     return Run(
@@ -108,6 +109,19 @@ async def _python(base_url: str, token: str, bodies: list[bytes], concurrency: i
         client_cpu=cpu / elapsed if elapsed > 0 else None,
         first_error=run.first_error,
     )
+
+
+class _FreshIds(Sequence[bytes]):
+    """The bodies, each with a new id wherever it asks for one (operations.FRESH_ID), as wrk.lua sends them."""
+
+    def __init__(self, bodies: list[bytes]) -> None:
+        self._bodies = bodies
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    def __getitem__(self, index: int) -> bytes:  # type: ignore[override]
+        return with_fresh_ids(self._bodies[index])
 
 
 @dataclass(frozen=True, slots=True)

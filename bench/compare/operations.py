@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bench.dashboard.queries import Case
+
+# A client-made id, new in every request that carries it: PostGraphile's createTask names the new row's id (the
+# `tasks.id` column has no default). wrk.lua fills it in the same way.
+FRESH_ID = "@FRESH-UUID@"
+_FRESH_ID = FRESH_ID.encode()
+
+
+def with_fresh_ids(body: bytes) -> bytes:
+    return body.replace(_FRESH_ID, str(uuid.uuid4()).encode()) if _FRESH_ID in body else body
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,9 @@ class Pair:
     name: str
     email: str
     by_server: dict[str, Operation]
+    # SQL run by the superuser after the row, to take out what its writes added (created tasks, timers), so the
+    # rows after it and the next run read the data set as loaded.
+    cleanup: str | None = None
 
 
 def rhythm_only(case: Case) -> Pair:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
 
 from bench.compare.lists import list_pair
-from bench.compare.operations import Operation, Pair
+from bench.compare.operations import FRESH_ID, Operation, Pair
 from bench.dashboard.queries import DASHBOARD, TASK, Case, cases, global_id
 from bench.lists.queries import list_cases
 
@@ -94,6 +94,36 @@ mutation Rename($id: UUID!, $title: String!) {
 }
 """
 
+# The other writes a frontend sends most. PostGraphile's createTask names the id (no default on `tasks.id`), and
+# its completion is the UPDATE the table's rule asks for (status and completion time together).
+CREATE = """
+mutation Create($companyId: ID!, $title: String!) {
+  createTask(input: {companyId: $companyId, title: $title}) { ... on Task { id title } }
+}
+"""
+
+PG_CREATE = """
+mutation Create($id: UUID!, $companyId: UUID!, $title: String!) {
+  createTask(input: {task: {id: $id, companyId: $companyId, title: $title}}) { task { id title } }
+}
+"""
+
+COMPLETE = "mutation Complete($id: ID!) { completeTask(input: {id: $id}) { ... on Task { id status } } }"
+REOPEN = "mutation Reopen($id: ID!) { reopenTask(input: {id: $id}) { ... on Task { id status } } }"
+PG_SET_STATUS = """
+mutation SetStatus($id: UUID!, $status: String!, $completedAt: Datetime) {
+  updateTaskById(input: {id: $id, taskPatch: {status: $status, completedAt: $completedAt}}) { task { id status } }
+}
+"""
+
+# One running timer a person: each start stops the one before (two events). PostGraphile has no spelling of it.
+START_TIMER = """
+mutation Start($taskId: ID!) {
+  startTimer(input: {taskId: $taskId, note: "bench-timer", stopRunning: true}) { ... on TimeEntry { id note } }
+}
+"""
+CREATED_TITLE = "bench-created"
+
 READS_PER_WRITE = 9  # the mixed workload: 90% reads (a task by id), 10% writes (a rename)
 
 
@@ -147,7 +177,58 @@ async def pairs(url: str) -> list[Pair]:
     task_case = next(case for case in found if case.document == TASK)
     writes = _writes(task_case)
     lists = [list_pair(case) for case in await list_cases(url) if case.document != TASK]
-    return [_with_version_5(pair) for pair in (*dashboards, company, *others, *writes, *lists)]
+    # Last: what they add is taken out after each, but the rows before them never see it at all.
+    more_writes = _more_writes(task_case, company_id)
+    return [_with_version_5(pair) for pair in (*dashboards, company, *others, *writes, *lists, *more_writes)]
+
+
+def _more_writes(case: Case, company_id: uuid.UUID) -> list[Pair]:
+    """Creating tasks in the person's largest company, completing and reopening the task-by-id row's tasks in
+    turn, and starting a timer on them (Rhythm's alone)."""
+    ids = [variables["id"] for variables in case.variables]
+    titles = [f"{CREATED_TITLE} {number}" for number in range(len(ids))]
+    create = Pair(
+        name="create a task",
+        email=case.email,
+        by_server={
+            "rhythm": Operation(
+                CREATE, tuple({"companyId": global_id("Company", company_id), "title": title} for title in titles)
+            ),
+            "postgraphile": Operation(
+                PG_CREATE,
+                tuple({"id": FRESH_ID, "companyId": str(company_id), "title": title} for title in titles),
+            ),
+        },
+        cleanup=f"DELETE FROM tasks WHERE title LIKE '{CREATED_TITLE} %'",
+    )
+    completed_at = "2026-12-01T09:00:00+00:00"
+    toggles = [(number % 2 == 0, task_id) for number, task_id in enumerate(ids)]
+    complete = Pair(
+        name="complete and reopen a task",
+        email=case.email,
+        by_server={
+            "rhythm": Operation(
+                COMPLETE,
+                tuple({"id": task_id} for _, task_id in toggles),
+                tuple(COMPLETE if done else REOPEN for done, _ in toggles),
+            ),
+            "postgraphile": Operation(
+                PG_SET_STATUS,
+                tuple(
+                    {"id": _uuid_of(task_id), "status": "done" if done else "todo"}
+                    | {"completedAt": completed_at if done else None}
+                    for done, task_id in toggles
+                ),
+            ),
+        },
+    )
+    timer = Pair(
+        name="start a timer",
+        email=case.email,
+        by_server={"rhythm": Operation(START_TIMER, tuple({"taskId": task_id} for task_id in ids))},
+        cleanup="DELETE FROM time_entries WHERE note = 'bench-timer'",
+    )
+    return [create, complete, timer]
 
 
 def _writes(case: Case) -> list[Pair]:
@@ -182,7 +263,7 @@ def _with_version_5(pair: Pair) -> Pair:
     """PostGraphile 5's Amber preset keeps version 4's names for these fields: the same documents serve both."""
     if "postgraphile5" in pair.by_server or "postgraphile" not in pair.by_server:
         return pair
-    return Pair(pair.name, pair.email, pair.by_server | {"postgraphile5": pair.by_server["postgraphile"]})
+    return replace(pair, by_server=pair.by_server | {"postgraphile5": pair.by_server["postgraphile"]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +358,20 @@ def _week_with_events(week: dict[str, Any]) -> Contents:
 
 
 def contents(server: str, data: dict[str, Any]) -> Contents:
-    renamed = data.get("updateTask") or (data.get("updateTaskById") or {}).get("task")
-    if renamed:
-        return Contents(counts={"tasks": 1}, identity=(renamed["title"],), sameness="the same task renamed")
+    changed = data.get("updateTask") or (data.get("updateTaskById") or {}).get("task")
+    if changed and "title" in changed:
+        return Contents(counts={"tasks": 1}, identity=(changed["title"],), sameness="the same task renamed")
+    created = data.get("createTask")
+    if created:
+        task = created.get("task", created)
+        return Contents(counts={"tasks": 1}, identity=(task["title"],), sameness="a task of the same title created")
+    changed = changed or data.get("completeTask") or data.get("reopenTask")
+    if changed and "status" in changed:
+        identity = (_plain_id(changed["id"]), changed["status"].lower())
+        return Contents(counts={"tasks": 1}, identity=identity, sameness="the same task in the same status")
+    started = data.get("startTimer")
+    if started:
+        return Contents(counts={"time entries": 1}, identity=(started["note"],), sameness="a timer started")
     week = (data.get("viewer") or {}).get("week")
     if week is not None and "events" in week:
         return _week_with_events(week)

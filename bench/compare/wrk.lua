@@ -12,17 +12,42 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- A body that holds FRESH gets a new random UUID there in every request (bench/compare/operations.py).
+local FRESH = "@FRESH-UUID@"
+local fresh = {}
+
+local function uuid4()
+  local n = {}
+  for i = 1, 8 do n[i] = math.random(0, 65535) end
+  n[4] = n[4] % 4096 + 16384  -- version 4
+  n[5] = n[5] % 16384 + 32768  -- the RFC 4122 variant
+  return string.format("%04x%04x-%04x-%04x-%04x-%04x%04x%04x", n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8])
+end
+
 function init(args)
   for line in io.lines(args[1]) do
-    if #line > 0 then bodies[#bodies + 1] = line end
+    if #line > 0 then
+      bodies[#bodies + 1] = line
+      fresh[#bodies] = line:find(FRESH, 1, true) ~= nil
+    end
   end
+  -- Seeded from the kernel: runs started in the same second must not make the same ids.
+  local random = io.open("/dev/urandom", "rb")
+  local bytes = random:read(4)
+  random:close()
+  math.randomseed(bytes:byte(1) * 16777216 + bytes:byte(2) * 65536 + bytes:byte(3) * 256 + bytes:byte(4))
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
 
 function request()
   next_body = next_body % #bodies + 1
-  return wrk.format(nil, nil, nil, bodies[next_body])
+  local body = bodies[next_body]
+  if fresh[next_body] then
+    local at = body:find(FRESH, 1, true)
+    body = body:sub(1, at - 1) .. uuid4() .. body:sub(at + #FRESH)
+  end
+  return wrk.format(nil, nil, nil, body)
 end
 
 function response(status, headers, body)

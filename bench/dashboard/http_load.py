@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -22,7 +23,7 @@ class _Run:
 
 
 async def _drive(
-    client: httpx.AsyncClient, bodies: list[bytes], concurrency: int, seconds: float, max_requests: int
+    client: httpx.AsyncClient, bodies: Sequence[bytes], concurrency: int, seconds: float, max_requests: int
 ) -> _Run:
     run = _Run()
     numbers = itertools.count()
