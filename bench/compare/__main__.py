@@ -154,6 +154,8 @@ async def _measure_pair(
 ) -> list[Row]:
     rows: list[Row] = []
     for clients in options.concurrency:
+        if pair.max_clients is not None and clients > pair.max_clients:
+            continue
         # Access tokens live 15 minutes at most: a fresh one for each pair of rows.
         token = await log_in(running["rhythm"].base_url, pair.email)
         by_server = {name: Row(query=pair.name, clients=clients, server=name) for name in _servers(pair, running)}

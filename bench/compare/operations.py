@@ -58,6 +58,9 @@ class Pair:
     # SQL run by the superuser after the row, to take out what its writes added (created tasks, timers), so the
     # rows after it and the next run read the data set as loaded.
     cleanup: str | None = None
+    # The most clients the row makes sense for: one person starts one timer at a time (the next stops it), so
+    # sixteen of one person's clients at once measure waits on that person's running timer, which no frontend does.
+    max_clients: int | None = None
 
 
 def rhythm_only(case: Case) -> Pair:

@@ -227,6 +227,7 @@ def _more_writes(case: Case, company_id: uuid.UUID) -> list[Pair]:
         email=case.email,
         by_server={"rhythm": Operation(START_TIMER, tuple({"taskId": task_id} for task_id in ids))},
         cleanup="DELETE FROM time_entries WHERE note = 'bench-timer'",
+        max_clients=1,
     )
     return [create, complete, timer]
 

@@ -86,7 +86,7 @@ _ROW_COLUMNS = (
     "id", "company_id", "type", "subject_id", "actor_user_id", "payload", "created_at", "dispatches", "trace_context",
 )  # fmt: skip
 # The same INSERT as driver SQL ($1, $2 ... in `_ROW_COLUMNS` order), for a transaction run straight through asyncpg.
-_INSERT_SQL = str(_INSERT.compile(dialect=postgresql_asyncpg.dialect(), column_keys=list(_ROW_COLUMNS)))  # type: ignore[no-untyped-call]
+OUTBOX_INSERT_SQL = str(_INSERT.compile(dialect=postgresql_asyncpg.dialect(), column_keys=list(_ROW_COLUMNS)))  # type: ignore[no-untyped-call]
 _JSON_COLUMNS = frozenset({"payload", "trace_context"})
 
 
@@ -142,7 +142,22 @@ async def record_on(
     """`record` for a transaction run straight through the driver (db.tenant.write_as): the same row, the same
     INSERT. The JSON columns go as text, as SQLAlchemy's codecs on the pool's connections take them, and None as
     JSON null, as SQLAlchemy writes it (`none_as_null` is off)."""
+    values = outbox_values(
+        event_type, company_id=company_id, subject_id=subject_id, actor_user_id=actor_user_id, data=data
+    )
+    await connection.execute(OUTBOX_INSERT_SQL, *values)
+    return values[0]  # type: ignore[return-value]
+
+
+def outbox_values(
+    event_type: EventType | InternalEventType,
+    *,
+    company_id: uuid.UUID,
+    subject_id: uuid.UUID | None,
+    actor_user_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> list[object]:
+    """The parameters of OUTBOX_INSERT_SQL for the event `record_on` writes (its id first), for a statement that
+    writes the event together with the change it reports."""
     row = _row(event_type, company_id, subject_id, actor_user_id, data)
-    values = [json.dumps(row[name]) if name in _JSON_COLUMNS else row[name] for name in _ROW_COLUMNS]
-    await connection.execute(_INSERT_SQL, *values)
-    return row["id"]  # type: ignore[no-any-return]
+    return [json.dumps(row[name]) if name in _JSON_COLUMNS else row[name] for name in _ROW_COLUMNS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -20,7 +21,7 @@ from db.models import Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden
-from domain.events.service import EventType, record, record_on, snapshot
+from domain.events.service import OUTBOX_INSERT_SQL, EventType, outbox_values, record, record_on, snapshot
 from domain.lookups import get_one, require_company
 from domain.tasks.queries import TaskRow
 from domain.validation import Checks
@@ -145,24 +146,43 @@ async def create_task(
     return task
 
 
-# The company's row as the caller sees it, and the INSERT as driver SQL ($1, $2 ... in TaskRow's order), for a
-# transaction run straight through the driver.
-_VISIBLE_COMPANY_SQL = "SELECT true FROM companies WHERE id = $1"
+def _insert_from(insert_sql: str, source: str, shift: int) -> str:
+    """A compiled `INSERT ... VALUES (...)` as `INSERT ... SELECT ... FROM source`, its parameters numbered after
+    `shift` others: a row for each row of `source`, none when it has none."""
+    head, _, values = insert_sql.partition(" VALUES (")
+    assert values.endswith(")"), insert_sql
+    numbered = re.sub(r"\$(\d+)", lambda number: f"${int(number.group(1)) + shift}", values[:-1])
+    return f"{head} SELECT {numbered} FROM {source}"
+
+
+# The task and its event in one statement, for a transaction run straight through the driver: both only when the
+# caller sees the company (its row as the policies show it); a WITH's INSERT runs whether read or not, and none
+# RETURNs (which the tasks' read policies would check too). The parameters are the task's columns in TaskRow's
+# order ($2 its company), then the event's.
 _INSERT_TASK_SQL = str(_INSERT_TASK.compile(dialect=_DIALECT, column_keys=list(TaskRow._fields)))
+_CREATE_SQL = (
+    "WITH visible AS (SELECT FROM companies WHERE id = $2::UUID),"
+    f" task AS ({_insert_from(_INSERT_TASK_SQL, 'visible', 0)})"
+    f" {_insert_from(OUTBOX_INSERT_SQL, 'visible', len(TaskRow._fields))}"
+)
 
 
 async def create_task_on(
     connection: asyncpg.Connection, *, company_id: uuid.UUID, created_by: uuid.UUID | None, changes: TaskChanges
 ) -> TaskRow | None:
     """`create_task` in a transaction run straight through the driver (db.tenant.write_as): the same row and
-    event. None when the caller does not see the company (`create_task` tells why); a refused row raises the
-    driver's error, unworded."""
+    event, in one statement. None when the caller does not see the company (`create_task` tells why); a refused
+    row raises the driver's error, unworded."""
     task = _new_task(company_id, created_by, changes)
-    if await connection.fetchval(_VISIBLE_COMPANY_SQL, company_id) is None:
-        return None
-    await connection.execute(_INSERT_TASK_SQL, *task)
-    await _record_on(connection, created_by, EventType.TASK_CREATED, task)
-    return task
+    event = outbox_values(
+        EventType.TASK_CREATED,
+        company_id=company_id,
+        subject_id=task.id,
+        actor_user_id=created_by,
+        data=_event_data(task),
+    )
+    status = await connection.execute(_CREATE_SQL, *task, *event)
+    return task if status == "INSERT 0 1" else None
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task:
@@ -282,9 +302,7 @@ SNAPSHOT = (
 async def _record(
     session: AsyncSession, event_type: EventType, task: Task | TaskRow, changed: dict[str, object] | None = None
 ) -> None:
-    data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
-    if changed is not None:
-        data["changed"] = sorted(changed)
+    data = _event_data(task, changed)
     await record(session, event_type, company_id=task.company_id, subject_id=task.id, data=data)
 
 
@@ -295,12 +313,17 @@ async def _record_on(
     task: TaskRow,
     changed: dict[str, object] | None = None,
 ) -> None:
-    data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
-    if changed is not None:
-        data["changed"] = sorted(changed)
+    data = _event_data(task, changed)
     await record_on(
         connection, event_type, company_id=task.company_id, subject_id=task.id, actor_user_id=actor_user_id, data=data
     )
+
+
+def _event_data(task: Task | TaskRow, changed: dict[str, object] | None = None) -> dict[str, object]:
+    data: dict[str, object] = {"task": snapshot(task, SNAPSHOT)}
+    if changed is not None:
+        data["changed"] = sorted(changed)
+    return data
 
 
 # For the areas that change a task's satellite rows (its scheduling fields) and report it as a task change.

@@ -252,7 +252,7 @@ MUTATIONS = {
 # driver: BEGIN with the caller settings in one message, each lookup the rules need, the write, its outbox event,
 # COMMIT. An update finds its row by writing it: a lookup is sent only when no row came back (NotFound or refused).
 MUTATION_STATEMENTS = {
-    "createTask": ["BEGIN", "SELECT", "INSERT", "INSERT", "COMMIT"],  # the company, the task, its event
+    "createTask": ["BEGIN", "WITH", "COMMIT"],  # the company, the task and its event in one statement
     "updateTask": ["BEGIN", "UPDATE", "INSERT", "COMMIT"],  # the change (returning the status it had), its event
     "completeTask": ["BEGIN", "UPDATE", "INSERT", "COMMIT"],
     "startTimer": ["BEGIN", "SELECT", "SELECT", "INSERT", "INSERT", "COMMIT"],  # the task, a running timer, ...
