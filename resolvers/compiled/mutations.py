@@ -53,11 +53,11 @@ from strawberry import relay
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionResult
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from db.tenant import Caller, CommitUnknown
 from domain.errors import DomainError
+from resolvers.compiled.arguments import PlannedArguments
 from resolvers.compiled.outcomes import answer_to_failure, commit, commit_failed, timed_out
 from resolvers.context import Context
 from resolvers.document_cost import endless_spreads, too_costly
@@ -106,7 +106,7 @@ class Prepared:
     response_key: str  # the root field's alias, or its name
     node: FieldNode
     field: GraphQLField
-    arguments: list[Any]  # the field's StrawberryArguments, for converting the input as the executor does
+    arguments: PlannedArguments  # converts the field's arguments as the executor does
     write: Write
     payload: tuple[tuple[str, Render], ...]  # response keys in the executor's order
 
@@ -126,6 +126,7 @@ class CompiledMutations:
         self._cost = schema.limits.cost
         self._operation_seconds = schema.limits.operation_seconds
         self._valid_documents = schema.valid_documents
+        self._planned: dict[str, PlannedArguments] = {}
         self._documents: Recent[tuple[str, str | None], Prepared | None] = Recent(max_documents)
         self._renders = {write.type_name: _renders(self._schema, write.type_name) for write in WRITES.values()}
         self.answered = 0
@@ -232,12 +233,7 @@ class CompiledMutations:
             return None
         try:
             values = get_argument_values(prepared.field, prepared.node, variables)
-            converted = convert_arguments(
-                values,
-                prepared.arguments,
-                scalar_registry=self._strawberry.schema_converter.scalar_registry,
-                config=self._strawberry.config,
-            )
+            converted = prepared.arguments(values)
         except Exception:
             return None  # a malformed id or value: the executor words the error
         return converted.get("input")
@@ -290,10 +286,19 @@ class CompiledMutations:
             response_key=node.alias.value if node.alias else node.name.value,
             node=node,
             field=field,
-            arguments=list(definition.arguments),
+            arguments=self._arguments_of(definition),
             write=write,
             payload=tuple(payload.items()),
         )
+
+    def _arguments_of(self, definition: StrawberryField) -> PlannedArguments:
+        """One plan per mutation field, shared by every document that calls it."""
+        planned = self._planned.get(definition.python_name)
+        if planned is None:
+            registry = self._strawberry.schema_converter.scalar_registry
+            planned = PlannedArguments(list(definition.arguments), registry, self._strawberry.config)
+            self._planned[definition.python_name] = planned
+        return planned
 
     def _collect(
         self,
