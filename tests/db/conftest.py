@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
+from tests.db.pooled import DROP_PROBE, PROBE
 
 
 @pytest.fixture
@@ -16,3 +18,13 @@ async def one_connection(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=1)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def notes(owner: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
+    """The owner's connection, with the probe table of tests/db/pooled.py there until the test ends."""
+    await owner.execute(PROBE)
+    try:
+        yield owner
+    finally:
+        await owner.execute(DROP_PROBE)

@@ -18,24 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.engine import create_engine, database_unavailable
 from db.tenant import Caller, write_as
 from tests.db.holding_proxy import HoldingProxy, holding_proxy
-from tests.db.pooled import owner_of
+from tests.db.pooled import NOTE, owner_of, written
 
 ADA = Caller(user_id=uuid.uuid4(), company_id=uuid.uuid4())
-PROBE = """
-CREATE SCHEMA ended_probe;
-CREATE TABLE ended_probe.notes (n integer NOT NULL);
-GRANT USAGE ON SCHEMA ended_probe TO rhythm_app;
-GRANT SELECT, INSERT ON ended_probe.notes TO rhythm_app;
-"""
-
-
-@pytest.fixture
-async def notes(owner: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
-    await owner.execute(PROBE)
-    try:
-        yield owner
-    finally:
-        await owner.execute("DROP SCHEMA ended_probe CASCADE")
 
 
 @pytest.fixture
@@ -67,7 +52,7 @@ async def test_a_write_whose_connection_the_server_ended_before_commit_runs_once
 
     async def work(connection: asyncpg.Connection) -> str:
         backends.append(await connection.fetchval("SELECT pg_backend_pid()"))
-        await connection.execute("INSERT INTO ended_probe.notes VALUES ($1)", len(backends))
+        await connection.execute(NOTE, len(backends))
         if len(backends) == 1:
             await _end_backend(notes, proxy, backends[0])
         return "written"
@@ -77,7 +62,7 @@ async def test_a_write_whose_connection_the_server_ended_before_commit_runs_once
 
     assert len(backends) == 2
     assert backends[0] != backends[1]
-    assert [row["n"] for row in await notes.fetch("SELECT n FROM ended_probe.notes")] == [2]
+    assert [n for n, _ in await written(notes)] == [2]
 
 
 async def test_a_pooled_connection_the_server_ended_while_idle_is_replaced(
@@ -88,12 +73,12 @@ async def test_a_pooled_connection_the_server_ended_while_idle_is_replaced(
     await _end_backend(notes, proxy, ended)
 
     async def work(connection: asyncpg.Connection) -> int:
-        await connection.execute("INSERT INTO ended_probe.notes VALUES (1)")
+        await connection.execute(NOTE, 1)
         backend: int = await connection.fetchval("SELECT pg_backend_pid()")
         return backend
 
     assert await asyncio.wait_for(write_as(engine, ADA, work), 60) != ended
-    assert [row["n"] for row in await notes.fetch("SELECT n FROM ended_probe.notes")] == [1]
+    assert [n for n, _ in await written(notes)] == [1]
 
 
 async def test_a_session_whose_connection_the_server_ended_hears_an_outage(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import orjson
@@ -15,40 +14,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tenant import Caller, CommitUnknown, caller_settings, write_as
-from tests.db.pooled import SEEN, clean, left_behind, owner_of
+from tests.db.pooled import NOTE, SEEN, clean, left_behind, owner_of, written
 
 ADA = Caller(user_id=uuid.uuid4(), company_id=uuid.uuid4())
 ODD = Caller(company_id=uuid.uuid4(), api_key_id=uuid.uuid4(), api_scopes=frozenset({"tasks:write", "it's"}))
-
-# A table of its own, outside `public`: rhythm_app may insert and read it; a negative number passes the
-# statement and fails at COMMIT (a deferred constraint trigger).
-PROBE = """
-CREATE SCHEMA write_as_probe;
-CREATE TABLE write_as_probe.notes (n integer NOT NULL, written_by text NOT NULL);
-CREATE FUNCTION write_as_probe.refuse_negative() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.n < 0 THEN RAISE EXCEPTION 'negative at commit' USING ERRCODE = 'check_violation'; END IF;
-  RETURN NULL;
-END $$;
-CREATE CONSTRAINT TRIGGER refuse_negative AFTER INSERT ON write_as_probe.notes
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION write_as_probe.refuse_negative();
-GRANT USAGE ON SCHEMA write_as_probe TO rhythm_app;
-GRANT SELECT, INSERT ON write_as_probe.notes TO rhythm_app;
-"""
-NOTE = "INSERT INTO write_as_probe.notes VALUES ($1, current_setting('rhythm.user_id') || current_user)"
-
-
-@pytest.fixture
-async def notes(owner: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
-    await owner.execute(PROBE)
-    try:
-        yield owner
-    finally:
-        await owner.execute("DROP SCHEMA write_as_probe CASCADE")
-
-
-async def _written(owner: asyncpg.Connection) -> list[tuple[int, str]]:
-    return [(row["n"], row["written_by"]) for row in await owner.fetch("SELECT * FROM write_as_probe.notes")]
 
 
 @pytest.mark.parametrize("caller", [ADA, ODD], ids=["one message", "parameterised"])
@@ -67,7 +36,7 @@ async def test_a_write_runs_as_its_caller_and_commits(
     assert seen["role"] == "rhythm_app"
     assert seen["pid"] == pid
     assert seen["scopes"] == caller_settings(caller)["api_scopes"]
-    assert await _written(notes) == [(1, caller_settings(caller)["user_id"] + "rhythm_app")]
+    assert await written(notes) == [(1, caller_settings(caller)["user_id"] + "rhythm_app")]
     clean(await left_behind(one_connection), owner)
 
 
@@ -81,7 +50,7 @@ async def test_work_that_raises_writes_nothing(one_connection: AsyncEngine, note
     with pytest.raises(LookupError):
         await write_as(one_connection, ADA, work)
 
-    assert await _written(notes) == []
+    assert await written(notes) == []
     left = await left_behind(one_connection)
     assert left["pid"] == pid  # rolled back, and still pooled
     clean(left, owner)
@@ -97,7 +66,7 @@ async def test_a_failed_statement_writes_nothing(one_connection: AsyncEngine, no
     with pytest.raises(asyncpg.NotNullViolationError):
         await write_as(one_connection, ADA, work)
 
-    assert await _written(notes) == []
+    assert await written(notes) == []
     clean(await left_behind(one_connection), owner)
 
 
@@ -116,7 +85,7 @@ async def test_a_cancelled_write_writes_nothing(one_connection: AsyncEngine, not
     with pytest.raises(asyncio.CancelledError):
         await writing
 
-    assert await _written(notes) == []
+    assert await written(notes) == []
     clean(await left_behind(one_connection), owner)
 
 
@@ -133,5 +102,5 @@ async def test_a_refused_commit_is_commit_unknown_and_writes_nothing(
         await write_as(one_connection, ADA, work)
 
     assert isinstance(raised.value.__cause__, asyncpg.CheckViolationError)
-    assert await _written(notes) == []
+    assert await written(notes) == []
     clean(await left_behind(one_connection), owner)
