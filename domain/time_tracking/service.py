@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import asyncpg
@@ -29,7 +29,7 @@ async def stop_timer(session: AsyncSession, user_id: uuid.UUID) -> TimeEntry:
     entry = await running_timer(session, user_id)
     if entry is None:
         raise NotFound("No timer is running.")
-    entry.ended_at = max(datetime.now(UTC), entry.started_at)
+    entry.ended_at = max(utcnow(), entry.started_at)
     async with refusals():
         await session.flush()
     await _record(session, EventType.TIMER_STOPPED, entry)
@@ -124,7 +124,7 @@ async def start_timer_on(
         if await connection.fetchval(_RUNNING_SQL, user_id) is not None:
             return None
     else:
-        stopped = await connection.fetchrow(_STOP_SQL, user_id, datetime.now(UTC))
+        stopped = await connection.fetchrow(_STOP_SQL, user_id, utcnow())
         if stopped is not None:
             await _record_on(connection, EventType.TIMER_STOPPED, TimeEntryRow(*stopped))
     now = utcnow()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from base.clock import reset, set_time
 from tests.factories import Person, create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 
@@ -145,6 +146,30 @@ async def test_stopping_the_timer_ends_it(graphql: GraphQL) -> None:
     assert datetime.fromisoformat(stopped["endedAt"]) >= datetime.fromisoformat(stopped["startedAt"])
     assert stopped["durationSeconds"] >= 0
     assert await running_timer(graphql, ada) is None
+
+
+async def test_a_timer_stops_at_the_clocks_time_when_stopped_and_when_the_next_starts(graphql: GraphQL) -> None:
+    """Every end and start reads the one clock (base.clock), on both the compiled and the resolvers' paths."""
+    ada = await sign_up(graphql, name="Ada Clock")
+    started = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+    set_time(started)
+    try:
+        first = await start(graphql, ada, companyId=ada.personal_company_id)
+        set_time(started + timedelta(minutes=90))
+        second = await start(graphql, ada, companyId=ada.personal_company_id, stopRunning=True)
+        set_time(started + timedelta(minutes=100))
+        stopped = await stop(graphql, ada)
+        data = await graphql("{ viewer { timeEntries { nodes { id startedAt endedAt } } } }", caller=ada)
+    finally:
+        reset()
+
+    spans = {
+        entry["id"]: (datetime.fromisoformat(entry["startedAt"]), datetime.fromisoformat(entry["endedAt"]))
+        for entry in data["viewer"]["timeEntries"]["nodes"]
+    }
+    assert spans[first["id"]] == (started, started + timedelta(minutes=90))
+    assert spans[second["id"]] == (started + timedelta(minutes=90), started + timedelta(minutes=100))
+    assert stopped["durationSeconds"] == 600
 
 
 async def test_stopping_with_no_timer_running_is_not_found(graphql: GraphQL) -> None:
