@@ -4,10 +4,13 @@ names."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
+from graphql import GraphQLError
 from litestar import Litestar
 
+from db.tenant import Caller
 from resolvers.compiled.reads import CompiledReads
 from tests.factories import create_task, sign_up
 from tests.graphql import GraphQL
@@ -62,3 +65,35 @@ async def test_variables_in_another_key_order_read_the_same(graphql: GraphQL) ->
     one = await graphql(SIZED, {"a": 2, "b": 3, "c": 4}, caller=ada)
     other = await graphql(SIZED, {"c": 4, "b": 3, "a": 2}, caller=ada)
     assert one == other
+
+
+NEWEST = "query Newest($first: Int) { viewer { notifications(first: $first) { nodes { id } pageInfo { endCursor } } } }"
+PROJECT_PAGE = """query ProjectPage($id: ID!, $first: Int) {
+  node(id: $id) { ... on Project { tasks(first: $first) { nodes { id } } } } }"""
+
+
+def _statement(app: Litestar, query: str, variables: dict[str, object]) -> tuple[str, tuple[object, ...]]:
+    reads = _reads(app)
+    prepared = reads._prepared(query, None)
+    assert prepared is not None
+    assert not isinstance(prepared, GraphQLError)
+    plan = reads._plan(prepared, Caller(user_id=uuid.uuid4()), variables)
+    assert isinstance(plan, tuple)
+    return plan
+
+
+def test_a_statement_whose_only_parameters_are_page_sizes_carries_them_in_its_text(app: Litestar) -> None:
+    # Without a parameter left, PostgreSQL plans the statement once per connection, not at every execution.
+    sql, params = _statement(app, NEWEST, {"first": 7})
+    assert params == ()
+    assert "LIMIT 7)" in sql
+    assert "$" not in sql
+
+
+def test_page_sizes_stay_parameters_beside_other_parameters(app: Litestar) -> None:
+    # Beside an id or a cursor, a generic plan that knew the page size could read a project's tasks by a bitmap
+    # scan and a sort where the one planned for the values reads them in order.
+    project = base64.b64encode(f"Project:{uuid.uuid4()}".encode()).decode()
+    sql, params = _statement(app, PROJECT_PAGE, {"id": project, "first": 7})
+    assert 7 in params
+    assert "LIMIT $" in sql
