@@ -47,8 +47,10 @@ LEGEND = """\
 req/s: answers without error per second over all rounds. p50, p99: latency over all rounds (with wrk, its
 1,000 quantiles of each round, merged). SQL/req: statements PostgreSQL ran per request, from pg_stat_statements
 over {counted} sequential requests less the background counted over as long idle, rounded per statement: BEGIN,
-the caller settings, every query, COMMIT, and any pool pre-ping. PG ms/req: PostgreSQL's execution time of
-those statements per request, over the same sequential requests (one client at a time). RSS MB: peak resident
+the caller settings, every query, COMMIT, and any pool pre-ping. PG ms/req: PostgreSQL's planning and execution
+time of those statements per request (planning counted by an embedded server; a server given by --database-url
+counts it only with pg_stat_statements.track_planning on), over the same sequential requests (one client at a
+time). RSS MB: peak resident
 memory of the server's whole process tree, sampled every 0.25 s during the measured runs. CPU ms/req: user and
 system CPU time of the server's process tree over the measured runs, per request. client CPU: the load
 generator's share of one core. req/s by round: each measured run, for the spread. Rhythm / PG4, Rhythm / PG5:

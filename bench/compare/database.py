@@ -38,9 +38,21 @@ async def _preload(admin_url: str) -> bool:
         await connection.close()
 
 
+async def _track_planning(admin_url: str) -> None:
+    """Count planning time too: a statement PostgreSQL plans again at every execution costs it as much as running."""
+    connection = await asyncpg.connect(admin_url)
+    try:
+        if str(await connection.fetchval(f"SHOW {EXTENSION}.track_planning")) != "on":
+            await connection.execute(f"ALTER SYSTEM SET {EXTENSION}.track_planning = on")
+            await connection.execute("SELECT pg_reload_conf()")
+    finally:
+        await connection.close()
+
+
 @contextmanager
 def running_server(database_url: str | None, data_dir: Path) -> Iterator[Server]:
-    """The dashboard bench's server; an embedded one gets pg_stat_statements preloaded (kept in its data)."""
+    """The dashboard bench's server; an embedded one gets pg_stat_statements preloaded, counting planning time
+    (kept in its data)."""
     if database_url:
         with plain_server(database_url, data_dir) as server:
             yield server
@@ -50,6 +62,7 @@ def running_server(database_url: str | None, data_dir: Path) -> Iterator[Server]
         if asyncio.run(_preload(cluster.url("postgres"))):
             cluster.stop()
             cluster = embedded.start(data_dir)
+        asyncio.run(_track_planning(cluster.url("postgres")))
     except embedded.DataDirInUse as error:
         sys.exit(f"bench: {error}")
     try:
@@ -72,13 +85,13 @@ async def enable_counting(admin_url: str) -> str | None:
         await connection.close()
 
 
-Snapshot = dict[int, tuple[int, float, str]]  # queryid: calls, total execution ms, SQL text
+Snapshot = dict[int, tuple[int, float, str]]  # queryid: calls, total planning and execution ms, SQL text
 
 
 @dataclass(frozen=True, slots=True)
 class Counted:
     per_request: int
-    db_ms: float  # PostgreSQL's execution time per request, summed over its statements
+    db_ms: float  # PostgreSQL's planning and execution time per request, summed over its statements
     statements: list[tuple[float, str]]  # (estimated runs per request, SQL text), most frequent first
 
 
@@ -86,8 +99,8 @@ async def snapshot(admin_url: str, database: str) -> Snapshot:
     connection = await asyncpg.connect(admin_url)
     try:
         records = await connection.fetch(
-            f"SELECT s.queryid, sum(s.calls)::bigint AS calls, sum(s.total_exec_time) AS ms, min(s.query) AS query"
-            f" FROM {EXTENSION} s JOIN pg_database d ON d.oid = s.dbid"
+            "SELECT s.queryid, sum(s.calls)::bigint AS calls, sum(s.total_plan_time + s.total_exec_time) AS ms,"
+            f" min(s.query) AS query FROM {EXTENSION} s JOIN pg_database d ON d.oid = s.dbid"
             " WHERE d.datname = $1 AND s.queryid IS NOT NULL GROUP BY s.queryid",
             database,
         )
