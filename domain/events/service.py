@@ -149,6 +149,26 @@ async def record_on(
     return values[0]  # type: ignore[return-value]
 
 
+def outbox_insert_from(
+    source: str, *, company_id: str, event_type: str, subject_id: str, payload: str, first: int
+) -> str:
+    """An INSERT of an event for each row of `source` (a WITH query of the same statement) whose company, type,
+    subject and payload are SQL over that row: the event written by the statement that makes the change, in one
+    round trip. Its id, actor, time and trace context are the parameters `$first` to `$first + 3`, in the order
+    `outbox_parameters` gives them."""
+    return (
+        f"INSERT INTO outbox ({', '.join(_ROW_COLUMNS)})"
+        f" SELECT ${first}::UUID, {company_id}, {event_type}, {subject_id}, ${first + 1}::UUID, {payload},"
+        f" ${first + 2}::TIMESTAMPTZ, 0, ${first + 3}::JSONB FROM {source}"
+    )
+
+
+def outbox_parameters(actor_user_id: uuid.UUID | None) -> tuple[uuid.UUID, uuid.UUID | None, datetime, str]:
+    """The parameters of `outbox_insert_from`: a new event's id, its actor, its time and trace context, as `_row`
+    makes them (the trace context as text, JSON null when there is none)."""
+    return uuid.uuid4(), actor_user_id, utcnow(), json.dumps(current_carrier())
+
+
 def outbox_values(
     event_type: EventType | InternalEventType,
     *,

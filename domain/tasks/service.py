@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -21,8 +22,17 @@ from db.models import Task, TaskPriority, TaskStatus
 from domain.changes import UNCHANGED, Change, Unchanged
 from domain.db_errors import delete_visible, refusals
 from domain.errors import Forbidden
-from domain.events.service import OUTBOX_INSERT_SQL, EventType, outbox_values, record, record_on, snapshot
+from domain.events.service import (
+    OUTBOX_INSERT_SQL,
+    EventType,
+    outbox_insert_from,
+    outbox_parameters,
+    outbox_values,
+    record,
+    snapshot,
+)
 from domain.lookups import get_one, require_company
+from domain.sql_json import isoformat_sql
 from domain.tasks.queries import TaskRow
 from domain.validation import Checks
 
@@ -207,7 +217,7 @@ def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple
         values["completed_at"] = sa.func.coalesce(_TASKS.c.completed_at, now) if done else sa.null()
     values["updated_at"] = now
     task_id = sa.bindparam("task_id", type_=_TASKS.c.id.type)
-    earlier = sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery()
+    earlier = sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery().label("earlier_status")
     statement = (
         sa.update(_TASKS)
         .where(_TASKS.c.id == task_id)
@@ -218,15 +228,60 @@ def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple
     return str(compiled), tuple(compiled.positiontup or ())
 
 
+def _snapshot_sql(alias: str) -> str:
+    """`snapshot(task, SNAPSHOT)` of the task row `alias` as jsonb: the same keys and values."""
+
+    def value(name: str) -> str:
+        column = f"{alias}.{name}"
+        return isoformat_sql(column) if isinstance(_TASKS.c[name].type, sa.DateTime) else column
+
+    pairs = ", ".join(f"'{name}', {value(name)}" for name in SNAPSHOT)
+    return f"jsonb_build_object({pairs})"
+
+
+@lru_cache(maxsize=512)
+def _update_with_event_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple[str, ...]]:
+    """`_update_sql`'s UPDATE and the event it makes in one statement: the UPDATE's rows as it returns them, the
+    event written from the row it changed (none when it changed none). Its SQL and the names of the UPDATE's
+    parameters in order; the event's follow them (`outbox_parameters`, then the changed fields' names as a JSON
+    list)."""
+    update, names = _update_sql(columns, done)
+    first = len(names) + 1
+    # As `_updated` decides it: completed when the status became done by this UPDATE.
+    done_value = f"'{TaskStatus.DONE.value}'"
+    completed = f"updated.status = {done_value} AND updated.earlier_status IS DISTINCT FROM {done_value}"
+    event_type = (
+        f"CASE WHEN {completed} THEN '{EventType.TASK_COMPLETED.value}' ELSE '{EventType.TASK_UPDATED.value}' END"
+    )
+    payload = f"jsonb_build_object('task', {_snapshot_sql('updated')}, 'changed', ${first + 4}::JSONB)"
+    event = outbox_insert_from(
+        "updated",
+        company_id="updated.company_id",
+        event_type=event_type,
+        subject_id="updated.id",
+        payload=payload,
+        first=first,
+    )
+    return f"WITH updated AS ({update}), event AS ({event}) SELECT * FROM updated", names
+
+
 def _update_statement(task_id: uuid.UUID, changes: TaskChanges) -> tuple[str, tuple[object, ...]]:
     """The checked changes as the UPDATE ... RETURNING's SQL and its values in order."""
+    columns, done, values = _update_parts(task_id, changes)
+    sql, names = _update_sql(columns, done)
+    return sql, tuple(values[name] for name in names)
+
+
+def _update_parts(task_id: uuid.UUID, changes: TaskChanges) -> tuple[tuple[str, ...], bool | None, dict[str, Any]]:
+    """The checked changes: the columns they set, whether the status they set is done (None: no status), and the
+    statement's values by parameter name."""
     check_task(changes)
     values = _normalised(changes)
     done = None if "status" not in values else values["status"] == TaskStatus.DONE.value
-    sql, names = _update_sql(tuple(values), done)
+    columns = tuple(values)
     values["now"] = utcnow()
     values["task_id"] = task_id
-    return sql, tuple(values[name] for name in names)
+    return columns, done, values
 
 
 def _updated(row: Sequence[Any]) -> tuple[TaskRow, EventType]:
@@ -255,17 +310,15 @@ async def update_task(session: AsyncSession, task_id: uuid.UUID, changes: TaskCh
 async def update_task_on(
     connection: asyncpg.Connection, actor_user_id: uuid.UUID | None, task_id: uuid.UUID, changes: TaskChanges
 ) -> TaskRow | None:
-    """`update_task` in a transaction run straight through the driver (db.tenant.write_as): the same statement
-    and event. None when no row changed (the caller cannot see the task, or a policy refused the change): which
-    of the two, `update_task` tells. A refused value (a project or assignee of another company) raises the
-    driver's error, unworded."""
-    sql, parameters = _update_statement(task_id, changes)
-    row = await connection.fetchrow(sql, *parameters)
-    if row is None:
-        return None
-    task, event_type = _updated(row)
-    await _record_on(connection, actor_user_id, event_type, task, changed=changes.given())
-    return task
+    """`update_task` in a transaction run straight through the driver (db.tenant.write_as): the same UPDATE and
+    event, in one statement (the event's payload written by PostgreSQL as `snapshot` writes it). None when no row
+    changed (the caller cannot see the task, or a policy refused the change): which of the two, `update_task`
+    tells. A refused value (a project or assignee of another company) raises the driver's error, unworded."""
+    columns, done, values = _update_parts(task_id, changes)
+    sql, names = _update_with_event_sql(columns, done)
+    event = (*outbox_parameters(actor_user_id), json.dumps(sorted(changes.given())))
+    row = await connection.fetchrow(sql, *(values[name] for name in names), *event)
+    return None if row is None else _updated(row)[0]
 
 
 def _refresh_loaded(session: AsyncSession, task: TaskRow) -> None:
@@ -304,19 +357,6 @@ async def _record(
 ) -> None:
     data = _event_data(task, changed)
     await record(session, event_type, company_id=task.company_id, subject_id=task.id, data=data)
-
-
-async def _record_on(
-    connection: asyncpg.Connection,
-    actor_user_id: uuid.UUID | None,
-    event_type: EventType,
-    task: TaskRow,
-    changed: dict[str, object] | None = None,
-) -> None:
-    data = _event_data(task, changed)
-    await record_on(
-        connection, event_type, company_id=task.company_id, subject_id=task.id, actor_user_id=actor_user_id, data=data
-    )
 
 
 def _event_data(task: Task | TaskRow, changed: dict[str, object] | None = None) -> dict[str, object]:

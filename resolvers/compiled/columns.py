@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.pagination import SortKey
+from domain.sql_json import isoformat_sql
 
 # A table alias in, an SQL expression out.
 Expr = Callable[[str], str]
@@ -33,16 +34,7 @@ def instant(name: str) -> Expr:
 
 def instant_of(expression: Expr) -> Expr:
     """`instant` of any timestamptz expression."""
-
-    def render(alias: str) -> str:
-        utc = f"({expression(alias)} AT TIME ZONE 'UTC')"
-        micro = f"to_char({utc}, 'US')"
-        return (
-            f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
-            f" || CASE {micro} WHEN '000000' THEN '' ELSE '.' || {micro} END || '+00:00'"
-        )
-
-    return render
+    return lambda alias: isoformat_sql(expression(alias))
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,8 +253,8 @@ MUTATIONS = {
 # COMMIT. An update finds its row by writing it: a lookup is sent only when no row came back (NotFound or refused).
 MUTATION_STATEMENTS = {
     "createTask": ["BEGIN", "WITH", "COMMIT"],  # the company, the task and its event in one statement
-    "updateTask": ["BEGIN", "UPDATE", "INSERT", "COMMIT"],  # the change (returning the status it had), its event
-    "completeTask": ["BEGIN", "UPDATE", "INSERT", "COMMIT"],
+    "updateTask": ["BEGIN", "WITH", "COMMIT"],  # the change (returning the status it had) and its event
+    "completeTask": ["BEGIN", "WITH", "COMMIT"],
     "startTimer": ["BEGIN", "SELECT", "SELECT", "INSERT", "INSERT", "COMMIT"],  # the task, a running timer, ...
 }
 
