@@ -281,17 +281,15 @@ class Statement:
         rows = f"SELECT {alias}.*, row_number() OVER (ORDER BY {order}) AS __n{distance} FROM ({page_rows}) {alias}"
         return f"(SELECT {connection_json} FROM ({rows}) {alias})"
 
-    def cursor(self, ordering: Ordering, alias: str, picked: Callable[[str], str] | None = None) -> str:
-        """`domain.pagination.encode_cursor`: URL-safe base64 of the JSON list [ordering name, *values].
+    def cursor(self, ordering: Ordering, alias: str) -> str:
+        """`domain.pagination.encode_cursor` of the row `alias`: URL-safe base64 of the JSON list [ordering name,
+        *values]."""
+        return _encoded_cursor(ordering, [column.cursor_text(alias) for column in ordering.columns])
 
-        With `picked`, each column `alias.name` the ordering reads becomes `picked(name)`.
-        """
-        texts = [column.cursor_text(alias) for column in ordering.columns]
-        if picked is not None:
-            texts = [_COLUMN_OF_PICKED.sub(lambda found: picked(found[1]), text) for text in texts]
-        values = " || '\",\"' || ".join(f"({text})" for text in texts)
-        payload = f"""'["{ordering.sort.name}","' || {values} || '"]'"""
-        return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+    def picked_cursor(self, ordering: Ordering, picked: Callable[[str], str]) -> str:
+        """`cursor` of a row whose every column the ordering reads is `picked(column name)`."""
+        texts = [column.cursor_text(_PICKED) for column in ordering.columns]
+        return _encoded_cursor(ordering, [_COLUMN_OF_PICKED.sub(lambda found: picked(found[1]), t) for t in texts])
 
     # GraphQL plumbing
 
@@ -382,6 +380,12 @@ class Statement:
         return f"x{number}"
 
 
+def _encoded_cursor(ordering: Ordering, texts: list[str]) -> str:
+    values = " || '\",\"' || ".join(f"({text})" for text in texts)
+    payload = f"""'["{ordering.sort.name}","' || {values} || '"]'"""
+    return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+
+
 class _PageParts:
     """The fields of one connection: nodes, edges and page info, over the page's numbered rows."""
 
@@ -462,7 +466,7 @@ class _PageParts:
             if name in ("startCursor", "endCursor"):
                 order = f"{self._alias}.__n{'' if name == 'startCursor' else ' DESC'}"
                 self._aggregates = True
-                return scalar(self._statement.cursor(self._ordering, _PICKED, self._picked(order)))
+                return scalar(self._statement.picked_cursor(self._ordering, self._picked(order)))
             raise Declined(name)
 
         return self._statement.fields_json("PageInfo", nodes, field)
