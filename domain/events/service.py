@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import uuid
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,25 +130,6 @@ async def record(
     return row["id"]  # type: ignore[no-any-return]
 
 
-async def record_on(
-    connection: asyncpg.Connection,
-    event_type: EventType | InternalEventType,
-    *,
-    company_id: uuid.UUID,
-    subject_id: uuid.UUID | None,
-    actor_user_id: uuid.UUID | None,
-    data: dict[str, Any],
-) -> uuid.UUID:
-    """`record` for a transaction run straight through the driver (db.tenant.write_as): the same row, the same
-    INSERT. The JSON columns go as text, as SQLAlchemy's codecs on the pool's connections take them, and None as
-    JSON null, as SQLAlchemy writes it (`none_as_null` is off)."""
-    values = outbox_values(
-        event_type, company_id=company_id, subject_id=subject_id, actor_user_id=actor_user_id, data=data
-    )
-    await connection.execute(OUTBOX_INSERT_SQL, *values)
-    return values[0]  # type: ignore[return-value]
-
-
 def outbox_insert_from(
     source: str, *, company_id: str, event_type: str, subject_id: str, payload: str, first: int
 ) -> str:
@@ -161,6 +142,12 @@ def outbox_insert_from(
         f" SELECT ${first}::UUID, {company_id}, {event_type}, {subject_id}, ${first + 1}::UUID, {payload},"
         f" ${first + 2}::TIMESTAMPTZ, 0, ${first + 3}::JSONB FROM {source}"
     )
+
+
+def outbox_insert_after(shift: int) -> str:
+    """OUTBOX_INSERT_SQL with its parameters numbered after `shift` others: the event's INSERT after another
+    statement's in one WITH."""
+    return re.sub(r"\$(\d+)", lambda number: f"${int(number[1]) + shift}", OUTBOX_INSERT_SQL)
 
 
 def outbox_parameters(actor_user_id: uuid.UUID | None) -> tuple[uuid.UUID, uuid.UUID | None, datetime, str]:
@@ -177,7 +164,8 @@ def outbox_values(
     actor_user_id: uuid.UUID | None,
     data: dict[str, Any],
 ) -> list[object]:
-    """The parameters of OUTBOX_INSERT_SQL for the event `record_on` writes (its id first), for a statement that
-    writes the event together with the change it reports."""
+    """The parameters of OUTBOX_INSERT_SQL for the event `record` writes (its id first), for a statement that
+    writes the event together with the change it reports. The JSON columns go as text, as SQLAlchemy's codecs on
+    the pool's connections take them, and None as JSON null, as SQLAlchemy writes it (`none_as_null` is off)."""
     row = _row(event_type, company_id, subject_id, actor_user_id, data)
     return [json.dumps(row[name]) if name in _JSON_COLUMNS else row[name] for name in _ROW_COLUMNS]

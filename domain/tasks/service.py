@@ -32,7 +32,7 @@ from domain.events.service import (
     snapshot,
 )
 from domain.lookups import get_one, require_company
-from domain.sql_json import isoformat_sql
+from domain.sql_json import snapshot_sql
 from domain.tasks.queries import TaskRow
 from domain.validation import Checks
 
@@ -228,17 +228,6 @@ def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple
     return str(compiled), tuple(compiled.positiontup or ())
 
 
-def _snapshot_sql(alias: str) -> str:
-    """`snapshot(task, SNAPSHOT)` of the task row `alias` as jsonb: the same keys and values."""
-
-    def value(name: str) -> str:
-        column = f"{alias}.{name}"
-        return isoformat_sql(column) if isinstance(_TASKS.c[name].type, sa.DateTime) else column
-
-    pairs = ", ".join(f"'{name}', {value(name)}" for name in SNAPSHOT)
-    return f"jsonb_build_object({pairs})"
-
-
 @lru_cache(maxsize=512)
 def _update_with_event_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple[str, ...]]:
     """`_update_sql`'s UPDATE and the event it makes in one statement: the UPDATE's rows as it returns them, the
@@ -253,7 +242,7 @@ def _update_with_event_sql(columns: tuple[str, ...], done: bool | None) -> tuple
     event_type = (
         f"CASE WHEN {completed} THEN '{EventType.TASK_COMPLETED.value}' ELSE '{EventType.TASK_UPDATED.value}' END"
     )
-    payload = f"jsonb_build_object('task', {_snapshot_sql('updated')}, 'changed', ${first + 4}::JSONB)"
+    payload = f"jsonb_build_object('task', {snapshot_sql(_TASKS, 'updated', SNAPSHOT)}, 'changed', ${first + 4}::JSONB)"
     event = outbox_insert_from(
         "updated",
         company_id="updated.company_id",

@@ -15,7 +15,16 @@ from base.clock import utcnow
 from db.models import Company, TimeEntry
 from domain.db_errors import refusals
 from domain.errors import Conflict, Forbidden, NotFound
-from domain.events.service import EventType, record, record_on, snapshot
+from domain.events.service import (
+    EventType,
+    outbox_insert_after,
+    outbox_insert_from,
+    outbox_parameters,
+    outbox_values,
+    record,
+    snapshot,
+)
+from domain.sql_json import snapshot_sql
 from domain.tasks.service import get_task
 from domain.validation import Checks
 
@@ -99,6 +108,24 @@ _INSERT_SQL = (
     f"INSERT INTO time_entries ({_COLUMNS})"
     f" VALUES ({', '.join(f'${n}' for n in range(1, len(TimeEntryRow._fields) + 1))})"
 )
+_SNAPSHOT = ("id", "company_id", "user_id", "task_id", "started_at", "ended_at", "note")
+_TIME_ENTRIES = TimeEntry.__table__  # type: ignore[attr-defined]
+# The running timer stopped and its event, in one statement: the event written over the row the UPDATE returns
+# ($1 the person, $2 the time, then `outbox_parameters`), its payload written by PostgreSQL as `_event_data` writes it.
+_STOP_WITH_EVENT_SQL = (
+    f"WITH stopped AS ({_STOP_SQL}), event AS ("
+    + outbox_insert_from(
+        "stopped",
+        company_id="stopped.company_id",
+        event_type=f"'{EventType.TIMER_STOPPED.value}'",
+        subject_id="stopped.id",
+        payload=f"jsonb_build_object('time_entry', {snapshot_sql(_TIME_ENTRIES, 'stopped', _SNAPSHOT)})",
+        first=3,
+    )
+    + ") SELECT * FROM stopped"
+)
+# The new entry and its event, in one statement: the entry's columns, then OUTBOX_INSERT_SQL's.
+_START_WITH_EVENT_SQL = f"WITH entry AS ({_INSERT_SQL}) {outbox_insert_after(len(TimeEntryRow._fields))}"
 
 
 async def start_timer_on(
@@ -124,27 +151,24 @@ async def start_timer_on(
         if await connection.fetchval(_RUNNING_SQL, user_id) is not None:
             return None
     else:
-        stopped = await connection.fetchrow(_STOP_SQL, user_id, utcnow())
-        if stopped is not None:
-            await _record_on(connection, EventType.TIMER_STOPPED, TimeEntryRow(*stopped))
+        await connection.execute(_STOP_WITH_EVENT_SQL, user_id, utcnow(), *outbox_parameters(user_id))
     now = utcnow()
     assert company_id is not None
     entry = TimeEntryRow(uuid.uuid4(), company_id, user_id, task_id, now, None, note, now)
-    await connection.execute(_INSERT_SQL, *entry)
-    await _record_on(connection, EventType.TIMER_STARTED, entry)
+    event = outbox_values(
+        EventType.TIMER_STARTED,
+        company_id=entry.company_id,
+        subject_id=entry.id,
+        actor_user_id=user_id,
+        data=_event_data(entry),
+    )
+    await connection.execute(_START_WITH_EVENT_SQL, *entry, *event)
     return entry
 
 
-_SNAPSHOT = ("id", "company_id", "user_id", "task_id", "started_at", "ended_at", "note")
-
-
 async def _record(session: AsyncSession, event_type: EventType, entry: TimeEntry) -> None:
-    data = {"time_entry": snapshot(entry, _SNAPSHOT)}
-    await record(session, event_type, company_id=entry.company_id, subject_id=entry.id, data=data)
+    await record(session, event_type, company_id=entry.company_id, subject_id=entry.id, data=_event_data(entry))
 
 
-async def _record_on(connection: asyncpg.Connection, event_type: EventType, entry: TimeEntryRow) -> None:
-    data = {"time_entry": snapshot(entry, _SNAPSHOT)}
-    await record_on(
-        connection, event_type, company_id=entry.company_id, subject_id=entry.id, actor_user_id=entry.user_id, data=data
-    )
+def _event_data(entry: TimeEntry | TimeEntryRow) -> dict[str, object]:
+    return {"time_entry": snapshot(entry, _SNAPSHOT)}

@@ -255,7 +255,7 @@ MUTATION_STATEMENTS = {
     "createTask": ["BEGIN", "WITH", "COMMIT"],  # the company, the task and its event in one statement
     "updateTask": ["BEGIN", "WITH", "COMMIT"],  # the change (returning the status it had) and its event
     "completeTask": ["BEGIN", "WITH", "COMMIT"],
-    "startTimer": ["BEGIN", "SELECT", "SELECT", "INSERT", "INSERT", "COMMIT"],  # the task, a running timer, ...
+    "startTimer": ["BEGIN", "SELECT", "SELECT", "WITH", "COMMIT"],  # the task, a running timer, the entry and its event
 }
 
 
