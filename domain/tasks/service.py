@@ -217,7 +217,14 @@ def _update_sql(columns: tuple[str, ...], done: bool | None) -> tuple[str, tuple
         values["completed_at"] = sa.func.coalesce(_TASKS.c.completed_at, now) if done else sa.null()
     values["updated_at"] = now
     task_id = sa.bindparam("task_id", type_=_TASKS.c.id.type)
-    earlier = sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery().label("earlier_status")
+    # Only a change to done asks what the status was (it decides `task.completed`); any other change leaves
+    # the status as it found it, or sets one that is not done, and reading the row twice would cost a second
+    # scan and a second policy check.
+    earlier = (
+        sa.select(_EARLIER.c.status).where(_EARLIER.c.id == task_id).scalar_subquery().label("earlier_status")
+        if done
+        else _TASKS.c.status.label("earlier_status")
+    )
     statement = (
         sa.update(_TASKS)
         .where(_TASKS.c.id == task_id)
