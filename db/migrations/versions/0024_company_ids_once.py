@@ -94,13 +94,11 @@ END $$
 
 # Runs as whoever changed the rows (the app role, a definer function, a cascade): the settings are the
 # transaction's own, and anyone may clear them.
-FORGET = """
+FORGET = f"""
 CREATE FUNCTION rhythm.forget_company_ids() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM set_config('rhythm.company_ids_kept_member', '', true),
-          set_config('rhythm.company_ids_kept_admin', '', true),
-          set_config('rhythm.company_ids_kept_owner', '', true);
+  PERFORM {", ".join(f"set_config('rhythm.company_ids_kept_{kind}', '', true)" for kind in KINDS)};
   RETURN NULL;
 END $$
 """
