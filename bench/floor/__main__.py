@@ -21,13 +21,13 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from bench.compare import load as load_generator
-from bench.compare.servers import NODE, install_postgraphile, process_tree, tree_cpu_seconds
+from bench.compare.servers import NODE, install_postgraphile, tree_cpu_seconds
 from bench.dashboard.report import load_average, machine, now
 from bench.dashboard.server import REPOSITORY, free_port
 
@@ -69,9 +69,9 @@ def _running(server: Server, workers: int, log: Path) -> Iterator[tuple[str, int
         asyncio.run(_ready(base_url, process))
         yield base_url, process.pid
     finally:
-        for member in reversed(process_tree(process.pid)):
-            with suppress(ProcessLookupError):
-                os.kill(member, signal.SIGKILL)
+        # The server's own process group (its workers), which start_new_session gave it.
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
 
@@ -91,10 +91,8 @@ async def _ready(base_url: str, process: subprocess.Popen[bytes]) -> None:
 
 @dataclass
 class Measured:
-    rates: list[float]
-    requests: int = 0
-    cpu: float = 0.0
-    runs: list[load_generator.Run] | None = None
+    runs: list[load_generator.Run] = field(default_factory=list)
+    cpu: float = 0.0  # the server tree's CPU seconds over the measured runs
 
 
 def main() -> None:
@@ -112,7 +110,7 @@ def main() -> None:
     print(f"bench.floor, {now()}, {machine()}, load {load_average()}, {node}, {options.workers} processes each")
     print(f"{'server':26} {'clients':>7} {'req/s':>9} {'p99 ms':>7} {'CPU ms/req':>10}  req/s by round")
     for clients in (int(value) for value in options.concurrency.split(",")):
-        measured = {server.label: Measured(rates=[], runs=[]) for server in servers}
+        measured = {server.label: Measured() for server in servers}
         for _ in range(options.rounds):
             for server in servers:
                 with _running(server, options.workers, work / "server.log") as (base_url, pid):
@@ -121,18 +119,15 @@ def main() -> None:
                     before = tree_cpu_seconds(pid)
                     run = asyncio.run(load.run("-", clients, options.duration))
                     spent = tree_cpu_seconds(pid) - before
-                entry = measured[server.label]
-                entry.rates.append(run.rate)
-                entry.requests += run.requests
-                entry.cpu += spent
-                assert entry.runs is not None
-                entry.runs.append(run)
+                measured[server.label].runs.append(run)
+                measured[server.label].cpu += spent
         for label, entry in measured.items():
-            assert entry.runs is not None
+            rates = [run.rate for run in entry.runs]
+            answered = sum(run.requests for run in entry.runs)
             p99 = load_generator.percentile(entry.runs, 0.99) * 1000
-            cpu = entry.cpu / entry.requests * 1000 if entry.requests else float("nan")
-            rounds = " / ".join(f"{rate:,.0f}" for rate in entry.rates)
-            print(f"{label:26} {clients:>7} {statistics.median(entry.rates):>9,.0f} {p99:>7.2f} {cpu:>10.3f}  {rounds}")
+            cpu = entry.cpu / answered * 1000 if answered else float("nan")
+            rounds = " / ".join(f"{rate:,.0f}" for rate in rates)
+            print(f"{label:26} {clients:>7} {statistics.median(rates):>9,.0f} {p99:>7.2f} {cpu:>10.3f}  {rounds}")
 
 
 if __name__ == "__main__":
