@@ -34,7 +34,14 @@ from bench.compare.operations import end_cursor, with_fresh_ids
 from bench.compare.options import Options, parse
 from bench.compare.queries import Contents, Pair, contents, pairs
 from bench.compare.report import LABELS, Row, table
-from bench.compare.servers import Running, install_postgraphile, rss_peak, serving, tree_cpu_seconds
+from bench.compare.servers import (
+    Running,
+    install_postgraphile,
+    rhythm_starter,
+    rss_peak,
+    serving,
+    tree_cpu_seconds,
+)
 from bench.dashboard.database import Server, mark_loaded, prepare_database, server_version
 from bench.dashboard.load import count_rows, load
 from bench.dashboard.report import busy, load_average, machine, now
@@ -42,6 +49,7 @@ from bench.dashboard.server import REPOSITORY, log_in
 from db import migrate
 
 VERSIONS = {"postgraphile": "4.14.1", "postgraphile5": "5.1.5"}
+TREE = "rhythm_tree"  # the server of --rhythm-tree
 
 LEGEND = """\
 req/s: answers without error per second over all rounds. p50, p99: latency over all rounds (with wrk, its
@@ -102,7 +110,7 @@ async def _answers(pair: Pair, running: dict[str, Running], token: str) -> str:
     found: dict[str, tuple[Contents, int]] = {}
     for name in _servers(pair, running):
         data, size = await _post(running[name].base_url, token, _bodies(pair, name)[0])
-        found[name] = (contents(name, data), size)
+        found[name] = (contents("rhythm" if name == TREE else name, data), size)
     mine, my_size = found["rhythm"]
     if len(found) == 1:
         return f"{pair.name}: {mine.describe()}; Rhythm alone, {my_size:,} bytes"
@@ -196,11 +204,19 @@ class Outcome:
     processes: dict[str, int] = field(default_factory=dict)
 
 
+def _names(options: Options) -> tuple[str, ...]:
+    """The servers, in the order they run in every round."""
+    return ("rhythm", *((TREE,) if options.rhythm_tree else ()), *options.against)
+
+
 async def _start(options: Options, url: str, secret: str, work_dir: Path, stack: AsyncExitStack) -> dict[str, Running]:
     running: dict[str, Running] = {}
-    for name in ("rhythm", *options.against):  # in this order in every round
+    for name in _names(options):
         progress(f"starting {LABELS[name]} with {options.workers} workers")
-        process = serving(name, url, options.workers, options.pool_size, secret, work_dir, jobs=options.rhythm_jobs)
+        starter = rhythm_starter(options.rhythm_tree, TREE) if name == TREE and options.rhythm_tree else None
+        process = serving(
+            name, url, options.workers, options.pool_size, secret, work_dir, jobs=options.rhythm_jobs, starter=starter
+        )
         running[name] = await stack.enter_async_context(process)
     return running
 
@@ -252,12 +268,15 @@ async def _clean_up(server: Server, options: Options, pair: Pair) -> None:
 
 def _header(options: Options, server: Server, facts: dict[str, str], outcome: Outcome) -> list[str]:
     jobs = "in its API processes" if options.rhythm_jobs else "left to rhythm worker (none here)"
-    versions = " and ".join(f"PostGraphile {VERSIONS[name]}" for name in options.against)
-    order = ", ".join(f"{LABELS[name]} {options.duration} s" for name in ("rhythm", *options.against))
+    others = [f"PostGraphile {VERSIONS[name]}" for name in options.against]
+    if options.rhythm_tree:
+        others.insert(0, f"Rhythm of {options.rhythm_tree}")
+    order = ", ".join(f"{LABELS[name]} {options.duration} s" for name in _names(options))
     return [
-        f"Rhythm and {versions} side by side, {now()}",
+        f"Rhythm and {' and '.join(others)} side by side, {now()}",
         f"machine    {machine()}; load average {facts['load before']} before, {load_average()} after (1/5/15 min)",
         f"tree       {facts['tree']}",
+        *([f"other tree {_tree(options.rhythm_tree)} ({options.rhythm_tree})"] if options.rhythm_tree else []),
         f"postgres   PostgreSQL {facts['version']}, {server.label}, database {options.database_name}",
         f"data set   {facts['data set']}",
         f"statistics {_statistics_line(options)}",
@@ -276,16 +295,16 @@ def _header(options: Options, server: Server, facts: dict[str, str], outcome: Ou
     ]
 
 
-def _git(*args: str) -> str:
+def _git(tree: Path, *args: str) -> str:
     command = ["git", *args]
-    return subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout.strip()  # noqa: S603
+    return subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True).stdout.strip()  # noqa: S603
 
 
-def _tree() -> str:
-    """The commit the servers ran, and whether the working tree differed from it (untracked files aside)."""
+def _tree(tree: Path = REPOSITORY) -> str:
+    """The commit a server ran, and whether the working tree differed from it (untracked files aside)."""
     try:
-        commit = _git("rev-parse", "--short", "HEAD")
-        changed = _git("status", "--porcelain", "--untracked-files=no")
+        commit = _git(tree, "rev-parse", "--short", "HEAD")
+        changed = _git(tree, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"{commit} with uncommitted changes" if changed else commit
@@ -324,6 +343,9 @@ async def bench(options: Options, server: Server) -> None:
         progress(f"SQL/req is not counted: {not_counted}")
     facts["version"] = await server_version(server.admin_url)
     chosen = [pair for pair in await pairs(url) if not options.only or any(text in pair.name for text in options.only)]
+    if options.rhythm_tree:
+        # The other tree answers Rhythm's own documents.
+        chosen = [replace(pair, by_server=pair.by_server | {TREE: pair.by_server["rhythm"]}) for pair in chosen]
     outcome = await _side_by_side(options, server, chosen, not not_counted, wrk is not None)
     print("\n" + "\n".join(_header(options, server, facts, outcome)) + "\n")
     print(table(outcome.rows))

@@ -32,6 +32,7 @@ class Options:
     seed: int
     against: tuple[str, ...]  # the PostGraphile servers: "postgraphile" (4.14.1), "postgraphile5" (5.1.5)
     only: tuple[str, ...] = ()  # texts of which a row's name must contain one (every row when empty)
+    rhythm_tree: Path | None = None  # another Rhythm checkout run beside this one, in the same rounds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,7 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--against",
         default="4,5",
-        help="PostGraphile major versions to run beside Rhythm: 4 (4.14.1), 5 (5.1.5) or both (%(default)s).",
+        help="PostGraphile major versions to run beside Rhythm: 4 (4.14.1), 5 (5.1.5), both (%(default)s) or none.",
+    )
+    parser.add_argument(
+        "--rhythm-tree",
+        type=Path,
+        help="Another Rhythm checkout, with its own .venv (make .venv/.installed-dev), run beside this one in the"
+        " same interleaved rounds on the same database: its rows and a Rhythm / tree ratio.",
     )
     return parser
 
@@ -106,13 +113,25 @@ def parse(argv: list[str] | None = None) -> Options:
         seed=args.seed,
         against=_against(args.against),
         only=tuple(part.strip() for part in args.only.split(",") if part.strip()),
+        rhythm_tree=_rhythm_tree(args.rhythm_tree),
     )
+
+
+def _rhythm_tree(tree: Path | None) -> Path | None:
+    if tree is None:
+        return None
+    tree = tree.resolve()
+    if not (tree / ".venv/bin/python").exists() or not (tree / "app/cli.py").exists():
+        raise SystemExit(f"bench: --rhythm-tree {tree}: not a Rhythm checkout with a .venv (make .venv/.installed-dev)")
+    return tree
 
 
 def _against(text: str) -> tuple[str, ...]:
     names = {"4": "postgraphile", "5": "postgraphile5"}
     chosen = [part.strip() for part in text.split(",") if part.strip()]
+    if chosen == ["none"]:
+        return ()
     unknown = [part for part in chosen if part not in names]
     if unknown or not chosen:
-        raise SystemExit(f"bench: --against takes 4, 5 or 4,5, not {text!r}")
+        raise SystemExit(f"bench: --against takes 4, 5, 4,5 or none, not {text!r}")
     return tuple(names[part] for part in dict.fromkeys(chosen))

@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 
 from bench.compare.load import Run, percentile
 
-LABELS = {"rhythm": "Rhythm", "postgraphile": "PostGraphile 4", "postgraphile5": "PostGraphile 5"}
-SHORT = {"postgraphile": "PG4", "postgraphile5": "PG5"}
+LABELS = {
+    "rhythm": "Rhythm",
+    "rhythm_tree": "Rhythm, other tree",
+    "postgraphile": "PostGraphile 4",
+    "postgraphile5": "PostGraphile 5",
+}
+SHORT = {"rhythm_tree": "tree", "postgraphile": "PG4", "postgraphile5": "PG5"}
 COLUMNS = (
     "query", "clients", "server", "req/s", "p50 ms", "p99 ms", "SQL/req", "PG ms/req", "CPU ms/req", "RSS MB",
     "errors", "client CPU",

@@ -5,7 +5,8 @@ JSON access line per request), `RHYTHM_ENVIRONMENT=production`, and its backgrou
 processes, as a deployment with Redis does (none run here: the bench only reads). `jobs=True` runs them inside
 the API processes instead, the one-command default without Redis. PostGraphile 4 runs `postgraphile/server.js`
 and PostGraphile 5 `postgraphile5/server.js`: library mode in a node cluster of N workers, with the production
-options their documentation recommends. PostGraphile 5 needs Node 22, which its own `npm ci` brings.
+options their documentation recommends. PostGraphile 5 needs Node 22, which its own `npm ci` brings. With
+`--rhythm-tree`, a second Rhythm runs from another checkout, on that checkout's own `.venv`, with the same settings.
 """
 
 from __future__ import annotations
@@ -73,23 +74,29 @@ def _popen(command: list[str], cwd: Path, environment: dict[str, str], log: Path
         )
 
 
-def _start_rhythm(
-    url: str, workers: int, pool_size: int, secret: str, work_dir: Path, port: int, jobs: bool
-) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "RHYTHM_ENVIRONMENT": "production",
-        "RHYTHM_JWT_SECRET": secret,
-        "RHYTHM_DATA_DIR": str(work_dir / "rhythm"),
-        "RHYTHM_SEED_DEMO": "false",
-        "RHYTHM_DATABASE_POOL_SIZE": str(pool_size),
-        "RHYTHM_RUN_WORKERS_IN_PROCESS": "true" if jobs else "false",
-        # A benchmark is many requests from one address.
-        "RHYTHM_RATE_LIMITS_ENABLED": "false",
-    }
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return _popen([*command, "--workers", str(workers)], REPOSITORY, environment, work_dir / "rhythm.log")
+def rhythm_starter(tree: Path, name: str = "rhythm") -> Starter:
+    """Rhythm from the checkout `tree`: this one on this interpreter, another on its own `.venv` (`--rhythm-tree`)."""
+    python = sys.executable if tree == REPOSITORY else str(tree / ".venv/bin/python")
+
+    def start(
+        url: str, workers: int, pool_size: int, secret: str, work_dir: Path, port: int, jobs: bool
+    ) -> subprocess.Popen[bytes]:
+        environment = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "RHYTHM_ENVIRONMENT": "production",
+            "RHYTHM_JWT_SECRET": secret,
+            "RHYTHM_DATA_DIR": str(work_dir / name),
+            "RHYTHM_SEED_DEMO": "false",
+            "RHYTHM_DATABASE_POOL_SIZE": str(pool_size),
+            "RHYTHM_RUN_WORKERS_IN_PROCESS": "true" if jobs else "false",
+            # A benchmark is many requests from one address.
+            "RHYTHM_RATE_LIMITS_ENABLED": "false",
+        }
+        command = [python, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        return _popen([*command, "--workers", str(workers)], tree, environment, work_dir / f"{name}.log")
+
+    return start
 
 
 def _postgraphile_starter(name: str) -> Starter:
@@ -143,7 +150,7 @@ async def _wait_ready(name: str, base_url: str, process: subprocess.Popen[bytes]
 
 
 STARTERS: dict[str, Starter] = {
-    "rhythm": _start_rhythm,
+    "rhythm": rhythm_starter(REPOSITORY),
     "postgraphile": _postgraphile_starter("postgraphile"),
     "postgraphile5": _postgraphile_starter("postgraphile5"),
 }
@@ -151,10 +158,18 @@ STARTERS: dict[str, Starter] = {
 
 @asynccontextmanager
 async def serving(
-    name: str, url: str, workers: int, pool_size: int, secret: str, work_dir: Path, jobs: bool = False
+    name: str,
+    url: str,
+    workers: int,
+    pool_size: int,
+    secret: str,
+    work_dir: Path,
+    jobs: bool = False,
+    starter: Starter | None = None,
 ) -> AsyncIterator[Running]:
     port = free_port()
-    process = await asyncio.to_thread(STARTERS[name], url, workers, pool_size, secret, work_dir, port, jobs)
+    start = starter or STARTERS[name]
+    process = await asyncio.to_thread(start, url, workers, pool_size, secret, work_dir, port, jobs)
     try:
         base_url = f"http://127.0.0.1:{port}"
         await _wait_ready(name, base_url, process, work_dir / f"{name}.log")
