@@ -29,6 +29,7 @@ from app.request_id import request_id_middleware, request_id_of
 from app.tracing import instrument
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
+from db import outbox_wake
 from db.engine import create_engine, create_sessionmaker
 from db.pool_metrics import watch_pool
 from domain.accounts.config import account_config_of
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if workers is not None:
                 await workers.stop()
             await readiness.close()
+            await outbox_wake.settle(engine)  # a NOTIFY on its way for the last writes
             await engine.dispose()
 
     return Litestar(

@@ -19,6 +19,7 @@ from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import greenlet_spawn
 
+from db import outbox_wake
 from db.engine import ended_by_the_server
 from db.models.credentials import ApiScope
 
@@ -36,6 +37,9 @@ _SET_CALLER = (
 # The same settings for a short read sent straight through the driver; with JIT off, which only slows these
 # reads down (compiling a large statement can take longer than running it).
 _SET_CALLER_POSITIONAL = _SET_CALLER + ", set_config('jit', 'off', true)"
+# A driver-direct write also says it wakes the outbox relays after its COMMIT (db/outbox_wake.py), so its events'
+# trigger sends no NOTIFY, which would hold a database-wide lock until the commit is flushed.
+_WAKES_AFTER_COMMIT = f", set_config('{outbox_wake.WOKEN_AFTER_COMMIT}', 'on', true)"
 NO_JIT = "SELECT set_config('jit', 'off', true)"
 _SETTING_NAMES = ("role", "user_id", "company_id", "api_company_id", "api_scopes", "second_factor")
 
@@ -165,14 +169,14 @@ _LITERAL = re.compile(r"[A-Za-z0-9_:. -]*")
 _PARAMETERS = tuple(name if name == "role" else f"rhythm.{name}" for name in _SETTING_NAMES)
 
 
-def _begin_as_text(values: Sequence[str]) -> str | None:
+def _begin_as_text(values: Sequence[str], *, writes: bool) -> str | None:
     """BEGIN and the caller settings as one simple query, or None when a value is not a plain literal."""
     if not all(_LITERAL.fullmatch(value) for value in values):
         return None
     settings = ", ".join(
         f"set_config('{name}', '{value}', true)" for name, value in zip(_PARAMETERS, values, strict=True)
     )
-    return f"BEGIN; SELECT {settings}, set_config('jit', 'off', true)"
+    return f"BEGIN; SELECT {settings}, set_config('jit', 'off', true){_WAKES_AFTER_COMMIT if writes else ''}"
 
 
 async def read_as(engine: AsyncEngine, caller: Caller, sql: str, params: Sequence[Any]) -> Any:
@@ -199,7 +203,8 @@ class CommitUnknown(Exception):
 async def write_as(engine: AsyncEngine, caller: Caller, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """What `work` returns, run on a pooled connection straight through the driver in a transaction of its own as
     `caller`, committed once `work` returns: BEGIN with the caller settings in one message, `work`'s statements,
-    COMMIT.
+    COMMIT. The events it writes send no NOTIFY from its transaction: once COMMIT succeeded, it wakes the outbox
+    relays itself (db/outbox_wake.py).
 
     When `work` or a statement fails, the transaction is rolled back (or its connection closed) and the error
     raised: nothing was written. When COMMIT itself fails, CommitUnknown, and nothing runs again.
@@ -231,7 +236,7 @@ async def _on_pooled(
         driver = pooled.driver_connection
         assert isinstance(driver, asyncpg.Connection)
         try:
-            return await _in_transaction(driver, values, work, writes=writes)
+            result = await _in_transaction(driver, values, work, writes=writes)
         except BaseException as error:
             broken = (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError)
             if isinstance(error, broken) or driver.is_closed():
@@ -240,6 +245,9 @@ async def _on_pooled(
             raise
     finally:
         await greenlet_spawn(pooled.close)
+    if writes:
+        outbox_wake.committed(engine)
+    return result
 
 
 async def _in_transaction(
@@ -248,11 +256,11 @@ async def _in_transaction(
     if driver.is_in_transaction():
         # A transaction left open would keep these settings past this read: never on a pooled connection.
         raise asyncpg.InterfaceError("a pooled connection is inside a transaction")
-    begin = _begin_as_text(values)
+    begin = _begin_as_text(values, writes=writes)
     try:
         if begin is None:
             await driver.execute("BEGIN")
-            await driver.fetchrow(_SET_CALLER_POSITIONAL, *values)
+            await driver.fetchrow(_SET_CALLER_POSITIONAL + (_WAKES_AFTER_COMMIT if writes else ""), *values)
         else:
             await driver.execute(begin)
         result = await work(driver)

@@ -44,7 +44,7 @@ async def test_a_caller_whose_settings_are_no_plain_literals_takes_the_parameter
     one_connection: AsyncEngine,
 ) -> None:
     owner, pid = await owner_of(one_connection)
-    assert _begin_as_text(list(caller_settings(ODD).values())) is None
+    assert _begin_as_text(list(caller_settings(ODD).values()), writes=False) is None
 
     seen = orjson.loads(await read_as(one_connection, ODD, SEEN, ()))
 

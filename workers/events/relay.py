@@ -1,6 +1,7 @@
 """The outbox relay: committed events to the broker until their reactions completed (jobs dedupe on the event id).
 
-It wakes on LISTEN/NOTIFY and polls as a fallback, claims a batch with a short lease (several relays skip each
+It wakes on LISTEN/NOTIFY (or directly, when a writer of its own process wakes it after committing:
+db/outbox_wake.py) and polls as a fallback, claims a batch with a short lease (several relays skip each
 other's rows), enqueues outside any transaction, then holds the batch for the reaction lease. An event is done
 when `events.dispatch` records its reactions completed, not when the broker took its message: once the hold
 lapses on an event still open (the broker lost the message, or the worker running it died), the next claim takes
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import outbox_wake
 from db.tenant import ANONYMOUS, tenant_session, worker_for
 from domain.dead_letters import service as dead_letters
 from workers.loop_runs import loop_pass
@@ -71,15 +73,17 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         listener = await self._listen()
         try:
-            while not stop.is_set():
-                try:
-                    with loop_pass("outbox_relay"):
-                        await self.drain()
-                except Exception:
-                    log.exception("relay_pass_failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait(stop), self._poll_seconds)
-                self._wake.clear()
+            # Writers of this process that skip NOTIFY wake this relay directly once committed (db/outbox_wake.py).
+            with outbox_wake.relay_running(self._wake.set):
+                while not stop.is_set():
+                    try:
+                        with loop_pass("outbox_relay"):
+                            await self.drain()
+                    except Exception:
+                        log.exception("relay_pass_failed")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wait(stop), self._poll_seconds)
+                    self._wake.clear()
         finally:
             if listener is not None:
                 await listener.close()
