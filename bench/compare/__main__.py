@@ -281,8 +281,8 @@ def _header(options: Options, server: Server, facts: dict[str, str], outcome: Ou
         f"data set   {facts['data set']}",
         f"statistics {_statistics_line(options)}",
         f"Rhythm     rhythm serve --workers {options.workers} ({outcome.processes['rhythm']} processes), pool"
-        f" {options.pool_size} (+{options.pool_size} overflow) per process, production settings; background jobs"
-        f" {jobs}",
+        f" {options.pool_size} (up to {2 * options.pool_size}, kept once opened) per process, production settings;"
+        f" background jobs {jobs}",
         *(
             f"PostGraphile {VERSIONS[name]} on node {facts[name]}, library mode, node cluster of {options.workers}"
             f" ({outcome.processes[name]} processes), pool {options.pool_size} per process"

@@ -19,7 +19,7 @@ def figure(name: str) -> float:
 
 
 async def test_a_checkout_that_waits_for_a_free_connection_is_timed(database_url: str) -> None:
-    # Room for two connections (pool_size plus as many again as overflow); the third checkout has to wait.
+    # Room for two connections (twice pool_size); the third checkout has to wait.
     engine = create_engine(database_url, pool_size=1)
     watch_pool(engine)
     try:
