@@ -70,6 +70,9 @@ async def test_members_who_see_an_event_alike_share_one_rendering_and_another_co
     assert seen[0] == seen[1]
     assert seen[0]["taskEvents"]["task"]["company"] == {"name": "Fan-out Ltd"}
     assert (rendered, delivered) == (1, 2)
+    # Sent as rendered: `rhythm serve` declines permessage-deflate, which the client offered.
+    assert bobs.connection.response is not None
+    assert "Sec-WebSocket-Extensions" not in bobs.connection.response.headers
 
 
 async def test_a_selection_that_depends_on_the_viewer_is_rendered_for_each_subscriber(
