@@ -84,19 +84,31 @@ _notifiers: weakref.WeakKeyDictionary[AsyncEngine, _Notifier] = weakref.WeakKeyD
 
 
 def committed(engine: AsyncEngine) -> None:
-    """A transaction on `engine` that set `WOKEN_AFTER_COMMIT` committed: wake a relay."""
-    if _relays:
-        here = asyncio.get_running_loop()
-        for loop, wake in list(_relays.values()):
-            if loop is here:
-                wake()
-            else:
-                loop.call_soon_threadsafe(wake)
+    """A transaction on `engine` that set `WOKEN_AFTER_COMMIT` committed: wake a relay. Never raises: the write
+    has committed, whatever happens to its wake-up."""
+    if _woke_a_relay_here():
         return
     notifier = _notifiers.get(engine)
     if notifier is None:
         notifier = _notifiers[engine] = _Notifier(engine)
     notifier.request()
+
+
+def _woke_a_relay_here() -> bool:
+    here = asyncio.get_running_loop()
+    woke = False
+    for key, (loop, wake) in list(_relays.items()):
+        if loop.is_closed():
+            _relays.pop(key, None)  # its relay ended with its event loop
+            continue
+        if loop is here:
+            wake()
+            woke = True
+            continue
+        with contextlib.suppress(RuntimeError):  # that loop closed meanwhile
+            loop.call_soon_threadsafe(wake)
+            woke = True
+    return woke
 
 
 async def settle(engine: AsyncEngine) -> None:

@@ -116,3 +116,26 @@ async def test_without_a_relay_here_a_write_sends_one_notify_after_its_commit(
     assert await heard.get() == ""  # the wake, sent on the pool once the write committed
     assert await written(notes) == [(1, f"{ADA.user_id}rhythm_app")]
     await outbox_wake.settle(one_connection)
+
+
+async def test_a_relay_whose_event_loop_ended_is_not_woken_and_the_write_notifies_instead(
+    one_connection: AsyncEngine, notes: asyncpg.Connection, heard: asyncio.Queue[str]
+) -> None:
+    woken: list[bool] = []
+    running = outbox_wake.relay_running(lambda: woken.append(True))
+
+    async def register() -> None:
+        # Registered on a loop that then closes without the relay leaving (a process tearing down).
+        running.__enter__()
+
+    async def work(connection: asyncpg.Connection) -> None:
+        await connection.execute(NOTE, 1)
+
+    await asyncio.to_thread(asyncio.run, register())
+    try:
+        await write_as(one_connection, ADA, work)
+        assert await heard.get() == ""
+        assert woken == []
+    finally:
+        running.__exit__(None, None, None)
+        await outbox_wake.settle(one_connection)
