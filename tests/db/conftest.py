@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db import outbox_wake
 from db.engine import create_engine
 from tests.db.pooled import DROP_PROBE, PROBE
 
@@ -28,3 +29,11 @@ async def notes(owner: asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
         yield owner
     finally:
         await owner.execute(DROP_PROBE)
+
+
+@pytest.fixture
+async def relay_here() -> AsyncIterator[None]:
+    """A relay on the test's own event loop takes the wake-up after each committed write (db/outbox_wake.py), so
+    no NOTIFY borrows a pooled connection while a test follows one connection through the pool."""
+    with outbox_wake.relay_running(lambda: None):
+        yield

@@ -20,6 +20,8 @@ from db.tenant import Caller, write_as
 from tests.db.holding_proxy import HoldingProxy, holding_proxy
 from tests.db.pooled import NOTE, owner_of, written
 
+pytestmark = pytest.mark.usefixtures("relay_here")
+
 ADA = Caller(user_id=uuid.uuid4(), company_id=uuid.uuid4())
 
 

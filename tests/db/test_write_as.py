@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.tenant import Caller, CommitUnknown, caller_settings, write_as
 from tests.db.pooled import NOTE, SEEN, clean, left_behind, owner_of, written
 
+pytestmark = pytest.mark.usefixtures("relay_here")
+
 ADA = Caller(user_id=uuid.uuid4(), company_id=uuid.uuid4())
 ODD = Caller(company_id=uuid.uuid4(), api_key_id=uuid.uuid4(), api_scopes=frozenset({"tasks:write", "it's"}))
 
