@@ -5,8 +5,8 @@ that each notify commit one at a time (migration 0025). A writer that sets `WOKE
 skips the trigger's NOTIFY and calls `committed` once its COMMIT succeeded: a relay running on this process's event
 loop is woken directly (the API with its jobs in process), and otherwise one NOTIFY goes out in a transaction of its
 own, which has nothing to flush, `WINDOW` after the first commit that asked: every write that commits meanwhile
-shares it, so a busy process sends at most one NOTIFY per window, whatever its rate of writes (one per write cost
-the API about as much CPU as the lock had cost PostgreSQL). A process that dies between its COMMIT and the wake
+shares it, so a busy process sends at most one NOTIFY per window, whatever its rate of writes (one per write, over
+HTTP, cost the API about what it saved PostgreSQL). A process that dies between its COMMIT and the wake
 leaves the event to the relays' poll, which finds every open event.
 """
 

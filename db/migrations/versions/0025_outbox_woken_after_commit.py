@@ -3,7 +3,7 @@
 A transaction that has sent NOTIFY takes one database-wide lock at commit and holds it until its commit is
 flushed, so every transaction that writes an event committed one after another, each waiting for its own flush:
 on PostgreSQL 18 with 8 clients renaming tasks, 1,016 to 1,462 transactions a second with the NOTIFY against 1,716
-to 1,788 without it. The trigger still notifies for every writer, unless the transaction's
+to 1,789 without it. The trigger still notifies for every writer, unless the transaction's
 `rhythm.relay_woken_after_commit` setting is `on`: the API's driver-direct writes (db/tenant.py) set it, and after
 their COMMIT wake a relay running in their own process, or send one NOTIFY in a transaction of its own (no flush
 to wait for, and one for all the writes that committed meanwhile: db/outbox_wake.py). A writer that says so and
