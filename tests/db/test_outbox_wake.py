@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -19,6 +19,7 @@ from db import outbox_wake
 from db.tenant import Caller, write_as
 from tests.conftest import _plain as plain_url
 from tests.db.pooled import NOTE, written
+from tests.webhooks.conftest import drop_database, fresh_database
 
 CHANNEL = "rhythm_outbox"
 MARKER = "marker"
@@ -27,6 +28,14 @@ ADA = Caller(user_id=uuid.uuid4(), company_id=uuid.uuid4())
 # A scope that is no plain literal takes the parameterised caller settings rather than the one-message BEGIN.
 ODD = Caller(company_id=uuid.uuid4(), api_key_id=uuid.uuid4(), api_scopes=frozenset({"tasks:write", "it's"}))
 SETTING = f"SELECT current_setting('{outbox_wake.WOKEN_AFTER_COMMIT}', true)"
+
+
+@pytest.fixture(scope="module")
+def database_url(server_url: str) -> Iterator[str]:
+    """A database of this module's own: no other test's background jobs write events, and notify, meanwhile."""
+    url = asyncio.run(fresh_database(server_url, "outbox_wake"))
+    yield url
+    asyncio.run(drop_database(server_url, url))
 
 
 @pytest.fixture
