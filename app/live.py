@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin, Subscriber
@@ -33,7 +34,7 @@ class LiveChannels:
         backend: ChannelsBackend = (
             MemoryChannelsBackend() if self._redis is None else OneConnectionPubSubBackend(redis=self._redis)
         )
-        self.plugin = ChannelsPlugin(
+        self.plugin = ForgetfulChannelsPlugin(
             backend=backend,
             arbitrary_channels_allowed=True,
             subscriber_max_backlog=BACKLOG,
@@ -57,6 +58,46 @@ class LiveChannels:
             live_publisher.install(previous)
             if self._redis is not None:
                 await self._redis.aclose()
+
+
+class ForgetfulChannelsPlugin(ChannelsPlugin):
+    """Litestar's channels plugin, except that a subscriber leaving costs the channels it follows, and a channel
+    nobody follows any more is forgotten.
+
+    The plugin keeps every channel it ever served (a person's channel for each person who ever subscribed) and, as
+    each subscriber leaves, looks for it in every one of them: 22% of an API process's samples while 1,100
+    sockets left at once in `bench.live`, quadratic in the subscribers, and a dict that only grows.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._followed: dict[Subscriber, set[str]] = {}
+
+    async def subscribe(self, channels: str | Iterable[str], history: int | None = None) -> Subscriber:
+        subscriber = await super().subscribe(channels, history)
+        self._followed[subscriber] = {channels} if isinstance(channels, str) else set(channels)
+        return subscriber
+
+    async def unsubscribe(self, subscriber: Subscriber, channels: str | Iterable[str] | None = None) -> None:
+        followed = self._followed.get(subscriber, set())
+        leaving = set(followed) if channels is None else {channels} if isinstance(channels, str) else set(channels)
+        emptied: list[str] = []
+        for channel in leaving & followed:
+            followers = self._channels.get(channel)
+            if followers is None:
+                continue
+            followers.discard(subscriber)
+            if not followers:
+                del self._channels[channel]
+                emptied.append(channel)
+        followed -= leaving
+        if not followed:
+            self._followed.pop(subscriber, None)
+            await subscriber.put(None)  # ends its stream, as the plugin's own unsubscribe does
+            if subscriber.is_running:
+                await subscriber.stop()
+        if emptied:
+            await self._backend.unsubscribe(emptied)
 
 
 class OneConnectionPubSubBackend(RedisChannelsPubSubBackend):

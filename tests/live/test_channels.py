@@ -41,3 +41,20 @@ async def test_listeners_that_start_together_on_a_fresh_process_each_hear_their_
                 assert heard == set(channels[person])
     finally:
         await publisher.aclose()
+
+
+async def test_a_channel_nobody_follows_any_more_is_forgotten_and_the_followed_ones_still_carry() -> None:
+    stays = user_channel(uuid.uuid4())
+    company = company_channel(uuid.uuid4())
+    live = LiveChannels(None)
+    async with live.plugin, live.feed.listen() as staying:
+        await staying.follow([stays, company])
+        for _ in range(50):
+            async with live.feed.listen() as passing:
+                await passing.follow([user_channel(uuid.uuid4()), company])
+        # Fifty people came and went: their own channels are gone, the channels still followed are kept.
+        assert set(live.plugin._channels) == {stays, company}
+        await live.plugin.wait_published(b"still here", [stays])
+        await live.plugin.wait_published(b"everyone", [company])
+        heard = {await asyncio.wait_for(anext(staying), PATIENCE_SECONDS) for _ in range(2)}
+        assert heard == {(stays, b"still here"), (company, b"everyone")}
