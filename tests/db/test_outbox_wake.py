@@ -19,6 +19,7 @@ from db import outbox_wake
 from db.tenant import Caller, write_as
 from tests.conftest import _plain as plain_url
 from tests.db.pooled import NOTE, written
+from tests.waiting import PATIENCE_SECONDS
 from tests.webhooks.conftest import drop_database, fresh_database
 
 CHANNEL = "rhythm_outbox"
@@ -39,6 +40,12 @@ def database_url(server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def no_relay_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process as if no relay ran in it: the suite's in-process app runs one on the same event loop."""
+    monkeypatch.setattr(outbox_wake, "_relays", {})
+
+
+@pytest.fixture
 async def heard(database_url: str) -> AsyncIterator[asyncio.Queue[str]]:
     """The payloads of the relays' channel, as a relay's LISTEN connection receives them."""
     queue: asyncio.Queue[str] = asyncio.Queue()
@@ -50,10 +57,14 @@ async def heard(database_url: str) -> AsyncIterator[asyncio.Queue[str]]:
         await listener.close()
 
 
+async def _next(heard: asyncio.Queue[str]) -> str:
+    return await asyncio.wait_for(heard.get(), PATIENCE_SECONDS)
+
+
 async def _heard_before_marker(owner: asyncpg.Connection, heard: asyncio.Queue[str]) -> list[str]:
     await owner.execute(f"SELECT pg_notify('{CHANNEL}', '{MARKER}')")
     before: list[str] = []
-    while (payload := await heard.get()) != MARKER:
+    while (payload := await _next(heard)) != MARKER:
         before.append(payload)
     return before
 
@@ -115,6 +126,7 @@ async def test_a_failed_write_wakes_nobody(
     assert await _heard_before_marker(notes, heard) == []
 
 
+@pytest.mark.usefixtures("no_relay_here")
 async def test_without_a_relay_here_a_write_sends_one_notify_after_its_commit(
     one_connection: AsyncEngine, notes: asyncpg.Connection, heard: asyncio.Queue[str]
 ) -> None:
@@ -122,11 +134,12 @@ async def test_without_a_relay_here_a_write_sends_one_notify_after_its_commit(
         await connection.execute(NOTE, 1)
 
     await write_as(one_connection, ADA, work)
-    assert await heard.get() == ""  # the wake, sent on the pool once the write committed
+    assert await _next(heard) == ""  # the wake, sent on the pool once the write committed
     assert await written(notes) == [(1, f"{ADA.user_id}rhythm_app")]
     await outbox_wake.settle(one_connection)
 
 
+@pytest.mark.usefixtures("no_relay_here")
 async def test_a_relay_whose_event_loop_ended_is_not_woken_and_the_write_notifies_instead(
     one_connection: AsyncEngine, notes: asyncpg.Connection, heard: asyncio.Queue[str]
 ) -> None:
@@ -143,7 +156,7 @@ async def test_a_relay_whose_event_loop_ended_is_not_woken_and_the_write_notifie
     await asyncio.to_thread(asyncio.run, register())
     try:
         await write_as(one_connection, ADA, work)
-        assert await heard.get() == ""
+        assert await _next(heard) == ""
         assert woken == []
     finally:
         running.__exit__(None, None, None)
