@@ -6,13 +6,11 @@ Each test makes its own people and companies, so tests never depend on each othe
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.main import create_app
 from base.settings import Settings
-from db import embedded, migrate
+from db import embedded
 from db.engine import create_engine, create_sessionmaker
 from tests.calendar_sync.fake_google import FakeGoogle
+from tests.databases import own_database
 from tests.graphql import GraphQL
 from tests.notifications.mailbox import Mailbox
 from tests.waiting import PATIENCE_SECONDS
@@ -59,20 +58,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
     """A fresh database for this run, migrated with the real migrations (never create_all)."""
-    name = f"rhythm_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(embedded.ensure_database(server_url, name))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    asyncio.run(_drop_database(server_url, name))
-
-
-async def _drop_database(server_url: str, name: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    with own_database(server_url, "test") as url:
+        yield url
 
 
 def _redis_server_binary() -> str:

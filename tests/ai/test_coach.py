@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from tests.ai.fake_model import FakeModel, Reply
+from tests.databases import own_database
 from tests.factories import sign_up
 from tests.graphql import GraphQL
-from tests.live.servers import Server, fresh_database, serving
+from tests.live.servers import Server, serving
 from tests.live.sockets import Socket, bearer, socket
 from tests.waiting import PATIENCE_SECONDS
 
@@ -43,7 +44,7 @@ def coach_server(server_url: str, fake_model: FakeModel, tmp_path_factory: pytes
         "RHYTHM_AI_MAX_RETRIES": "0",
     }
     with (
-        fresh_database(server_url) as database_url,
+        own_database(server_url, "live") as database_url,
         serving(database_url, [tmp_path_factory.mktemp("coach")], extra_environment=environment) as [one],
     ):
         yield one

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests.databases import own_database
 from tests.errors.documents import fan_out, inline_fan_out
 from tests.factories import PASSWORD, SIGN_UP
-from tests.live.servers import Server, fresh_database, serving
+from tests.live.servers import Server, serving
 from tests.live.sockets import bearer, socket
 
 HEADER_SECONDS = 5
@@ -31,7 +32,7 @@ def server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         environment.setenv("RHYTHM_HTTP_HEADER_TIMEOUT_SECONDS", str(HEADER_SECONDS))
         environment.setenv("RHYTHM_HTTP_BODY_TIMEOUT_SECONDS", str(BODY_SECONDS))
         environment.setenv("RHYTHM_HTTP_MAX_CONNECTIONS", str(MAX_CONNECTIONS))
-        with fresh_database(server_url) as url, serving(url, [tmp_path_factory.mktemp("hostile")]) as [one]:
+        with own_database(server_url, "live") as url, serving(url, [tmp_path_factory.mktemp("hostile")]) as [one]:
             yield one
 
 

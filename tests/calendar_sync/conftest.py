@@ -4,7 +4,6 @@ and, for tests that run real `rhythm worker` processes, a database and a Redis o
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -28,10 +27,10 @@ from domain.calendar_sync.secrets import TokenCipher
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.fake_graph import FakeGraph
 from tests.conftest import CALENDAR_TOKEN_KEY
+from tests.databases import own_database
 from tests.factories import Person, create_company, sign_up
 from tests.graphql import GraphQL
 from tests.isolation.world import uuid_of
-from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import RedisServer
 from workers.calendar_sync.context import SyncContext
 
@@ -153,9 +152,8 @@ async def connect(ctx: SyncContext, google: FakeGoogle, graphql: GraphQL, *, nam
 @pytest.fixture(scope="module")
 def convergence_database_url(server_url: str) -> Iterator[str]:
     """A migrated database of the module's own, which `rhythm worker` processes can reach too."""
-    url = asyncio.run(fresh_database(server_url, "calsync"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "calsync") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

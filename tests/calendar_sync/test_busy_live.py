@@ -18,10 +18,11 @@ from tests.calendar_sync.conftest import connect, sync_context
 from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.test_busy_only import CANARY, EXPECTED, FROM, TO, alices_calendar
 from tests.calendar_sync.test_google_reads import sync
+from tests.databases import own_database
 from tests.factories import create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 from tests.live.scenarios import about_task, until_live
-from tests.live.servers import Server, fresh_database, serving
+from tests.live.servers import Server, serving
 from tests.live.sockets import bearer, socket
 
 BUSY_EVENTS = """
@@ -36,7 +37,7 @@ subscription($companyId: ID, $from: DateTime!, $to: DateTime!) {
 
 @pytest.fixture
 def live_database_url(server_url: str) -> Iterator[str]:
-    with fresh_database(server_url) as url:
+    with own_database(server_url, "live") as url:
         yield url
 
 

@@ -26,11 +26,11 @@ from tests.calendar_sync.fake_google import FakeGoogle
 from tests.calendar_sync.test_connections_api import CONNECT, CONNECTIONS
 from tests.calendar_sync.test_google_reads import PRIMARY, timed
 from tests.conftest import CALENDAR_TOKEN_KEY
+from tests.databases import own_database
 from tests.factories import create_company, result_of, sign_up
 from tests.graphql import GraphQL
 from tests.live.servers import JWT_SECRET, free_port
 from tests.waiting import PATIENCE_SECONDS, until
-from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import RedisServer, Worker
 
 T = TypeVar("T")
@@ -43,9 +43,8 @@ query($start: DateTime!) {
 
 @pytest.fixture
 def database_of_its_own(server_url: str) -> Iterator[str]:
-    url = asyncio.run(fresh_database(server_url, "calpush"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "calpush") as url:
+        yield url
 
 
 def settings_for(google: FakeGoogle, base_url: str) -> dict[str, str]:

@@ -4,12 +4,11 @@ migrated again ends with the same tables, policies and functions as the first ti
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
-from db import embedded, migrate
+from db import migrate
+from tests.databases import own_database
 
 CATALOG = """
 SELECT
@@ -30,19 +29,8 @@ async def _catalog(url: str) -> asyncpg.Record | None:
         await connection.close()
 
 
-async def _drop(server_url: str, name: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 def test_the_migrations_go_down_to_nothing_and_up_again(server_url: str) -> None:
-    name = f"rhythm_migrations_{uuid.uuid4().hex[:10]}"
-    asyncio.run(embedded.ensure_database(server_url, name))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with own_database(server_url, "migrations", migrated=False) as url:
         migrate.upgrade(url)
         first = asyncio.run(_catalog(url))
 
@@ -50,8 +38,6 @@ def test_the_migrations_go_down_to_nothing_and_up_again(server_url: str) -> None
         emptied = asyncio.run(_catalog(url))
         migrate.upgrade(url)
         again = asyncio.run(_catalog(url))
-    finally:
-        asyncio.run(_drop(server_url, name))
 
     assert first is not None
     assert all(first[part] for part in ("tables", "policies", "functions"))

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db import outbox_wake
 from db.tenant import Caller, write_as
 from tests.conftest import _plain as plain_url
+from tests.databases import own_database
 from tests.db.pooled import NOTE, written
 from tests.waiting import PATIENCE_SECONDS
-from tests.webhooks.conftest import drop_database, fresh_database
 
 CHANNEL = "rhythm_outbox"
 MARKER = "marker"
@@ -34,9 +34,8 @@ SETTING = f"SELECT current_setting('{outbox_wake.WOKEN_AFTER_COMMIT}', true)"
 @pytest.fixture(scope="module")
 def database_url(server_url: str) -> Iterator[str]:
     """A database of this module's own: no other test's background jobs write events, and notify, meanwhile."""
-    url = asyncio.run(fresh_database(server_url, "outbox_wake"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "outbox_wake") as url:
+        yield url
 
 
 @pytest.fixture

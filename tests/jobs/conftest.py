@@ -4,7 +4,6 @@ one there."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -14,18 +13,17 @@ from app.main import create_app
 from base.settings import Settings
 from db.engine import create_engine, create_sessionmaker
 from tests.conftest import JWT_SECRET
+from tests.databases import own_database
 from tests.graphql import GraphQL
 from tests.jobs.world import Rhythm
 from tests.notifications.mailbox import free_port
-from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import ROOT, RedisServer, Worker
 
 
 @pytest.fixture(scope="module")
 def jobs_database_url(server_url: str) -> Iterator[str]:
-    url = asyncio.run(fresh_database(server_url, "jobs"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "jobs") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,18 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from tests.databases import own_database
 from tests.graphql import GraphQL
-from tests.live.servers import Server, fresh_database, serving
+from tests.live.servers import Server, serving
 
 
 @pytest.fixture(scope="session")
 def server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """In memory: no Redis, the jobs run inside the API process."""
-    with fresh_database(server_url) as database_url, serving(database_url, [tmp_path_factory.mktemp("live")]) as [one]:
+    with (
+        own_database(server_url, "live") as database_url,
+        serving(database_url, [tmp_path_factory.mktemp("live")]) as [one],
+    ):
         yield one
 
 

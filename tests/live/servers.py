@@ -6,48 +6,23 @@ claim (and publish in its own process) events these servers' subscribers wait fo
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
-from db import embedded, migrate
 from tests.waiting import PATIENCE_SECONDS
 
 # Every server of a test signs and checks tokens with it, so a token from one works on the others.
 JWT_SECRET = "live-test-secret-" + "y" * 40
-
-
-@contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    name = f"rhythm_live_{uuid.uuid4().hex[:10]}"
-    asyncio.run(embedded.ensure_database(server_url, name))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    try:
-        yield url
-    finally:
-        asyncio.run(_drop(server_url, name))
-
-
-async def _drop(server_url: str, name: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from domain.live.messages import LiveMessage, company_channel, user_channel
+from tests.databases import own_database
 from tests.factories import create_company, create_task, invite, sign_up
 from tests.graphql import GraphQL
 from tests.live.scenarios import (
@@ -25,7 +26,7 @@ from tests.live.scenarios import (
     until_live,
     until_notified,
 )
-from tests.live.servers import Server, fresh_database, serving
+from tests.live.servers import Server, serving
 from tests.live.sockets import bearer, socket
 
 
@@ -39,7 +40,7 @@ class Cluster:
 def cluster(server_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("live-redis")
     with (
-        fresh_database(server_url) as database_url,
+        own_database(server_url, "live") as database_url,
         serving(database_url, [folder / "a", folder / "b"], redis_url=redis_url, worker=True) as [first, second],
     ):
         yield Cluster(subscribed=first, changed=second)

@@ -17,10 +17,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.databases import own_database
 from tests.factories import create_task, sign_up
 from tests.graphql import GraphQL
 from tests.live.scenarios import TASK_EVENTS, about_task, until_live
-from tests.live.servers import Server, _environment, _spawn, _wait_ready, _wait_worker_ready, free_port, fresh_database
+from tests.live.servers import Server, _environment, _spawn, _wait_ready, _wait_worker_ready, free_port
 from tests.live.sockets import bearer, socket
 from tests.waiting import until as answer_of
 from tests.webhooks.documents import create_endpoint, until
@@ -59,7 +60,7 @@ async def login_role(owner_url: str) -> str:
 @pytest.fixture(scope="module")
 def owner_url(server_url: str) -> Iterator[str]:
     """A database of its own, migrated as the owner role (the embedded cluster's superuser here)."""
-    with fresh_database(server_url) as url:
+    with own_database(server_url, "live") as url:
         yield url
 
 

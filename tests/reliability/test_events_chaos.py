@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.databases import own_database
 from tests.reliability.cluster import (
     EVENTS,
     Api,
@@ -27,7 +28,6 @@ from tests.reliability.cluster import (
     ledger,
     until,
 )
-from tests.webhooks.conftest import drop_database, fresh_database
 from tests.webhooks.processes import RedisServer, Worker
 from tests.webhooks.receiver import Receiver
 
@@ -38,9 +38,8 @@ Fault = Callable[[], Awaitable[float]]
 
 @pytest.fixture
 def chaos_database_url(server_url: str) -> Iterator[str]:
-    url = asyncio.run(fresh_database(server_url, "chaos"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "chaos") as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from db.engine import create_engine, create_sessionmaker
 from db.models import DeliveryStatus, OutboxEvent, WebhookDelivery
 from db.tenant import tenant_session
 from domain.events.service import EventType
-from tests.webhooks.conftest import drop_database, fresh_database
+from tests.databases import own_database
 from tests.webhooks.documents import until
 from tests.webhooks.processes import RedisServer, Worker
 from tests.webhooks.receiver import Receiver
@@ -29,9 +29,8 @@ EVENTS = 1_000
 
 @pytest.fixture(scope="module")
 def workers_database_url(server_url: str) -> Iterator[str]:
-    url = asyncio.run(fresh_database(server_url, "workers"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "workers") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from db.engine import create_engine, create_sessionmaker
 from db.models import DeadLetter, OutboxEvent
 from db.tenant import tenant_session
 from domain.events.outbox import complete
-from tests.webhooks.conftest import drop_database, fresh_database
+from tests.databases import own_database
 from tests.webhooks.world import Tenant, make_task_event, make_tenant
 from workers.events.completions import Completions
 from workers.events.relay import ClaimedEvent, OutboxRelay
@@ -28,9 +28,8 @@ LEASE = timedelta(milliseconds=300)
 
 @pytest.fixture(scope="module")
 def reconciler_database_url(server_url: str) -> Iterator[str]:
-    url = asyncio.run(fresh_database(server_url, "reconciler"))
-    yield url
-    asyncio.run(drop_database(server_url, url))
+    with own_database(server_url, "reconciler") as url:
+        yield url
 
 
 @pytest.fixture

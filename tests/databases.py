@@ -1,0 +1,39 @@
+"""A database of a test's own on the suite's PostgreSQL server: created, migrated, and dropped however the test ends.
+
+Tests take one where another test's background work would get in the way: the in-process app's outbox relay
+claims events, its jobs notify on the outbox channel, and worker processes need a database they alone watch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from db import embedded, migrate
+
+
+@contextmanager
+def own_database(server_url: str, label: str, *, migrated: bool = True) -> Iterator[str]:
+    """A new database named after `label` (with the real migrations applied unless `migrated` is false)."""
+    name = f"rhythm_{label}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(embedded.ensure_database(server_url, name))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        if migrated:
+            migrate.upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_drop(server_url, name))
+
+
+async def _drop(server_url: str, name: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
