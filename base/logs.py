@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
-from typing import TextIO
+import uuid
+from typing import Any, TextIO
 
+import orjson
 import structlog
 from opentelemetry import trace
+
+# Dates and dataclasses go to `_fallback`, as json.dumps sends them, rather than orjson's own spelling.
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def add_trace_ids(_: object, __: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
@@ -93,9 +99,30 @@ _LEVELS = {
 }
 
 
+def _fallback(value: Any) -> Any:
+    """A value JSON has no spelling of: a UUID as its text (as orjson writes one), the rest as structlog does it
+    (`__structlog__`, else repr)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    custom = getattr(value, "__structlog__", None)
+    return custom() if callable(custom) else repr(value)
+
+
+def render_json(event: structlog.types.EventDict, **_: object) -> str:
+    """One line of JSON, as json.dumps writes it (ASCII, dates and dataclasses by `_fallback`), by orjson where
+    the line is plain ASCII: a request's access line rendered by json.dumps was a fortieth of a small read's CPU.
+    What orjson refuses (a key that is not text, an integer beyond 64 bits) and a line with other characters,
+    which json.dumps escapes so that a stream of any encoding takes it, are json.dumps' to write."""
+    try:
+        line = orjson.dumps(event, default=_fallback, option=_PASSTHROUGH).decode()
+    except TypeError:
+        return json.dumps(event, default=_fallback)
+    return line if line.isascii() else json.dumps(event, default=_fallback)
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer(render_json) if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     root = logging.getLogger()
     root.setLevel(level.upper())  # an unknown level name is refused here, before anything changed

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import structlog
@@ -80,3 +82,21 @@ def test_a_stream_that_cannot_be_written_does_not_fail_the_caller(monkeypatch: p
     monkeypatch.setattr("sys.stdout", closed)
     configure_logging("INFO")
     log.info("into a closed stream")  # no exception
+
+
+def test_a_line_is_ascii_whatever_it_carries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stream that takes ASCII alone (a service manager's pipe under the C locale) still gets every line: text
+    # beyond ASCII is escaped as JSON escapes it, and values JSON has no spelling of are written as text.
+    ascii_only = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr("sys.stdout", ascii_only)
+    configure_logging("INFO")
+    person = uuid.UUID("8f14e45f-ceea-467f-a0e6-1e3b0b2a6a5d")
+    log.info("renamed", title="Café 北京 🎉", person=person, at=datetime(2026, 12, 7, tzinfo=UTC))
+    log.info("plain", person=person, big=2**70)
+    ascii_only.flush()
+    written = ascii_only.buffer.getvalue().decode("ascii")  # type: ignore[attr-defined]
+    renamed, plain = [json.loads(line) for line in written.splitlines()]
+    assert renamed["title"] == "Café 北京 🎉"
+    assert renamed["person"] == plain["person"] == str(person)
+    assert renamed["at"] == repr(datetime(2026, 12, 7, tzinfo=UTC))
+    assert plain["big"] == 2**70
