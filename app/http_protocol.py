@@ -12,8 +12,9 @@ hears of a request only once its head is complete. So the protocol itself keeps 
 
 A connection that misses one is closed. Neither covers the response, so a slow operation or a subscription is
 never cut by them (the operation's own budget bounds the first; a websocket leaves this protocol at its
-upgrade). Past `RHYTHM_HTTP_MAX_CONNECTIONS` open connections, a new one is closed at once: cheaper than
-reading its head to answer 503, which is what a slowloris would want.
+upgrade). Past `RHYTHM_HTTP_MAX_CONNECTIONS` open connections (HTTP and WebSocket; fewer where the open-files limit
+leaves less room, app/open_files.py), a new one is closed at once: cheaper than reading its head to answer 503,
+which is what a slowloris would want.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import structlog
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from app.open_files import connection_cap, open_files_limit
 from base.settings import get_settings
 
 log = structlog.get_logger("rhythm.http")
@@ -36,7 +38,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         settings = get_settings()
         self._head_seconds = settings.http_header_timeout_seconds
         self._body_seconds = settings.http_body_timeout_seconds
-        self._max_connections = settings.http_max_connections
+        # Each connection is an open file, and so is each of the pool's (up to twice its size): app/open_files.py.
+        self._max_connections = connection_cap(
+            settings.http_max_connections, 2 * settings.database_pool_size, open_files_limit()
+        )
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

@@ -118,7 +118,8 @@ class Settings(BaseSettings):
     # within the second after it; past the connection cap a new connection is closed at once.
     http_header_timeout_seconds: float = Field(default=10.0, gt=0)
     http_body_timeout_seconds: float = Field(default=30.0, gt=0)
-    http_max_connections: int = Field(default=1000, ge=1)
+    # Open HTTP and WebSocket connections per API process (app/open_files.py keeps it below the open-files limit).
+    http_max_connections: int = Field(default=10_000, ge=1)
 
     # Calendar sync. Fernet keys (comma-separated, newest first: the first encrypts, all decrypt). To rotate, put
     # a new key in front: each connection's tokens are stored again under it at their next refresh (within the

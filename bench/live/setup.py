@@ -97,8 +97,6 @@ def _environment(database_url: str, redis_url: str | None, folder: Path) -> dict
         RHYTHM_LOG_LEVEL="WARNING",
         RHYTHM_RATE_LIMITS_ENABLED="false",
         RHYTHM_SEED_DEMO="false",
-        # 1,100 sockets on one process: above the default cap of open connections (1,000).
-        RHYTHM_HTTP_MAX_CONNECTIONS="5000",
     )
     if redis_url:
         environment["REDIS_URL"] = redis_url
