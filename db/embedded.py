@@ -96,3 +96,12 @@ async def ensure_database(admin_url: str, name: str) -> None:
             await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    """Drop database `name` on the server of `admin_url` if it exists, whoever is still connected to it."""
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()

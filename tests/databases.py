@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
 from db import embedded, migrate
@@ -28,12 +27,4 @@ def own_database(server_url: str, label: str, *, migrated: bool = True) -> Itera
             migrate.upgrade(url)
         yield url
     finally:
-        asyncio.run(_drop(server_url, name))
-
-
-async def _drop(server_url: str, name: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+        asyncio.run(embedded.drop_database(server_url, name))

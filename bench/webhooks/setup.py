@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,11 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def fresh_database(admin_url: str, name: str) -> str:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    await embedded.drop_database(admin_url, name)
     await embedded.ensure_database(admin_url, name)
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(migrate.upgrade, url)
