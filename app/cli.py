@@ -65,13 +65,14 @@ def serve(args: argparse.Namespace) -> None:
 
     from app import spread
     from app.http_protocol import GuardedHttpProtocol
-    from app.open_files import connection_cap, raise_open_files_limit
+    from app.open_files import connection_cap, open_files_limit, raise_open_files_limit
     from base.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     # Before the workers start, which inherit it: each connection is an open file (app/open_files.py).
-    open_files = raise_open_files_limit()
+    raise_open_files_limit()
+    open_files = open_files_limit()
     cap = connection_cap(settings.http_max_connections, 2 * settings.database_pool_size, open_files)
     if cap < settings.http_max_connections:
         structlog.get_logger("rhythm.http").warning(

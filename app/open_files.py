@@ -12,6 +12,7 @@ connection or write a file, and would fail requests it had already accepted.
 from __future__ import annotations
 
 import resource
+from contextlib import suppress
 
 # Files a process keeps open besides its HTTP connections, on top of its database pool: Redis, the listening
 # sockets, logs, the embedded PostgreSQL's pipes, the event loop's own, a calendar or webhook request in flight.
@@ -20,17 +21,14 @@ OTHER_FILES = 128
 UNLIMITED_TARGET = 1_048_576
 
 
-def raise_open_files_limit() -> int:
-    """Raise this process's soft limit on open files to its hard limit; the soft limit now in force."""
+def raise_open_files_limit() -> None:
+    """Raise this process's soft limit on open files to its hard limit, where the system lets it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = UNLIMITED_TARGET if hard == resource.RLIM_INFINITY else hard
     if soft != resource.RLIM_INFINITY and soft < target:
-        try:
+        # A ceiling below the hard limit (a container's) refuses it: the soft limit stays.
+        with suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError):
-            return soft  # a ceiling below the hard limit (a container's): the soft limit stays
-        return target
-    return soft
 
 
 def open_files_limit() -> int | None:

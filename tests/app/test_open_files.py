@@ -3,10 +3,10 @@ the database pool and the rest: each connection is an open file (app/open_files.
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +16,10 @@ from app.open_files import OTHER_FILES, connection_cap
 RAISE = """
 import resource
 from app.open_files import connection_cap, open_files_limit, raise_open_files_limit
-before = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-raised = raise_open_files_limit()
-print(before, raised, open_files_limit(), connection_cap(10_000, 20, open_files_limit()))
+before = open_files_limit()
+raise_open_files_limit()
+now = open_files_limit()
+print(before, now, resource.getrlimit(resource.RLIMIT_NOFILE)[0], connection_cap(10_000, 20, now))
 """
 
 
@@ -33,14 +34,14 @@ def _with_soft_limit(soft: int) -> None:
 @pytest.mark.skipif(
     _hard_limit() != resource.RLIM_INFINITY and _hard_limit() <= 1024, reason="no hard limit above 1,024 to raise to"
 )
-def test_serve_raises_a_soft_limit_of_1024_to_the_hard_one() -> None:
+def test_a_soft_limit_of_1024_is_raised_to_the_hard_one() -> None:
     child = subprocess.run(
         [sys.executable, "-c", RAISE],
         preexec_fn=lambda: _with_soft_limit(1024),
         capture_output=True,
         text=True,
         check=True,
-        cwd=os.getcwd(),
+        cwd=Path(__file__).resolve().parents[2],  # the checkout, whose app/ the child imports
     )
     before, raised, now, cap = (int(value) for value in child.stdout.split())
     hard = _hard_limit()
