@@ -109,6 +109,9 @@ def serve(args: argparse.Namespace) -> None:
             # No permessage-deflate on WebSockets: a live message rendered once for many sockets was compressed once
             # per socket, about a sixth of a delivery's CPU (bench.live); the messages are small JSON.
             "ws_per_message_deflate": False,
+            # A WebSocket message is held to what a request body may be (uvicorn's own limit is 16 MiB): an operation
+            # sent over the socket is no larger than one POSTed. A larger one closes the socket (1009).
+            "ws_max_size": settings.http_max_body_bytes,
         }
         if args.workers > 1 and spread.available():
             # A listening socket per worker, so connections spread evenly over them (app/spread.py).

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 from tests.databases import own_database
 from tests.errors.documents import fan_out, inline_fan_out
@@ -21,6 +23,8 @@ from tests.live.sockets import bearer, socket
 HEADER_SECONDS = 5
 BODY_SECONDS = 5
 MAX_CONNECTIONS = 230
+# RHYTHM_HTTP_MAX_BODY_BYTES as the server runs here (the default), which holds WebSocket messages too.
+REQUEST_BODY_BYTES = 1_000_000
 SLOW_CLIENTS = 200
 # A client gives up on the server cutting it after this: far beyond the timeouts, never reached when it works.
 PATIENCE_SECONDS = 120
@@ -80,6 +84,21 @@ async def test_a_fan_out_subscription_is_refused_over_the_websocket(server: Serv
 
     assert message["type"] == "error", message
     assert message["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_a_websocket_message_larger_than_a_request_body_closes_its_socket(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=60) as client:
+        token = await _token(client, "oversized")
+        padding = " " * (REQUEST_BODY_BYTES + 1)  # a valid document, larger than a POST may be
+        async with socket(server.ws_url, bearer(token)) as opened:
+            await opened.subscribe("1", "subscription { taskEvents { type } }" + padding)
+            with pytest.raises(ConnectionClosed) as closed:
+                await opened.receive(PATIENCE_SECONDS)
+        normal = await _viewer_name(client, token)
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
+    assert normal == "oversized"
 
 
 @dataclass
