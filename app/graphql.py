@@ -45,6 +45,8 @@ from resolvers.metrics import record
 from resolvers.rate_limits import admit_request, refused
 from resolvers.tracing import describe
 
+# Where a request keeps its sub-response (the status, headers and cookies its operation sets), in its scope state.
+_SUB_RESPONSE = "graphql_sub_response"
 # The two series, looked up once rather than through `labels()` on every read.
 _READS_ANSWERED = COMPILED_READS.labels("answered")
 _READS_DECLINED = COMPILED_READS.labels("declined")
@@ -134,8 +136,13 @@ def _with_compiled_reads(
         async def _handle(self, request: Request[Any, Any, Any]) -> Response[Any]:
             async with context_of(request.scope) as context:
                 context.request = request
-                context.response = self.temporal_response = _sub_response()
+                context.response = request.scope.setdefault("state", {})[_SUB_RESPONSE] = _sub_response()
                 return await self.execute_request(request=request, context=context, root_value=None)
+
+        async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            # The request's own: Strawberry keeps it on the controller (`temporal_response`), which every request
+            # the controller serves shares, so a request whose body was still being read could take another's.
+            return request.scope["state"][_SUB_RESPONSE]  # type: ignore[no-any-return]
 
         async def execute_operation(
             self,
