@@ -16,8 +16,7 @@ from websockets.frames import CloseCode
 
 from tests.databases import own_database
 from tests.errors.documents import fan_out, inline_fan_out
-from tests.factories import PASSWORD, SIGN_UP
-from tests.live.servers import Server, serving
+from tests.live.servers import Server, serving, signed_up
 from tests.live.sockets import bearer, socket
 
 HEADER_SECONDS = 5
@@ -40,14 +39,6 @@ def server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             yield one
 
 
-async def _token(client: httpx.AsyncClient, name: str) -> str:
-    variables = {
-        "input": {"email": f"{name}@rhythm.test", "password": PASSWORD, "displayName": name, "timeZone": "UTC"}
-    }
-    body = (await client.post("/graphql", json={"query": SIGN_UP, "variables": variables})).json()
-    return str(body["data"]["signUp"]["accessToken"])
-
-
 async def _viewer_name(client: httpx.AsyncClient, token: str) -> str:
     response = await client.post(
         "/graphql", json={"query": "{ viewer { user { displayName } } }"}, headers={"Authorization": f"Bearer {token}"}
@@ -58,7 +49,7 @@ async def _viewer_name(client: httpx.AsyncClient, token: str) -> str:
 
 async def test_fan_out_documents_are_refused_while_a_normal_request_is_answered(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=60) as client:
-        token = await _token(client, "fanout")
+        token = await signed_up(client, "fanout")
         headers = {"Authorization": f"Bearer {token}"}
 
         async def hostile(document: str) -> str:
@@ -75,7 +66,7 @@ async def test_fan_out_documents_are_refused_while_a_normal_request_is_answered(
 
 async def test_a_fan_out_subscription_is_refused_over_the_websocket(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=60) as client:
-        token = await _token(client, "subscriber")
+        token = await signed_up(client, "subscriber")
     document = fan_out(operation="subscription", leaf="taskEvents { type }")
 
     async with socket(server.ws_url, bearer(token)) as opened:
@@ -88,7 +79,7 @@ async def test_a_fan_out_subscription_is_refused_over_the_websocket(server: Serv
 
 async def test_a_websocket_message_larger_than_a_request_body_closes_its_socket(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=60) as client:
-        token = await _token(client, "oversized")
+        token = await signed_up(client, "oversized")
         padding = " " * (REQUEST_BODY_BYTES + 1)  # a valid document, larger than a POST may be
         async with socket(server.ws_url, bearer(token)) as opened:
             await opened.subscribe("1", "subscription { taskEvents { type } }" + padding)
@@ -140,7 +131,7 @@ async def _slow_clients_are_cut(server: Server, head: bytes, trickle: bytes) -> 
     await asyncio.wait_for(connected.wait(), 60)
 
     async with httpx.AsyncClient(base_url=server.http_url, timeout=30) as normal:
-        token = await _token(normal, f"normal{id(clients)}")
+        token = await signed_up(normal, f"normal{id(clients)}")
         for _ in range(5):
             assert (await normal.get("/health")).status_code == 200
             assert await _viewer_name(normal, token) == f"normal{id(clients)}"

@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from tests.databases import own_database
-from tests.factories import PASSWORD, SIGN_UP
-from tests.live.servers import Server, serving
+from tests.live.servers import Server, serving, signed_up
 from tests.waiting import PATIENCE_SECONDS
 
 VIEWER = "{ viewer { user { displayName } } }"
@@ -32,17 +31,9 @@ def server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield one
 
 
-async def _token(client: httpx.AsyncClient, name: str) -> str:
-    variables = {
-        "input": {"email": f"{name}@rhythm.test", "password": PASSWORD, "displayName": name, "timeZone": "UTC"}
-    }
-    body = (await client.post("/graphql", json={"query": SIGN_UP, "variables": variables})).json()
-    return str(body["data"]["signUp"]["accessToken"])
-
-
 async def test_a_request_keeps_its_own_status_while_another_is_refused(server: Server) -> None:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=PATIENCE_SECONDS) as client:
-        ada, bob = await _token(client, "ada"), await _token(client, "bob")
+        ada, bob = await signed_up(client, "ada"), await signed_up(client, "bob")
         as_bob = {"Authorization": f"Bearer {bob}"}
         for _ in range(LIMIT):
             assert (await client.post("/graphql", json={"query": VIEWER}, headers=as_bob)).status_code == 200

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.factories import PASSWORD, SIGN_UP
 from tests.waiting import PATIENCE_SECONDS
 
 # Every server of a test signs and checks tokens with it, so a token from one works on the others.
@@ -155,3 +156,12 @@ def serving(
             process.interrupt()
         for process in processes:
             process.wait()
+
+
+async def signed_up(client: httpx.AsyncClient, name: str) -> str:
+    """The access token of a person signed up as `name` over HTTP on a real server (`client` at its URL)."""
+    variables = {
+        "input": {"email": f"{name}@rhythm.test", "password": PASSWORD, "displayName": name, "timeZone": "UTC"}
+    }
+    body = (await client.post("/graphql", json={"query": SIGN_UP, "variables": variables})).json()
+    return str(body["data"]["signUp"]["accessToken"])
