@@ -28,8 +28,12 @@ $(DEV): requirements-dev.lock $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/rhythm serve
 
+# The suite in TEST_PROCESSES processes, a test file to each (most of its time waits on servers and workers), then
+# the GraphQL fuzz module alone: its generated cases share one test id, which parallel runs do not keep apart.
+TEST_PROCESSES ?= 2
 test: $(DEV)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --ignore=tests/fuzz
+	$(BIN)/python -m pytest tests/fuzz
 
 lint: $(DEV)
 	$(BIN)/ruff check .

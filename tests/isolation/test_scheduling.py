@@ -82,7 +82,12 @@ ATTACKS: list[tuple[str, Callable[[dict[str, str], Tenants], dict[str, Any]] | N
 MUTATIONS = {mutation for mutation, _, _ in ATTACKS}
 
 
-@pytest.mark.parametrize(("mutation", "make_input", "expect"), ATTACKS, ids=lambda value: str(value)[:40])
+# Ids by position: a lambda's default id names its address, which differs between the test processes.
+@pytest.mark.parametrize(
+    ("mutation", "make_input", "expect"),
+    ATTACKS,
+    ids=[f"{number}-{mutation}-{expect}" for number, (mutation, _, expect) in enumerate(ATTACKS)],
+)
 async def test_outsiders_cannot_reach_company_as_schedule_through(
     graphql: GraphQL, tenants: Tenants, mutation: str, make_input: Any, expect: str
 ) -> None:
