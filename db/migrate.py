@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The advisory lock a migration run holds on its database (db/migrations/env.py); any fixed number of Rhythm's own.
+MIGRATION_LOCK = 7_240_419_187
 
 
 def alembic_config(database_url: str) -> Config:

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables on the metadata)
 from db.engine import create_engine
+from db.migrate import MIGRATION_LOCK
 
 target_metadata = SQLModel.metadata
 
@@ -21,11 +22,23 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_engine(url, pool_size=1)
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
-    await engine.dispose()
+    engine = create_engine(url, pool_size=1)  # two connections: the lock's and the migrations'
+    try:
+        async with engine.connect() as holder:
+            # One migration run at a time on a database (two `rhythm serve` starting at once both migrate): a
+            # session lock, held by a connection of its own across the migrations' transactions. The second run
+            # waits here, then reads the version the first one left and applies nothing twice.
+            await holder.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            await holder.commit()
+            try:
+                async with engine.connect() as connection:
+                    await connection.run_sync(_run)
+                    await connection.commit()
+            finally:
+                await holder.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                await holder.commit()
+    finally:
+        await engine.dispose()
 
 
 def run_migrations_online() -> None:
