@@ -28,8 +28,9 @@ $(DEV): requirements-dev.lock $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/rhythm serve
 
-# The suite in TEST_PROCESSES processes, a test file to each (most of its time waits on servers and workers), then
-# the GraphQL fuzz module alone: its generated cases share one test id, which parallel runs do not keep apart.
+# The suite in TEST_PROCESSES processes, each test file whole in one of them (most of the suite's time waits on
+# servers and workers), then the GraphQL fuzz module alone: its generated cases share one test id, which parallel
+# runs do not keep apart.
 TEST_PROCESSES ?= 2
 test: $(DEV)
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --ignore=tests/fuzz
