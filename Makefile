@@ -29,12 +29,11 @@ run: $(RUNTIME)
 	$(BIN)/rhythm serve
 
 # The suite in TEST_PROCESSES processes, each test file whole in one of them (most of the suite's time waits on
-# servers and workers), handed out in the order tests/conftest.py collects them (the slow files first; xdist would
-# otherwise start with the files of most tests), then the GraphQL fuzz module alone: its generated cases share one
-# test id, which parallel runs do not keep apart.
+# servers and workers), then the GraphQL fuzz module alone: its generated cases share one test id, which parallel
+# runs do not keep apart.
 TEST_PROCESSES ?= 2
 test: $(DEV)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --ignore=tests/fuzz
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --ignore=tests/fuzz
 	$(BIN)/python -m pytest tests/fuzz
 
 lint: $(DEV)
