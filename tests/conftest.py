@@ -36,12 +36,6 @@ JWT_SECRET = "test-secret-" + "x" * 40
 CALENDAR_TOKEN_KEY = "dGVzdC1jYWxlbmRhci10b2tlbi1rZXktMzItYnl0ZXM="
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files marked `slow` first, each file's tests in their order: `make test` hands whole files to its
-    processes in this order, and a long file handed out last would leave the other processes idle at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 def _plain(url: str) -> str:
     """asyncpg wants postgresql://, without a SQLAlchemy driver name."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

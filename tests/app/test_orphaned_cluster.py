@@ -15,8 +15,6 @@ import pytest
 
 from tests.app.rhythm_process import environment, free_port, start, stop, wait_ready
 
-pytestmark = pytest.mark.slow
-
 
 def _postmaster(data_dir: Path) -> int:
     return int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])

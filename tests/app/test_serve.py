@@ -12,8 +12,6 @@ import pytest
 from app.seed import DEMO_PASSWORD
 from tests.app.rhythm_process import environment, free_port, start, stop, wait_ready
 
-pytestmark = pytest.mark.slow
-
 LOG_IN = """
 mutation($email: String!, $password: String!) {
   logIn(input: {email: $email, password: $password}) { ... on AuthPayload { accessToken } ... on Error { message } }

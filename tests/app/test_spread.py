@@ -9,13 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.app.rhythm_process import environment, free_port, stop, wait_ready
 from tests.conftest import JWT_SECRET
 from tests.waiting import until
-
-pytestmark = pytest.mark.slow
 
 CONNECTIONS = 110
 

@@ -37,8 +37,6 @@ from tests.waiting import until
 from tests.webhooks.processes import RedisServer, Worker
 from workers.calendar_sync.context import SyncContext
 
-pytestmark = pytest.mark.slow
-
 PRIMARY = "person@gmail.test"
 
 

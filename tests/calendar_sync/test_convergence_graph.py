@@ -28,8 +28,6 @@ from tests.calendar_sync.fake_graph import FakeGraph, span
 from tests.webhooks.processes import RedisServer
 from workers.calendar_sync.context import SyncContext
 
-pytestmark = pytest.mark.slow
-
 
 def when(value: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(value["dateTime"])[:19]).replace(tzinfo=UTC)

@@ -33,8 +33,6 @@ from tests.live.servers import JWT_SECRET, free_port
 from tests.waiting import PATIENCE_SECONDS, until
 from tests.webhooks.processes import RedisServer, Worker
 
-pytestmark = pytest.mark.slow
-
 T = TypeVar("T")
 
 WEEK = """

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.isolation.world import uuid_of
 from tests.jobs.world import QUEUES, Rhythm, dead_letters, make_world, send_failing_email
 from tests.waiting import until
-
-pytestmark = pytest.mark.slow
 
 
 async def dead_of(rhythm: Rhythm, person: object, message_id: str) -> dict[str, object]:

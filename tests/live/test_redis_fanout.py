@@ -29,8 +29,6 @@ from tests.live.scenarios import (
 from tests.live.servers import Server, serving
 from tests.live.sockets import bearer, socket
 
-pytestmark = pytest.mark.slow
-
 
 @dataclass(frozen=True)
 class Cluster:

@@ -21,8 +21,6 @@ from tests.live.servers import serving
 from tests.live.sockets import bearer, socket
 from tests.outages.postgres import Cluster, own_cluster
 
-pytestmark = pytest.mark.slow
-
 CLIENTS = 6
 CREATE = """mutation($input: CreateTaskInput!) {
   createTask(input: $input) { __typename ... on Task { id title } ... on Error { message } }

@@ -28,8 +28,6 @@ from tests.webhooks.documents import create_endpoint, until
 from tests.webhooks.processes import RedisServer
 from tests.webhooks.receiver import Receiver
 
-pytestmark = pytest.mark.slow
-
 WORKERS = "{ jobs { workers { id lastHeartbeatAt alive loops { loop finishedAt outcome } } queues { name ready } } }"
 
 

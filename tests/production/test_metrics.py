@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -19,8 +18,6 @@ from tests.app.rhythm_process import environment, free_port, stop, wait_ready
 from tests.conftest import JWT_SECRET
 from tests.factories import sign_up
 from tests.graphql import GraphQL
-
-pytestmark = pytest.mark.slow
 
 
 def samples(text: str) -> list[Sample]:

@@ -16,8 +16,6 @@ from tests.waiting import until
 from tests.webhooks.processes import RedisServer, Worker, free_port
 from workers.heartbeats import heartbeats
 
-pytestmark = pytest.mark.slow
-
 LOOPS = {
     "outbox_relay",
     "webhook_dispatcher",

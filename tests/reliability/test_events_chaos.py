@@ -31,8 +31,6 @@ from tests.reliability.cluster import (
 from tests.webhooks.processes import RedisServer, Worker
 from tests.webhooks.receiver import Receiver
 
-pytestmark = pytest.mark.slow
-
 #: Generous: a busy two-core machine delivers a few dozen events a second while also running the API.
 DRAIN_SECONDS = 120 + EVENTS * 0.25
 Fault = Callable[[], Awaitable[float]]

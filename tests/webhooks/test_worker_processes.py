@@ -23,8 +23,6 @@ from tests.webhooks.processes import RedisServer, Worker
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.world import Tenant, make_endpoint, make_task_event, make_tenant
 
-pytestmark = pytest.mark.slow
-
 Sessions = async_sessionmaker[AsyncSession]
 EVENTS = 1_000
 

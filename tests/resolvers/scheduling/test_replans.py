@@ -12,8 +12,6 @@ from tests.resolvers.scheduling.world import now, week, work_always
 from tests.waiting import until
 from workers.scheduling import actors as scheduling
 
-pytestmark = pytest.mark.slow
-
 
 async def test_a_new_task_is_planned_by_the_worker_once_the_burst_of_changes_settles(
     graphql: GraphQL, monkeypatch: pytest.MonkeyPatch

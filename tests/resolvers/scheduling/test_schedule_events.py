@@ -17,8 +17,6 @@ from tests.resolvers.scheduling.world import PREVIEW, RESULT, now, plan, week, w
 from tests.waiting import until
 from workers.scheduling import actors as scheduling
 
-pytestmark = pytest.mark.slow
-
 BLOCK_CHANGE = """
 mutation($input: TimeBlockIdInput!) {
   %s(input: $input) { __typename ... on TimeBlock { id pinned state } ... on Error { message } }
