@@ -59,15 +59,16 @@ async def _runs_at_once(url: str) -> list[str]:
     """Two migration runs started while the lock is held elsewhere, both seen waiting for it: the versions they
     leave once it is released."""
     holder = await asyncpg.connect(url)
+    runs: list[asyncio.subprocess.Process] = []
     try:
         await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         # Processes, as two `rhythm serve` would be (Alembic's context is one per process).
-        runs = [
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-c", _UPGRADE, url, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        for _ in range(2):
+            runs.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", _UPGRADE, url, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+                )
             )
-            for _ in range(2)
-        ]
 
         async def both_waiting() -> bool:
             waiting = await holder.fetchval(
@@ -85,6 +86,11 @@ async def _runs_at_once(url: str) -> list[str]:
             assert run.returncode == 0, output.decode()[-3000:]
         return [row["version_num"] for row in await holder.fetch("SELECT version_num FROM alembic_version")]
     finally:
+        # A run left waiting by a failed check is not left behind the test.
+        for run in runs:
+            if run.returncode is None:
+                run.kill()
+                await run.wait()
         await holder.close()
 
 
